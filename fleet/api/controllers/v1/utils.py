@@ -1,0 +1,99 @@
+"""Helpers shared by the v1 controllers: query validation, pagination,
+body validation and microversion checks."""
+
+import jsonschema
+import pecan
+from oslo_config import cfg
+from oslo_utils import uuidutils
+
+from fleet.common import exception
+
+CONF = cfg.CONF
+
+PAGINATION_PARAMS = ('limit', 'marker', 'sort_key', 'sort_dir')
+
+
+def check_query(params, allowed):
+    """Reject query parameters the resource does not know.
+
+    :raises: InvalidParameterValue
+    """
+    unknown = sorted(set(params) - set(allowed) - set(PAGINATION_PARAMS))
+    if unknown:
+        raise exception.InvalidParameterValue(
+            err=f'Unknown query parameter(s): {", ".join(unknown)}. '
+                f'Allowed: {", ".join(sorted(set(allowed) | set(PAGINATION_PARAMS)))}.')
+
+
+def pagination(params, sort_keys):
+    """Validate limit/marker/sort_key/sort_dir.
+
+    :returns: dict of keyword arguments for the db list call.
+    :raises: InvalidParameterValue, InvalidUUID
+    """
+    limit = params.get('limit')
+    if limit is None:
+        limit = CONF.api.default_limit
+    else:
+        try:
+            limit = int(limit)
+        except ValueError:
+            limit = -1
+        if limit < 1:
+            raise exception.InvalidParameterValue(
+                err=f'limit must be a positive integer, got {params["limit"]!r}.')
+        limit = min(limit, CONF.api.max_limit)
+    marker = params.get('marker')
+    if marker is not None and not uuidutils.is_uuid_like(marker):
+        raise exception.InvalidUUID(uuid=marker)
+    sort_key = params.get('sort_key', 'id')
+    if sort_key not in sort_keys:
+        raise exception.InvalidParameterValue(
+            err=f'Cannot sort by {sort_key!r}; sort_key may be one of: '
+                f'{", ".join(sort_keys)}.')
+    sort_dir = params.get('sort_dir', 'asc')
+    if sort_dir not in ('asc', 'desc'):
+        raise exception.InvalidParameterValue(
+            err=f'sort_dir must be "asc" or "desc", got {sort_dir!r}.')
+    return {'limit': limit, 'marker': marker, 'sort_key': sort_key,
+            'sort_dir': sort_dir}
+
+
+def next_link(collection, items, limit, resource, params):
+    """URL of the next page, or None on the last page."""
+    if len(items) < limit:
+        return None
+    query = {k: v for k, v in params.items() if k != 'marker'}
+    query['limit'] = limit
+    query['marker'] = items[-1]['uuid']
+    qs = '&'.join(f'{k}={v}' for k, v in query.items())
+    return f'{pecan.request.application_url}/v1/{resource}?{qs}'
+
+
+def validate_body(schema, body):
+    """Check a request body against a jsonschema.
+
+    :raises: Invalid with a message naming the offending field.
+    """
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(body), key=lambda e: e.path)
+    if errors:
+        error = errors[0]
+        where = '/'.join(str(p) for p in error.absolute_path)
+        prefix = f'Field "{where}": ' if where else ''
+        raise exception.Invalid(reason=prefix + error.message)
+
+
+def request_json():
+    """The request body as JSON.
+
+    :raises: Invalid if it is not JSON.
+    """
+    try:
+        return pecan.request.json
+    except ValueError as e:
+        raise exception.Invalid(reason=f'body is not valid JSON: {e}') from e
+
+
+def isoformat(value):
+    return value.isoformat() + 'Z' if value is not None else None

@@ -1,0 +1,20 @@
+"""API microversions of fleet.
+
+A client asks for a version with ``OpenStack-API-Version: fleet 1.N``;
+without the header it gets the minimum. Each bump adds one named constant
+here, one ``allow_*`` helper in ``fleet.api.controllers.v1.utils`` and a line
+in this history:
+
+* 1.0 - Initial version: hosts (list, show, create, update, delete).
+"""
+
+SERVICE_TYPE = 'fleet'
+HEADER = 'OpenStack-API-Version'
+
+MINOR_0_INITIAL = 0
+
+MINOR_MIN_VERSION = MINOR_0_INITIAL
+MINOR_MAX_VERSION = MINOR_0_INITIAL
+
+MIN_VERSION_STRING = f'1.{MINOR_MIN_VERSION}'
+MAX_VERSION_STRING = f'1.{MINOR_MAX_VERSION}'

@@ -1,0 +1,113 @@
+"""pecan hooks: context, microversion, and JSON faults."""
+
+from http import client as http_client
+
+from oslo_config import cfg
+from oslo_log import log
+from pecan import hooks
+import webob.exc
+
+from fleet.api import microversion
+from fleet.api.controllers.v1 import versions
+from fleet.common import context
+from fleet.common import exception
+from fleet.conductor import rpcapi
+from fleet.db import api as db_api
+
+CONF = cfg.CONF
+LOG = log.getLogger(__name__)
+
+
+class ContextHook(hooks.PecanHook):
+    """Builds the RequestContext from keystonemiddleware's headers."""
+
+    def before(self, state):
+        environ = state.request.environ
+        if CONF.api.auth_strategy == 'noauth':
+            ctx = context.RequestContext.from_environ(
+                environ, is_admin=True,
+                roles=['admin', 'member', 'reader'],
+                user_id='noauth', project_id='noauth')
+        else:
+            ctx = context.RequestContext.from_environ(environ)
+        state.request.context = ctx
+
+
+class ResourcesHook(hooks.PecanHook):
+    """Puts the database API and conductor client on the request."""
+
+    def __init__(self):
+        self._rpcapi = None
+
+    def before(self, state):
+        state.request.dbapi = db_api.get_instance()
+        if self._rpcapi is None:
+            self._rpcapi = rpcapi.ConductorAPI()
+        state.request.rpcapi = self._rpcapi
+
+
+class MicroversionHook(hooks.PecanHook):
+    """Negotiates ``OpenStack-API-Version`` and reports it back."""
+
+    def on_route(self, state):
+        request = state.request
+        request.version = None
+        if not request.path.startswith('/v1'):
+            return
+        request.version = microversion.parse_header(
+            request.headers.get(versions.HEADER))
+
+    def after(self, state):
+        version = getattr(state.request, 'version', None)
+        if version is None:
+            return
+        headers = state.response.headers
+        headers[versions.HEADER] = f'{versions.SERVICE_TYPE} {version}'
+        headers['OpenStack-API-Minimum-Version'] = (
+            versions.MIN_VERSION_STRING)
+        headers['OpenStack-API-Maximum-Version'] = (
+            versions.MAX_VERSION_STRING)
+        headers.add('Vary', versions.HEADER)
+
+
+def fault_body(status, detail, request_id=None):
+    """An error document as the OpenStack API-SIG guideline has it."""
+    return {'errors': [{
+        'request_id': request_id,
+        'status': status,
+        'title': http_client.responses.get(status, 'Error'),
+        'detail': detail,
+    }]}
+
+
+class FaultHook(hooks.PecanHook):
+    """Turns every exception into an OpenStack-style JSON fault.
+
+    A FleetException carries its status code and a message meant for the
+    user; anything else is a bug: it is logged with its traceback and the
+    user gets a 500 that names the request id to look for in the logs.
+    """
+
+    def on_error(self, state, exc):
+        request_id = state.request.environ.get('openstack.request_id')
+        if isinstance(exc, exception.FleetException) and exc.safe:
+            status, detail = exc.code, exc.message
+        elif isinstance(exc, webob.exc.HTTPException):
+            status = exc.code
+            detail = exc.detail or exc.explanation
+        else:
+            LOG.exception('Unexpected error in %s %s',
+                          state.request.method, state.request.path)
+            status = 500
+            detail = (f'An unexpected error occurred; the server log has '
+                      f'the details under request id {request_id}.')
+        response = webob.Response(status=status,
+                                  content_type='application/json',
+                                  charset='utf-8')
+        response.json_body = fault_body(status, detail, request_id)
+        if status == 406:
+            response.headers['OpenStack-API-Minimum-Version'] = (
+                versions.MIN_VERSION_STRING)
+            response.headers['OpenStack-API-Maximum-Version'] = (
+                versions.MAX_VERSION_STRING)
+        return response

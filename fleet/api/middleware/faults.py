@@ -1,0 +1,70 @@
+"""Makes every error response an OpenStack API-SIG JSON fault.
+
+pecan's own errors pass through FaultHook; this catches what happens
+outside pecan (keystonemiddleware's 401, a crash in another middleware)
+so that no client ever sees an HTML page or a traceback.
+"""
+
+import json
+
+from oslo_log import log
+import webob
+
+from fleet.api import hooks
+
+LOG = log.getLogger(__name__)
+
+
+def _is_fault(body):
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(doc, dict) and isinstance(doc.get('errors'), list)
+
+
+def _detail_of(body):
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return None
+    if isinstance(doc, dict) and isinstance(doc.get('error'), dict):
+        return doc['error'].get('message')
+    return None
+
+
+class FaultWrapper:
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        request = webob.Request(environ)
+        try:
+            response = request.get_response(self.app)
+        except Exception:
+            LOG.exception('Unexpected error in %s %s', request.method,
+                          request.path)
+            response = self._fault(
+                environ, 500,
+                'An unexpected error occurred; the server log has the '
+                'details under request id %s.'
+                % environ.get('openstack.request_id'))
+            return response(environ, start_response)
+        if response.status_int >= 400 and not _is_fault(response.body):
+            detail = _detail_of(response.body) or response.status
+            fault = self._fault(environ, response.status_int, detail)
+            for name in ('WWW-Authenticate', 'Allow',
+                         'x-openstack-request-id'):
+                if name in response.headers:
+                    fault.headers[name] = response.headers[name]
+            response = fault
+        return response(environ, start_response)
+
+    @staticmethod
+    def _fault(environ, status, detail):
+        response = webob.Response(status=status,
+                                  content_type='application/json',
+                                  charset='utf-8')
+        response.json_body = hooks.fault_body(
+            status, detail, environ.get('openstack.request_id'))
+        return response

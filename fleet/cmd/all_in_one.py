@@ -1,0 +1,81 @@
+"""fleet-all-in-one: API and conductor in one process, on embedded defaults.
+
+With no config file it needs nothing else: SQLite (``./fleet.sqlite``),
+the in-process ``fake://`` message bus, no authentication, and the
+simulated cloud. It runs the very code of fleet-api and fleet-conductor:
+only the drivers and backends differ, and a config file may change any of
+them.
+
+Usage::
+
+    fleet-all-in-one                      # http://127.0.0.1:9880/
+    fleet-all-in-one --config-file my.conf
+"""
+
+import sys
+import threading
+
+from oslo_config import cfg
+from oslo_log import log
+from oslo_service import service
+
+from fleet.api import service as api_service
+from fleet.common import service as fleet_service
+from fleet.conductor import inventory
+from fleet.db import migration
+
+CONF = cfg.CONF
+LOG = log.getLogger(__name__)
+
+
+def set_embedded_defaults():
+    """Defaults of the embedded mode; a config file still overrides."""
+    CONF.set_default('all_in_one', True)
+    CONF.set_default('auth_strategy', 'noauth', group='api')
+    CONF.set_default('transport_url', 'fake://')
+    # The in-process bus cannot carry notifications to anyone else.
+    CONF.set_default('driver', ['noop'],
+                     group='oslo_messaging_notifications')
+
+
+class AllInOneService(service.ServiceBase):
+    """Runs the conductor and the API side by side in one process."""
+
+    def __init__(self):
+        super().__init__()
+        self.conductor = fleet_service.ConductorService()
+        self.api = api_service.APIService()
+        self._stopped = threading.Event()
+
+    def start(self):
+        migration.upgrade('head')
+        self.conductor.start()
+        inventory.sync()
+        self.api.start()
+
+    def stop(self, graceful=True):
+        self.api.stop(graceful)
+        self.conductor.stop(graceful)
+        self._stopped.set()
+
+    def wait(self):
+        self._stopped.wait()
+
+    def reset(self):
+        pass
+
+
+def main():
+    import oslo_messaging  # noqa: F401 - registers transport_url
+    from oslo_messaging import opts as messaging_opts
+    for group, opts in messaging_opts.list_opts():
+        CONF.register_opts(opts, group=group)
+    set_embedded_defaults()
+    fleet_service.prepare_service(sys.argv)
+    launcher = service.launch(CONF, AllInOneService(),
+                              restart_method='mutate')
+    return launcher.wait()
+
+
+if __name__ == '__main__':
+    sys.exit(main())

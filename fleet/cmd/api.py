@@ -1,0 +1,22 @@
+"""fleet-api: the REST API (built-in threaded server)."""
+
+import sys
+
+from oslo_config import cfg
+from oslo_service import service
+
+from fleet.api import service as api_service
+from fleet.common import service as fleet_service
+
+CONF = cfg.CONF
+
+
+def main():
+    fleet_service.prepare_service(sys.argv)
+    launcher = service.launch(CONF, api_service.APIService(),
+                              restart_method='mutate')
+    return launcher.wait()
+
+
+if __name__ == '__main__':
+    sys.exit(main())

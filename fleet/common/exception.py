@@ -1,0 +1,118 @@
+"""fleet's exceptions.
+
+Every error fleet reports to a user is a :class:`FleetException` with an
+HTTP status code and a message a human can act on. The API turns them into
+OpenStack API-SIG error documents; the conductor sends them back over RPC
+(``allowed_remote_exmods``) so the API can still answer with the right code.
+"""
+
+from http import client as http_client
+
+
+class FleetException(Exception):
+    """Base class: subclasses set ``_msg_fmt`` and ``code``."""
+
+    _msg_fmt = 'An unknown error occurred.'
+    code = http_client.INTERNAL_SERVER_ERROR
+    safe = False
+
+    def __init__(self, message=None, **kwargs):
+        self.kwargs = kwargs
+        if message is None:
+            try:
+                message = self._msg_fmt % kwargs
+            except (KeyError, TypeError):
+                # A wrong format argument must not hide the real error.
+                message = self._msg_fmt
+        super().__init__(message)
+
+    @property
+    def message(self):
+        return str(self)
+
+
+class Invalid(FleetException):
+    _msg_fmt = 'Invalid request: %(reason)s'
+    code = http_client.BAD_REQUEST
+    safe = True
+
+
+class InvalidParameterValue(Invalid):
+    _msg_fmt = '%(err)s'
+
+
+class InvalidUUID(Invalid):
+    _msg_fmt = 'Expected a UUID but received %(uuid)s.'
+
+
+class InvalidMarker(Invalid):
+    _msg_fmt = 'Marker %(marker)s does not name an existing %(resource)s.'
+
+
+class NotAuthorized(FleetException):
+    _msg_fmt = 'Not authorized.'
+    code = http_client.FORBIDDEN
+    safe = True
+
+
+class HTTPForbidden(NotAuthorized):
+    _msg_fmt = 'Access was denied to the following resource: %(resource)s'
+
+
+class NotFound(FleetException):
+    _msg_fmt = 'Resource could not be found.'
+    code = http_client.NOT_FOUND
+    safe = True
+
+
+class HostNotFound(NotFound):
+    _msg_fmt = 'Host %(host)s could not be found.'
+
+
+class ExecutionNotFound(NotFound):
+    _msg_fmt = 'Execution %(execution)s could not be found.'
+
+
+class Conflict(FleetException):
+    _msg_fmt = 'Conflict.'
+    code = http_client.CONFLICT
+    safe = True
+
+
+class HostAlreadyExists(Conflict):
+    _msg_fmt = 'A host named %(name)s already exists.'
+
+
+class HostBusy(Conflict):
+    _msg_fmt = ('Host %(host)s is already in run %(execution)s; wait for it '
+                'to end or cancel it.')
+
+
+class InvalidState(Conflict):
+    _msg_fmt = '%(resource)s %(id)s is %(state)s: %(reason)s'
+
+
+class NotAcceptable(FleetException):
+    _msg_fmt = 'Request not acceptable.'
+    code = http_client.NOT_ACCEPTABLE
+    safe = True
+
+
+class DriverLoadError(FleetException):
+    _msg_fmt = ('Driver %(name)r could not be loaded from namespace '
+                '%(namespace)s: %(reason)s')
+
+
+class DriverNotEnabled(Invalid):
+    _msg_fmt = ('%(kind)s driver %(name)r is not enabled; enabled: '
+                '%(enabled)s.')
+
+
+class ConfigInvalid(FleetException):
+    _msg_fmt = 'Invalid configuration: %(error)s'
+
+
+class ServiceUnavailable(FleetException):
+    _msg_fmt = '%(reason)s'
+    code = http_client.SERVICE_UNAVAILABLE
+    safe = True

@@ -1,0 +1,106 @@
+"""Process start-up shared by every fleet command, and the conductor
+service.
+
+Usage (a console script)::
+
+    service.prepare_service(sys.argv)
+    launcher = oslo_service.service.launch(CONF, ConductorService())
+    launcher.wait()
+"""
+
+import threading
+
+from oslo_config import cfg
+import oslo_messaging as messaging
+from oslo_log import log
+from oslo_service import backend as service_backend
+from oslo_service import service
+
+from fleet.common import rpc
+from fleet.conductor import manager
+from fleet import conf as fleet_conf  # noqa: F401 - registers options
+from fleet.drivers import factory
+from fleet import version
+
+CONF = cfg.CONF
+LOG = log.getLogger(__name__)
+
+
+def prepare_service(argv=None, default_config_files=None):
+    """Parse config and set up logging and the oslo.service backend.
+
+    fleet runs without eventlet: oslo.service's threading backend, plain
+    threads for parallel work.
+    """
+    try:
+        service_backend.init_backend(service_backend.BackendType.THREADING)
+    except Exception:  # noqa: S110 - already selected in this process
+        pass
+    log.register_options(CONF)
+    log.set_defaults(default_log_levels=log.get_default_log_levels() + [
+        'stevedore=INFO', 'taskflow=WARNING', 'alembic=WARNING'])
+    CONF(argv[1:] if argv else [], project='fleet',
+         version=version.version_string(),
+         default_config_files=default_config_files)
+    log.setup(CONF, 'fleet')
+
+
+class _Periodic(threading.Thread):
+    """Runs one callable every ``interval`` seconds until stopped."""
+
+    def __init__(self, interval, func, stop_event):
+        super().__init__(name=f'periodic-{func.__name__}', daemon=True)
+        self.interval = interval
+        self.func = func
+        self.stop_event = stop_event
+
+    def run(self):
+        while not self.stop_event.wait(self.interval):
+            try:
+                self.func()
+            except Exception:
+                LOG.exception('Periodic task %s failed; it runs again in '
+                              '%s s.', self.func.__name__, self.interval)
+
+
+class ConductorService(service.ServiceBase):
+    """fleet-conductor: RPC server, periodic tasks, flow engine."""
+
+    def __init__(self, host=None):
+        super().__init__()
+        self.host = host or CONF.host
+        self.manager = manager.ConductorManager(self.host)
+        self.rpcserver = None
+        self._stop = threading.Event()
+        self._periodics = []
+
+    def start(self):
+        rpc.init(CONF)
+        factory.load_all()
+        self.manager.init_host()
+        target = messaging.Target(topic=CONF.conductor.topic,
+                                  server=self.host)
+        self.rpcserver = rpc.get_server(target, [self.manager])
+        self.rpcserver.start()
+        for interval, func in self.manager.periodic_tasks():
+            if interval > 0:
+                thread = _Periodic(interval, func, self._stop)
+                thread.start()
+                self._periodics.append(thread)
+        LOG.info('fleet-conductor %s started on topic %s.', self.host,
+                 CONF.conductor.topic)
+
+    def stop(self, graceful=True):
+        self._stop.set()
+        if self.rpcserver is not None:
+            self.rpcserver.stop()
+            if graceful:
+                self.rpcserver.wait()
+        self.manager.del_host()
+        LOG.info('fleet-conductor %s stopped.', self.host)
+
+    def wait(self):
+        self._stop.wait()
+
+    def reset(self):
+        pass

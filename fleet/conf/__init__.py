@@ -1,0 +1,26 @@
+"""fleet's configuration: one module per option group.
+
+Usage::
+
+    from fleet import conf
+    CONF = conf.CONF
+    CONF.api.port
+"""
+
+from oslo_config import cfg
+
+from fleet.conf import api
+from fleet.conf import conductor
+from fleet.conf import database
+from fleet.conf import default
+from fleet.conf import drivers
+from fleet.conf import fake_cloud
+
+CONF = cfg.CONF
+
+api.register_opts(CONF)
+conductor.register_opts(CONF)
+database.register_opts(CONF)
+default.register_opts(CONF)
+drivers.register_opts(CONF)
+fake_cloud.register_opts(CONF)

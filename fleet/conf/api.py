@@ -1,0 +1,60 @@
+from oslo_config import cfg
+
+group = cfg.OptGroup('api', title='fleet-api options')
+
+opts = [
+    cfg.HostAddressOpt(
+        'host_ip',
+        default='127.0.0.1',
+        help='Address fleet-api (and fleet-all-in-one) listens on.',
+    ),
+    cfg.PortOpt(
+        'port', default=9880, help='TCP port fleet-api listens on.'
+    ),
+    cfg.StrOpt(
+        'auth_strategy',
+        default='keystone',
+        choices=[
+            ('keystone', 'Validate tokens with keystonemiddleware.'),
+            ('noauth', 'No authentication: every request is an admin. '
+             'Only for all-in-one and tests on a trusted host.'),
+        ],
+        help='How API requests are authenticated.',
+    ),
+    cfg.IntOpt(
+        'max_limit',
+        default=1000,
+        min=1,
+        help='Largest number of items a list request returns; a larger '
+        '"limit" is reduced to this.',
+    ),
+    cfg.IntOpt(
+        'default_limit',
+        default=100,
+        min=1,
+        help='Number of items a list request returns when it gives no '
+        '"limit".',
+    ),
+    cfg.StrOpt(
+        'public_endpoint',
+        help='Public URL of this API, used in links when fleet runs '
+        'behind a proxy. Defaults to the request URL.',
+    ),
+    cfg.IntOpt(
+        'workers',
+        default=1,
+        min=1,
+        help='Threads serving requests in the built-in server '
+        '(fleet-api, fleet-all-in-one). Under uwsgi or gunicorn their '
+        'own settings apply.',
+    ),
+]
+
+
+def register_opts(conf):
+    conf.register_group(group)
+    conf.register_opts(opts, group=group)
+
+
+def list_opts():
+    return {group: opts}

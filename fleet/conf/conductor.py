@@ -1,0 +1,39 @@
+from oslo_config import cfg
+
+group = cfg.OptGroup('conductor', title='fleet-conductor options')
+
+opts = [
+    cfg.StrOpt(
+        'topic',
+        default='fleet-conductor',
+        help='RPC topic the conductors listen on.',
+    ),
+    cfg.IntOpt(
+        'rpc_timeout',
+        default=30,
+        min=1,
+        help='Seconds the API waits for a conductor to answer a call.',
+    ),
+    cfg.IntOpt(
+        'workers',
+        default=8,
+        min=1,
+        help='Threads that serve RPC requests in one conductor.',
+    ),
+    cfg.IntOpt(
+        'inventory_sync_interval',
+        default=300,
+        min=0,
+        help='Seconds between full inventory syncs from the enabled '
+        'inventory drivers; 0 disables the periodic sync.',
+    ),
+]
+
+
+def register_opts(conf):
+    conf.register_group(group)
+    conf.register_opts(opts, group=group)
+
+
+def list_opts():
+    return {group: opts}

@@ -1,0 +1,42 @@
+from oslo_config import cfg
+
+group = cfg.OptGroup(
+    'drivers',
+    title='Drivers',
+    help='Which stevedore drivers fleet loads. A name that no installed '
+    'driver has stops the service at start-up.',
+)
+
+opts = [
+    cfg.ListOpt(
+        'inventory',
+        default=['fake'],
+        help='Inventory drivers (namespace fleet.inventory), merged in '
+        'this order.',
+    ),
+    cfg.ListOpt(
+        'monitoring',
+        default=['noop'],
+        help='Monitoring drivers (namespace fleet.monitoring).',
+    ),
+    cfg.ListOpt(
+        'executor',
+        default=['noop'],
+        help='Executor drivers (namespace fleet.executor) that runs may '
+        'use.',
+    ),
+    cfg.StrOpt(
+        'default_executor',
+        default='noop',
+        help='Executor used when a run names none. Must be enabled.',
+    ),
+]
+
+
+def register_opts(conf):
+    conf.register_group(group)
+    conf.register_opts(opts, group=group)
+
+
+def list_opts():
+    return {group: opts}

@@ -1,0 +1,112 @@
+"""Database API: the abstract interface the rest of fleet uses.
+
+Usage::
+
+    from fleet.db import api as db_api
+    dbapi = db_api.get_instance()
+    host = dbapi.get_host('compute-1')
+"""
+
+import abc
+
+from oslo_config import cfg
+from oslo_db import api as oslo_db_api
+
+_BACKEND_MAPPING = {'sqlalchemy': 'fleet.db.sqlalchemy.api'}
+IMPL = oslo_db_api.DBAPI.from_config(cfg.CONF,
+                                     backend_mapping=_BACKEND_MAPPING,
+                                     lazy=True)
+
+
+def get_instance():
+    """Return the configured database connection."""
+    return IMPL
+
+
+class Connection(metaclass=abc.ABCMeta):
+    """Every database operation fleet performs."""
+
+    # Hosts
+
+    @abc.abstractmethod
+    def create_host(self, values):
+        """Create a host.
+
+        :param values: column values; ``uuid`` is generated when missing.
+        :returns: the host as a dict.
+        :raises: HostAlreadyExists if the name or uuid is taken.
+        """
+
+    @abc.abstractmethod
+    def get_host(self, ident):
+        """Return a host (dict) by uuid or name.
+
+        :raises: HostNotFound
+        """
+
+    @abc.abstractmethod
+    def list_hosts(self, filters=None, limit=None, marker=None,
+                   sort_key='id', sort_dir='asc'):
+        """Return hosts (dicts) matching ``filters``, one page.
+
+        :param filters: dict of column -> value; ``labels`` is a dict
+            whose every key/value must match.
+        :param marker: uuid of the last host of the previous page.
+        :raises: InvalidMarker if ``marker`` names no host.
+        """
+
+    @abc.abstractmethod
+    def update_host(self, ident, values, expected_state=None):
+        """Update a host and return it.
+
+        :param expected_state: when set, update only if the host is in
+            this state, else raise InvalidState.
+        """
+
+    @abc.abstractmethod
+    def destroy_host(self, ident):
+        """Delete a host. :raises: HostNotFound, HostBusy"""
+
+    @abc.abstractmethod
+    def reserve_host(self, ident, execution_uuid):
+        """Atomically mark a host as held by a run.
+
+        :returns: the host as a dict.
+        :raises: HostBusy if another run holds it.
+        """
+
+    @abc.abstractmethod
+    def release_host(self, ident, execution_uuid):
+        """Clear the hold of ``execution_uuid`` on a host (no-op if none)."""
+
+    # Executions
+
+    @abc.abstractmethod
+    def create_execution(self, values):
+        """Create an execution and return it (dict)."""
+
+    @abc.abstractmethod
+    def get_execution(self, uuid):
+        """:raises: ExecutionNotFound"""
+
+    @abc.abstractmethod
+    def list_executions(self, filters=None, limit=None, marker=None,
+                        sort_key='id', sort_dir='asc'):
+        """Return executions (dicts) matching ``filters``, one page."""
+
+    @abc.abstractmethod
+    def update_execution(self, uuid, values, expected_states=None):
+        """Update an execution and return it.
+
+        :param expected_states: when set, update only if its state is one
+            of these, else raise InvalidState.
+        """
+
+    @abc.abstractmethod
+    def add_execution_event(self, uuid, message, level='info', step=None,
+                            details=None):
+        """Append one line to a run's history."""
+
+    @abc.abstractmethod
+    def list_execution_events(self, uuid):
+        """Return a run's history, oldest first."""

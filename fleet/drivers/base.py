@@ -1,0 +1,103 @@
+"""Typed interfaces of fleet's stevedore drivers.
+
+Each namespace has one abstract base here; backends live in
+``fleet/drivers/<namespace>/<name>.py`` and are declared in setup.cfg.
+``fake`` or ``noop`` always exists, so every code path runs without real
+infrastructure.
+
+Usage::
+
+    from fleet.drivers import factory
+    executor = factory.get_executor('ansible')
+    result = executor.run(host, {'playbook': 'patch.yml'}, timeout=600)
+"""
+
+import abc
+import dataclasses
+
+
+class BaseDriver(metaclass=abc.ABCMeta):
+    """What every driver shares: a name and a start-up check."""
+
+    #: Set by the factory to the entry-point name the driver was loaded as.
+    name = None
+
+    def validate_config(self):  # noqa: B027 - optional hook, not abstract
+        """Check this driver's configuration.
+
+        Called once at service start-up so that a bad setting stops the
+        service with a clear message instead of failing a run later.
+
+        :raises: ConfigInvalid
+        """
+
+
+class InventoryDriver(BaseDriver):
+    """A source of hosts (Nova, a static file, a simulated cloud, ...)."""
+
+    @abc.abstractmethod
+    def list_hosts(self):
+        """Return every host this source knows.
+
+        :returns: a list of dicts with at least ``name`` and ``kind``; the
+            other keys are host columns (``region``, ``availability_zone``,
+            ``rack``, ``labels``, ``facts``, ``nova_service_id``, ...).
+        """
+
+
+class MonitoringDriver(BaseDriver):
+    """A source of signals (alerts) about hosts and services."""
+
+    @abc.abstractmethod
+    def start(self, on_signal):
+        """Start delivering signals.
+
+        :param on_signal: callable taking one dict per signal, with keys
+            ``source``, ``name``, ``severity``, ``host``, ``labels``,
+            ``fingerprint``, ``status`` (firing / resolved).
+        """
+
+    @abc.abstractmethod
+    def stop(self):
+        """Stop delivering signals; return once none is in flight."""
+
+
+@dataclasses.dataclass
+class ExecutorResult:
+    """What an executor did on one host.
+
+    :ivar ok: whether the action succeeded.
+    :ivar output: human-readable output (truncated by the executor).
+    :ivar details: JSON-safe structured details (per-task results, exit
+        code, duration).
+    """
+
+    ok: bool
+    output: str = ''
+    details: dict = dataclasses.field(default_factory=dict)
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+
+class ExecutorDriver(BaseDriver):
+    """Runs an action (patch, reboot, a playbook, a command) on a host."""
+
+    @abc.abstractmethod
+    def run(self, host, arguments, timeout):
+        """Run the action described by ``arguments`` on ``host``.
+
+        :param host: the host as a dict (``name``, ``variables``, ...).
+        :param arguments: driver-specific dict (e.g. ``playbook`` and
+            ``extra_vars`` for ansible, ``command`` for script).
+        :param timeout: seconds after which the action is stopped and
+            reported failed.
+        :returns: ExecutorResult. An action that ran and failed returns
+            ``ok=False``; only a driver error (misconfiguration) raises.
+        """
+
+    def validate_arguments(self, arguments):  # noqa: B027
+        """Check ``arguments`` when a run is requested, before it starts.
+
+        :raises: InvalidParameterValue
+        """

@@ -1,0 +1,37 @@
+from oslo_policy import policy
+
+PREFIX = 'fleet:host:%s'
+
+rules = [
+    policy.DocumentedRuleDefault(
+        name=PREFIX % 'get_all',
+        check_str='rule:reader_api',
+        description='List hosts.',
+        operations=[{'path': '/v1/hosts', 'method': 'GET'}]),
+    policy.DocumentedRuleDefault(
+        name=PREFIX % 'get',
+        check_str='rule:reader_api',
+        description='Show a host.',
+        operations=[{'path': '/v1/hosts/{host_ident}', 'method': 'GET'}]),
+    policy.DocumentedRuleDefault(
+        name=PREFIX % 'create',
+        check_str='rule:admin_api',
+        description='Register a host that no inventory driver reports.',
+        operations=[{'path': '/v1/hosts', 'method': 'POST'}]),
+    policy.DocumentedRuleDefault(
+        name=PREFIX % 'update',
+        check_str='rule:admin_api',
+        description='Change a host (labels, variables, state).',
+        operations=[{'path': '/v1/hosts/{host_ident}',
+                     'method': 'PATCH'}]),
+    policy.DocumentedRuleDefault(
+        name=PREFIX % 'delete',
+        check_str='rule:admin_api',
+        description='Delete a host.',
+        operations=[{'path': '/v1/hosts/{host_ident}',
+                     'method': 'DELETE'}]),
+]
+
+
+def list_rules():
+    return rules

@@ -1,0 +1,4 @@
+"""fleet's minicloud: a real OpenStack control plane on loopback for tests.
+
+Run it through the ``tools/minicloud/minicloud`` script.
+"""
