@@ -39,6 +39,10 @@ def _parser():
                     help='seconds to wait for the computes [180]')
     down = sub.add_parser('down', help='stop the processes minicloud '
                                        'started')
+    down.add_argument('--purge', action='store_true',
+                      help='also drop the databases and delete the state '
+                           'but venv/ and logs/: the next up builds a new '
+                           'cloud')
     down.add_argument('--infra', action='store_true',
                       help='also report whether minicloud started RabbitMQ '
                            'or MariaDB (they are shared, never stopped)')
@@ -72,6 +76,8 @@ def main(argv=None):
             cloud.up(timeout=args.timeout)
         elif args.command == 'down':
             cloud.down(infra_too=args.infra)
+            if args.purge:
+                cloud.purge()
         elif args.command == 'status':
             problems = cloud.status()
             if problems:

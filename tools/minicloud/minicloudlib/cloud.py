@@ -210,7 +210,12 @@ class Cloud(object):
         proc = self.process('keystone')
         self.ensure_started(proc)
         api.wait_http(self.s.url('keystone'), proc=proc)
-        self.keystone_resources()
+        want = json.dumps({'ports': self.s.ports(), 'users': SERVICE_USERS},
+                          sort_keys=True)
+        stamp = self.s.stamp_path('keystone-resources')
+        if not (os.path.exists(stamp) and open(stamp).read() == want):
+            self.keystone_resources()
+            self.s.mark('keystone-resources', want)
 
     def keystone_resources(self):
         """Service project, users, roles and catalog (idempotent)."""
@@ -488,7 +493,8 @@ class Cloud(object):
         self.install()
         self.cfg.render_all()
         if not s.done('databases'):
-            infra.create_databases(s, self.run)
+            # A new state dir is a new cloud: start from empty databases.
+            infra.create_databases(s, self.run, drop=True)
             s.mark('databases')
         parallel(self.branch_keystone, self.branch_placement,
                  self.branch_glance, self.branch_neutron, self.branch_nova,
@@ -504,6 +510,19 @@ class Cloud(object):
         self.write_outputs()
         self.say('minicloud is up in %.0fs: %s' % (
             time.time() - self.t0, os.path.join(s.root, 'fleet.json')))
+
+    def purge(self):
+        """After down: drop the databases and remove all state but the venv
+        (and the logs), so the next up builds a new cloud."""
+        if os.path.exists(self.s.bin('python')):
+            infra.create_databases(self.s, self.run, drop=True)
+        for d in (self.s.etc, self.s.data, self.s.run, self.s.wsgi):
+            shutil.rmtree(d, ignore_errors=True)
+        for f in ('clouds.yaml', 'openrc', 'fleet.json'):
+            path = os.path.join(self.s.root, f)
+            if os.path.exists(path):
+                os.unlink(path)
+        self.say('purged %s (kept venv/ and logs/)' % self.s.root)
 
     def down(self, infra_too=False):
         procs_ = self.processes()

@@ -48,8 +48,12 @@ def set_rabbit_policy(state, run):
 CREATE_DBS = '''
 import sys, pymysql
 dbs, user, password = sys.argv[1].split(','), sys.argv[2], sys.argv[3]
+drop = sys.argv[4:] == ['--drop']
 conn = pymysql.connect(host='127.0.0.1', port=3306, user='root', password='')
 with conn.cursor() as cur:
+    if drop:
+        for db in dbs:
+            cur.execute("DROP DATABASE IF EXISTS `%s`" % db)
     for host in ('%', 'localhost', '127.0.0.1'):
         cur.execute("CREATE USER IF NOT EXISTS %s@%s IDENTIFIED BY %s",
                     (user, host, password))
@@ -63,9 +67,12 @@ conn.commit()
 '''
 
 
-def create_databases(state, run):
+def create_databases(state, run, drop=False):
+    """Create the databases; ``drop``: drop them first (a new cloud must not
+    inherit compute nodes, cells or users of an older one)."""
     run([state.bin('python'), '-c', CREATE_DBS, ','.join(st.DATABASES),
-         st.DB_USER, st.DB_PASSWORD], 'create-databases')
+         st.DB_USER, st.DB_PASSWORD] + (['--drop'] if drop else []),
+        'drop and create databases' if drop else 'create databases')
 
 
 def started_infra(state):
