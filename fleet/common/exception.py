@@ -116,3 +116,15 @@ class ServiceUnavailable(FleetException):
     _msg_fmt = '%(reason)s'
     code = http_client.SERVICE_UNAVAILABLE
     safe = True
+
+
+class ComputeError(FleetException):
+    """The compute service (Nova) failed or refused an action."""
+
+    _msg_fmt = 'Compute service error: %(reason)s'
+    code = http_client.BAD_GATEWAY
+    safe = True
+
+
+class InstanceNotFound(NotFound):
+    _msg_fmt = 'Instance %(instance)s could not be found.'

@@ -32,10 +32,7 @@ def prepare_service(argv=None, default_config_files=None):
     fleet runs without eventlet: oslo.service's threading backend, plain
     threads for parallel work.
     """
-    try:
-        service_backend.init_backend(service_backend.BackendType.THREADING)
-    except Exception:  # noqa: S110 - already selected in this process
-        pass
+    service_backend.init_backend(service_backend.BackendType.THREADING)
     log.register_options(CONF)
     log.set_defaults(default_log_levels=log.get_default_log_levels() + [
         'stevedore=INFO', 'taskflow=WARNING', 'alembic=WARNING'])

@@ -25,6 +25,13 @@ opts = [
         help='Executor drivers (namespace fleet.executor) that runs may '
         'use.',
     ),
+    cfg.ListOpt(
+        'compute',
+        default=['fake'],
+        help='The compute driver (namespace fleet.compute) that flows act '
+        'through: "nova" for a real cloud, "fake" for the simulated one. '
+        'Exactly one.',
+    ),
     cfg.StrOpt(
         'default_executor',
         default='noop',

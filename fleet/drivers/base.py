@@ -101,3 +101,78 @@ class ExecutorDriver(BaseDriver):
 
         :raises: InvalidParameterValue
         """
+
+
+class ComputeDriver(BaseDriver):
+    """Actions on the compute service of a cloud: Nova, or the simulated
+    cloud. Every flow acts on instances and compute services only through
+    this interface.
+
+    Dicts returned:
+
+    * service: ``{'id', 'host', 'status' (enabled/disabled),
+      'state' (up/down), 'disabled_reason'}``
+    * instance: ``{'uuid', 'name', 'status' (ACTIVE, MIGRATING, ERROR,
+      ...), 'host', 'task_state', 'vcpus', 'memory_mb'}``
+    * migration: ``{'id', 'instance_uuid', 'status' (queued, preparing,
+      running, completed, error, failed, cancelled, ...), 'source',
+      'dest', 'created_at'}``
+
+    Errors raise fleet exceptions (ComputeError and subclasses), never a
+    client library's own.
+    """
+
+    @abc.abstractmethod
+    def get_service(self, host):
+        """The nova-compute service of ``host``. :raises: HostNotFound"""
+
+    @abc.abstractmethod
+    def disable_service(self, host, reason):
+        """Disable ``host``'s compute service with ``reason``; idempotent.
+
+        :returns: the service.
+        """
+
+    @abc.abstractmethod
+    def enable_service(self, host):
+        """Enable ``host``'s compute service; idempotent.
+
+        :returns: the service.
+        """
+
+    @abc.abstractmethod
+    def list_services(self):
+        """Every compute service (for capacity and destination checks)."""
+
+    @abc.abstractmethod
+    def list_instances(self, host):
+        """Instances on ``host``."""
+
+    @abc.abstractmethod
+    def get_instance(self, uuid):
+        """:raises: InstanceNotFound"""
+
+    @abc.abstractmethod
+    def live_migrate(self, uuid, target_host=None):
+        """Start a live migration and return at once (scheduler picks the
+        destination unless ``target_host``)."""
+
+    @abc.abstractmethod
+    def cold_migrate(self, uuid, target_host=None):
+        """Start a cold migration (resize to same flavor) and return."""
+
+    @abc.abstractmethod
+    def confirm_migration(self, uuid):
+        """Confirm a finished cold migration (VERIFY_RESIZE)."""
+
+    @abc.abstractmethod
+    def get_latest_migration(self, uuid, migration_type='live-migration'):
+        """The newest migration record of an instance, or None."""
+
+    @abc.abstractmethod
+    def abort_migration(self, uuid, migration_id):
+        """Abort an in-progress live migration."""
+
+    @abc.abstractmethod
+    def get_host_capacity(self, host):
+        """``{'vcpus', 'vcpus_used', 'memory_mb', 'memory_mb_used'}``."""

@@ -20,6 +20,7 @@ NAMESPACES = {
     'inventory': 'fleet.inventory',
     'monitoring': 'fleet.monitoring',
     'executor': 'fleet.executor',
+    'compute': 'fleet.compute',
 }
 
 _lock = threading.Lock()
@@ -70,6 +71,11 @@ def get_driver(kind, name):
     return drivers[name]
 
 
+def get_compute():
+    """The one enabled compute driver (Nova or the simulated cloud)."""
+    return get_driver('compute', CONF.drivers.compute[0])
+
+
 def get_executor(name=None):
     return get_driver('executor', name or CONF.drivers.default_executor)
 
@@ -81,6 +87,10 @@ def load_all():
     """
     for kind in NAMESPACES:
         get_drivers(kind)
+    if len(CONF.drivers.compute) != 1:
+        raise exception.ConfigInvalid(
+            error='[drivers] compute must name exactly one driver, got '
+                  f'{CONF.drivers.compute}')
     if CONF.drivers.default_executor not in CONF.drivers.executor:
         raise exception.ConfigInvalid(
             error=f'[drivers] default_executor '

@@ -52,6 +52,11 @@ def parallel(*funcs):
         raise errors[0]
 
 
+def _utc_next_second():
+    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return now.replace(microsecond=0) + datetime.timedelta(seconds=1)
+
+
 def _parse_time(value):
     if not value:
         return None
@@ -107,15 +112,21 @@ class Cloud(object):
         return self.processes()[name]
 
     def ensure_started(self, proc):
+        """Start ``proc`` if down, restart it if its configuration changed.
+
+        :returns: None if it was left running, else when it was started
+            (naive UTC, rounded up to the second as nova's timestamps are).
+        """
         rec = proc.running()
         if rec and rec.get('config_hash') == proc.config_hash:
-            return False
+            return None
         if rec:
             self.say('%s: configuration changed, restarting' % proc.name)
             proc.stop()
+        started = _utc_next_second()
         proc.start()
         self.say('started %s (log %s)' % (proc.name, proc.logfile))
-        return True
+        return started
 
     def admin(self):
         if self._admin is None:
@@ -352,7 +363,12 @@ class Cloud(object):
 
         os-hypervisors lists only hosts mapped to a cell, so discover_hosts
         runs whenever an up compute has no hypervisor yet.
+
+        :param since: {host: naive UTC datetime} for (re)started hosts,
+            whose heartbeat must be newer than that (the one of a previous
+            process would still look up).
         """
+        since = since or {}
         start = time.time()
         deadline = start + timeout
         last_discover = 0
@@ -364,7 +380,8 @@ class Cloud(object):
                 svc = services.get(host)
                 updated = _parse_time(svc and svc.get('updated_at'))
                 if (not svc or svc['state'] != 'up' or
-                        (since and (not updated or updated < since))):
+                        (host in since and
+                         (not updated or updated < since[host]))):
                     down.append(host)
                 elif host not in hypervisors:
                     unmapped.append(host)
@@ -413,15 +430,15 @@ class Cloud(object):
             raise SetupError('unknown compute %r (computes: %s)' % (
                 host, ', '.join(self.s.computes())))
         proc = procs_[name]
-        since = datetime.datetime.utcnow().replace(microsecond=0)
         start = time.time()
         stopped = proc.stop()
         self.say('%s %s (%.1fs)' % ('stopped' if stopped else 'was not running',
                                     name, time.time() - start))
+        since = _utc_next_second()
         proc.start()
         self.say('started %s (log %s)' % (name, proc.logfile))
         if wait:
-            self.wait_computes([host], timeout, since=since)
+            self.wait_computes([host], timeout, since={host: since})
 
     # -- outputs ---------------------------------------------------------------------
 
@@ -503,10 +520,15 @@ class Cloud(object):
         procs_ = self.processes()
         for name in ('placement', 'glance', 'neutron', 'nova-api'):
             api.wait_http(s.url(name), proc=procs_[name])
-        for host in s.computes():
-            self.ensure_started(procs_['nova-compute-' + host])
+        since = {}
+
+        def start_compute(host):
+            started = self.ensure_started(procs_['nova-compute-' + host])
+            if started:
+                since[host] = started
+        parallel(*[lambda h=h: start_compute(h) for h in s.computes()])
         parallel(self.ensure_flavor, self.ensure_image)
-        self.wait_computes(s.computes(), timeout)
+        self.wait_computes(s.computes(), timeout, since=since)
         self.write_outputs()
         self.say('minicloud is up in %.0fs: %s' % (
             time.time() - self.t0, os.path.join(s.root, 'fleet.json')))
