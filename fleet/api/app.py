@@ -7,12 +7,10 @@ Usage::
 
 import pecan
 from oslo_config import cfg
-from oslo_middleware import http_proxy_to_wsgi
-from oslo_middleware import request_id
+from oslo_middleware import http_proxy_to_wsgi, request_id
 
 from fleet.api import hooks
-from fleet.api.middleware import auth_token
-from fleet.api.middleware import faults
+from fleet.api.middleware import auth_token, faults
 from fleet.common import exception
 
 CONF = cfg.CONF
@@ -23,18 +21,22 @@ def setup_app():
     id, JSON faults, keystone auth (unless noauth), pecan."""
     app = pecan.make_app(
         'fleet.api.controllers.root.RootController',
-        hooks=[hooks.ContextHook(), hooks.ResourcesHook(),
-               hooks.MicroversionHook(), hooks.FaultHook()],
+        hooks=[
+            hooks.ContextHook(),
+            hooks.ResourcesHook(),
+            hooks.MicroversionHook(),
+            hooks.FaultHook(),
+        ],
         force_canonical=False,
         guess_content_type_from_ext=False,
         debug=False,
     )
     if CONF.api.auth_strategy == 'keystone':
-        app = auth_token.AuthTokenMiddleware(
-            app, {'oslo_config_config': CONF})
+        app = auth_token.AuthTokenMiddleware(app, {'oslo_config_config': CONF})
     elif CONF.api.auth_strategy != 'noauth':
         raise exception.ConfigInvalid(
-            error=f'unknown [api] auth_strategy {CONF.api.auth_strategy}')
+            error=f'unknown [api] auth_strategy {CONF.api.auth_strategy}'
+        )
     app = faults.FaultWrapper(app)
     app = request_id.RequestId(app)
     app = http_proxy_to_wsgi.HTTPProxyToWSGI(app, conf=CONF)

@@ -2,15 +2,14 @@
 
 from http import client as http_client
 
+import webob.exc
 from oslo_config import cfg
 from oslo_log import log
 from pecan import hooks
-import webob.exc
 
 from fleet.api import microversion
 from fleet.api.controllers.v1 import versions
-from fleet.common import context
-from fleet.common import exception
+from fleet.common import context, exception
 from fleet.conductor import rpcapi
 from fleet.db import api as db_api
 
@@ -25,9 +24,12 @@ class ContextHook(hooks.PecanHook):
         environ = state.request.environ
         if CONF.api.auth_strategy == 'noauth':
             ctx = context.RequestContext.from_environ(
-                environ, is_admin=True,
+                environ,
+                is_admin=True,
                 roles=['admin', 'member', 'reader'],
-                user_id='noauth', project_id='noauth')
+                user_id='noauth',
+                project_id='noauth',
+            )
         else:
             ctx = context.RequestContext.from_environ(environ)
         state.request.context = ctx
@@ -55,7 +57,8 @@ class MicroversionHook(hooks.PecanHook):
         if not request.path.startswith('/v1'):
             return
         request.version = microversion.parse_header(
-            request.headers.get(versions.HEADER))
+            request.headers.get(versions.HEADER)
+        )
 
     def after(self, state):
         version = getattr(state.request, 'version', None)
@@ -63,21 +66,23 @@ class MicroversionHook(hooks.PecanHook):
             return
         headers = state.response.headers
         headers[versions.HEADER] = f'{versions.SERVICE_TYPE} {version}'
-        headers['OpenStack-API-Minimum-Version'] = (
-            versions.MIN_VERSION_STRING)
-        headers['OpenStack-API-Maximum-Version'] = (
-            versions.MAX_VERSION_STRING)
+        headers['OpenStack-API-Minimum-Version'] = versions.MIN_VERSION_STRING
+        headers['OpenStack-API-Maximum-Version'] = versions.MAX_VERSION_STRING
         headers.add('Vary', versions.HEADER)
 
 
 def fault_body(status, detail, request_id=None):
     """An error document as the OpenStack API-SIG guideline has it."""
-    return {'errors': [{
-        'request_id': request_id,
-        'status': status,
-        'title': http_client.responses.get(status, 'Error'),
-        'detail': detail,
-    }]}
+    return {
+        'errors': [
+            {
+                'request_id': request_id,
+                'status': status,
+                'title': http_client.responses.get(status, 'Error'),
+                'detail': detail,
+            }
+        ]
+    }
 
 
 class FaultHook(hooks.PecanHook):
@@ -96,18 +101,25 @@ class FaultHook(hooks.PecanHook):
             status = exc.code
             detail = exc.detail or exc.explanation
         else:
-            LOG.exception('Unexpected error in %s %s',
-                          state.request.method, state.request.path)
+            LOG.exception(
+                'Unexpected error in %s %s',
+                state.request.method,
+                state.request.path,
+            )
             status = 500
-            detail = (f'An unexpected error occurred; the server log has '
-                      f'the details under request id {request_id}.')
-        response = webob.Response(status=status,
-                                  content_type='application/json',
-                                  charset='utf-8')
+            detail = (
+                f'An unexpected error occurred; the server log has '
+                f'the details under request id {request_id}.'
+            )
+        response = webob.Response(
+            status=status, content_type='application/json', charset='utf-8'
+        )
         response.json_body = fault_body(status, detail, request_id)
         if status == 406:
             response.headers['OpenStack-API-Minimum-Version'] = (
-                versions.MIN_VERSION_STRING)
+                versions.MIN_VERSION_STRING
+            )
             response.headers['OpenStack-API-Maximum-Version'] = (
-                versions.MAX_VERSION_STRING)
+                versions.MAX_VERSION_STRING
+            )
         return response

@@ -56,14 +56,19 @@ def parse_header(value):
     if not match:
         raise exception.Invalid(
             reason=f'{versions.HEADER} "{value}" is not of the form '
-                   f'"fleet 1.N" (or "fleet latest").')
+            f'"fleet 1.N" (or "fleet latest").'
+        )
     version = Version(int(match.group(1)), int(match.group(2)))
-    if not (Version.min().as_tuple() <= version.as_tuple()
-            <= Version.max().as_tuple()):
+    if not (
+        Version.min().as_tuple()
+        <= version.as_tuple()
+        <= Version.max().as_tuple()
+    ):
         raise exception.NotAcceptable(
             f'Version {version} was requested but the minimum and maximum '
             f'supported versions are {versions.MIN_VERSION_STRING} and '
-            f'{versions.MAX_VERSION_STRING}.')
+            f'{versions.MAX_VERSION_STRING}.'
+        )
     return version
 
 

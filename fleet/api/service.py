@@ -26,8 +26,12 @@ class _Server(socketserver.ThreadingMixIn, simple_server.WSGIServer):
 
 class _Handler(simple_server.WSGIRequestHandler):
     def log_message(self, fmt, *args):
-        LOG.info('%s "%s" %s', self.client_address[0], self.requestline,
-                 args[1] if len(args) > 1 else '')
+        LOG.info(
+            '%s "%s" %s',
+            self.client_address[0],
+            self.requestline,
+            args[1] if len(args) > 1 else '',
+        )
 
 
 class APIService(service.ServiceBase):
@@ -42,13 +46,21 @@ class APIService(service.ServiceBase):
     def start(self):
         rpc.init(CONF)
         self.server = simple_server.make_server(
-            CONF.api.host_ip, CONF.api.port, api_app.setup_app(),
-            server_class=_Server, handler_class=_Handler)
-        self._thread = threading.Thread(target=self.server.serve_forever,
-                                        name='fleet-api', daemon=True)
+            CONF.api.host_ip,
+            CONF.api.port,
+            api_app.setup_app(),
+            server_class=_Server,
+            handler_class=_Handler,
+        )
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, name='fleet-api', daemon=True
+        )
         self._thread.start()
-        LOG.info('fleet-api listening on http://%s:%s/', CONF.api.host_ip,
-                 self.server.server_port)
+        LOG.info(
+            'fleet-api listening on http://%s:%s/',
+            CONF.api.host_ip,
+            self.server.server_port,
+        )
 
     def stop(self, graceful=True):
         if self.server is not None:

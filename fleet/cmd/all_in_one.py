@@ -34,8 +34,7 @@ def set_embedded_defaults():
     CONF.set_default('auth_strategy', 'noauth', group='api')
     CONF.set_default('transport_url', 'fake://')
     # The in-process bus cannot carry notifications to anyone else.
-    CONF.set_default('driver', ['noop'],
-                     group='oslo_messaging_notifications')
+    CONF.set_default('driver', ['noop'], group='oslo_messaging_notifications')
 
 
 class AllInOneService(service.ServiceBase):
@@ -68,12 +67,12 @@ class AllInOneService(service.ServiceBase):
 def main():
     import oslo_messaging  # noqa: F401 - registers transport_url
     from oslo_messaging import opts as messaging_opts
+
     for group, opts in messaging_opts.list_opts():
         CONF.register_opts(opts, group=group)
     set_embedded_defaults()
     fleet_service.prepare_service(sys.argv)
-    launcher = service.launch(CONF, AllInOneService(),
-                              restart_method='mutate')
+    launcher = service.launch(CONF, AllInOneService(), restart_method='mutate')
     return launcher.wait()
 
 

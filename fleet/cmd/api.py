@@ -13,8 +13,9 @@ CONF = cfg.CONF
 
 def main():
     fleet_service.prepare_service(sys.argv)
-    launcher = service.launch(CONF, api_service.APIService(),
-                              restart_method='mutate')
+    launcher = service.launch(
+        CONF, api_service.APIService(), restart_method='mutate'
+    )
     return launcher.wait()
 
 

@@ -12,8 +12,9 @@ CONF = cfg.CONF
 
 def main():
     fleet_service.prepare_service(sys.argv)
-    launcher = service.launch(CONF, fleet_service.ConductorService(),
-                              restart_method='mutate')
+    launcher = service.launch(
+        CONF, fleet_service.ConductorService(), restart_method='mutate'
+    )
     return launcher.wait()
 
 

@@ -33,21 +33,27 @@ def _version():
 
 def _add_commands(subparsers):
     parser = subparsers.add_parser(
-        'upgrade', help='Upgrade the schema (default: to the newest).')
+        'upgrade', help='Upgrade the schema (default: to the newest).'
+    )
     parser.add_argument('--revision', default='head')
     parser.set_defaults(func=_upgrade)
     parser = subparsers.add_parser(
-        'stamp', help='Record a revision without running migrations.')
+        'stamp', help='Record a revision without running migrations.'
+    )
     parser.add_argument('--revision', required=True)
     parser.set_defaults(func=_stamp)
-    parser = subparsers.add_parser('version',
-                                   help='Print the current revision.')
+    parser = subparsers.add_parser(
+        'version', help='Print the current revision.'
+    )
     parser.set_defaults(func=_version)
 
 
-command_opt = cfg.SubCommandOpt('command', title='Command',
-                                help='Available commands',
-                                handler=_add_commands)
+command_opt = cfg.SubCommandOpt(
+    'command',
+    title='Command',
+    help='Available commands',
+    handler=_add_commands,
+)
 
 
 def main():

@@ -21,5 +21,5 @@ class RequestContext(context.RequestContext):
 def get_admin_context():
     """A context for fleet's own work (periodic tasks, resumed runs)."""
     return RequestContext(
-        is_admin=True, roles=['admin', 'member', 'reader'],
-        overwrite=False)
+        is_admin=True, roles=['admin', 'member', 'reader'], overwrite=False
+    )

@@ -84,8 +84,10 @@ class HostAlreadyExists(Conflict):
 
 
 class HostBusy(Conflict):
-    _msg_fmt = ('Host %(host)s is already in run %(execution)s; wait for it '
-                'to end or cancel it.')
+    _msg_fmt = (
+        'Host %(host)s is already in run %(execution)s; wait for it '
+        'to end or cancel it.'
+    )
 
 
 class InvalidState(Conflict):
@@ -99,13 +101,14 @@ class NotAcceptable(FleetException):
 
 
 class DriverLoadError(FleetException):
-    _msg_fmt = ('Driver %(name)r could not be loaded from namespace '
-                '%(namespace)s: %(reason)s')
+    _msg_fmt = (
+        'Driver %(name)r could not be loaded from namespace '
+        '%(namespace)s: %(reason)s'
+    )
 
 
 class DriverNotEnabled(Invalid):
-    _msg_fmt = ('%(kind)s driver %(name)r is not enabled; enabled: '
-                '%(enabled)s.')
+    _msg_fmt = '%(kind)s driver %(name)r is not enabled; enabled: %(enabled)s.'
 
 
 class ConfigInvalid(FleetException):

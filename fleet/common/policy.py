@@ -9,8 +9,8 @@ from oslo_config import cfg
 from oslo_log import log
 from oslo_policy import policy
 
-from fleet.common import exception
 from fleet import policies
+from fleet.common import exception
 
 LOG = log.getLogger(__name__)
 _ENFORCER = None
@@ -45,7 +45,12 @@ def authorize(rule, target, context):
     credentials = context.to_policy_values()
     try:
         return get_enforcer().authorize(
-            rule, target, credentials, do_raise=True,
-            exc=exception.HTTPForbidden, resource=rule)
+            rule,
+            target,
+            credentials,
+            do_raise=True,
+            exc=exception.HTTPForbidden,
+            resource=rule,
+        )
     except policy.InvalidScope as e:
         raise exception.HTTPForbidden(resource=rule) from e

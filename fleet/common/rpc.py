@@ -25,7 +25,8 @@ def init(conf):
     global TRANSPORT, NOTIFICATION_TRANSPORT
     if TRANSPORT is None:
         TRANSPORT = messaging.get_rpc_transport(
-            conf, allowed_remote_exmods=ALLOWED_EXMODS)
+            conf, allowed_remote_exmods=ALLOWED_EXMODS
+        )
     if NOTIFICATION_TRANSPORT is None:
         NOTIFICATION_TRANSPORT = messaging.get_notification_transport(conf)
 
@@ -65,12 +66,21 @@ class RequestContextSerializer(messaging.Serializer):
 
 def get_client(target, version_cap=None, timeout=None):
     return messaging.get_rpc_client(
-        TRANSPORT, target, version_cap=version_cap, timeout=timeout,
-        serializer=RequestContextSerializer())
+        TRANSPORT,
+        target,
+        version_cap=version_cap,
+        timeout=timeout,
+        serializer=RequestContextSerializer(),
+    )
 
 
 def get_server(target, endpoints):
     access_policy = dispatcher.DefaultRPCAccessPolicy
     return messaging.get_rpc_server(
-        TRANSPORT, target, endpoints, executor='threading',
-        serializer=RequestContextSerializer(), access_policy=access_policy)
+        TRANSPORT,
+        target,
+        endpoints,
+        executor='threading',
+        serializer=RequestContextSerializer(),
+        access_policy=access_policy,
+    )

@@ -10,17 +10,17 @@ Usage (a console script)::
 
 import threading
 
-from oslo_config import cfg
 import oslo_messaging as messaging
+from oslo_config import cfg
 from oslo_log import log
 from oslo_service import backend as service_backend
 from oslo_service import service
 
+from fleet import conf as fleet_conf  # noqa: F401 - registers options
+from fleet import version
 from fleet.common import rpc
 from fleet.conductor import manager
-from fleet import conf as fleet_conf  # noqa: F401 - registers options
 from fleet.drivers import factory
-from fleet import version
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
@@ -34,11 +34,16 @@ def prepare_service(argv=None, default_config_files=None):
     """
     service_backend.init_backend(service_backend.BackendType.THREADING)
     log.register_options(CONF)
-    log.set_defaults(default_log_levels=log.get_default_log_levels() + [
-        'stevedore=INFO', 'taskflow=WARNING', 'alembic=WARNING'])
-    CONF(argv[1:] if argv else [], project='fleet',
-         version=version.version_string(),
-         default_config_files=default_config_files)
+    log.set_defaults(
+        default_log_levels=log.get_default_log_levels()
+        + ['stevedore=INFO', 'taskflow=WARNING', 'alembic=WARNING']
+    )
+    CONF(
+        argv[1:] if argv else [],
+        project='fleet',
+        version=version.version_string(),
+        default_config_files=default_config_files,
+    )
     log.setup(CONF, 'fleet')
 
 
@@ -56,8 +61,11 @@ class _Periodic(threading.Thread):
             try:
                 self.func()
             except Exception:
-                LOG.exception('Periodic task %s failed; it runs again in '
-                              '%s s.', self.func.__name__, self.interval)
+                LOG.exception(
+                    'Periodic task %s failed; it runs again in %s s.',
+                    self.func.__name__,
+                    self.interval,
+                )
 
 
 class ConductorService(service.ServiceBase):
@@ -75,8 +83,7 @@ class ConductorService(service.ServiceBase):
         rpc.init(CONF)
         factory.load_all()
         self.manager.init_host()
-        target = messaging.Target(topic=CONF.conductor.topic,
-                                  server=self.host)
+        target = messaging.Target(topic=CONF.conductor.topic, server=self.host)
         self.rpcserver = rpc.get_server(target, [self.manager])
         self.rpcserver.start()
         for interval, func in self.manager.periodic_tasks():
@@ -84,8 +91,11 @@ class ConductorService(service.ServiceBase):
                 thread = _Periodic(interval, func, self._stop)
                 thread.start()
                 self._periodics.append(thread)
-        LOG.info('fleet-conductor %s started on topic %s.', self.host,
-                 CONF.conductor.topic)
+        LOG.info(
+            'fleet-conductor %s started on topic %s.',
+            self.host,
+            CONF.conductor.topic,
+        )
 
     def stop(self, graceful=True):
         self._stop.set()

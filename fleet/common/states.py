@@ -18,11 +18,24 @@ HOST_UNMANAGED = 'unmanaged'
 HOST_FAILED = 'failed'
 HOST_RETIRED = 'retired'
 
-HOST_STATES = (HOST_ACTIVE, HOST_DRAINING, HOST_MAINTENANCE, HOST_UNMANAGED,
-               HOST_FAILED, HOST_RETIRED)
+HOST_STATES = (
+    HOST_ACTIVE,
+    HOST_DRAINING,
+    HOST_MAINTENANCE,
+    HOST_UNMANAGED,
+    HOST_FAILED,
+    HOST_RETIRED,
+)
 
-HOST_KINDS = ('compute', 'controller', 'network', 'storage', 'utility',
-              'switch', 'pdu')
+HOST_KINDS = (
+    'compute',
+    'controller',
+    'network',
+    'storage',
+    'utility',
+    'switch',
+    'pdu',
+)
 
 EXEC_AWAITING_APPROVAL = 'awaiting approval'
 EXEC_PENDING = 'pending'
@@ -33,14 +46,29 @@ EXEC_FAILED = 'failed'
 EXEC_CANCELLED = 'cancelled'
 EXEC_REJECTED = 'rejected'
 
-EXEC_STATES = (EXEC_AWAITING_APPROVAL, EXEC_PENDING, EXEC_RUNNING,
-               EXEC_CANCELLING, EXEC_SUCCEEDED, EXEC_FAILED, EXEC_CANCELLED,
-               EXEC_REJECTED)
+EXEC_STATES = (
+    EXEC_AWAITING_APPROVAL,
+    EXEC_PENDING,
+    EXEC_RUNNING,
+    EXEC_CANCELLING,
+    EXEC_SUCCEEDED,
+    EXEC_FAILED,
+    EXEC_CANCELLED,
+    EXEC_REJECTED,
+)
 
 #: States in which a run holds its host.
-EXEC_ACTIVE_STATES = (EXEC_AWAITING_APPROVAL, EXEC_PENDING, EXEC_RUNNING,
-                      EXEC_CANCELLING)
+EXEC_ACTIVE_STATES = (
+    EXEC_AWAITING_APPROVAL,
+    EXEC_PENDING,
+    EXEC_RUNNING,
+    EXEC_CANCELLING,
+)
 
 #: States a run never leaves.
-EXEC_FINAL_STATES = (EXEC_SUCCEEDED, EXEC_FAILED, EXEC_CANCELLED,
-                     EXEC_REJECTED)
+EXEC_FINAL_STATES = (
+    EXEC_SUCCEEDED,
+    EXEC_FAILED,
+    EXEC_CANCELLED,
+    EXEC_REJECTED,
+)

@@ -9,12 +9,7 @@ Usage::
 
 from oslo_config import cfg
 
-from fleet.conf import api
-from fleet.conf import conductor
-from fleet.conf import database
-from fleet.conf import default
-from fleet.conf import drivers
-from fleet.conf import fake_cloud
+from fleet.conf import api, conductor, database, default, drivers, fake_cloud
 
 CONF = cfg.CONF
 

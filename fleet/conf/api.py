@@ -8,16 +8,17 @@ opts = [
         default='127.0.0.1',
         help='Address fleet-api (and fleet-all-in-one) listens on.',
     ),
-    cfg.PortOpt(
-        'port', default=9880, help='TCP port fleet-api listens on.'
-    ),
+    cfg.PortOpt('port', default=9880, help='TCP port fleet-api listens on.'),
     cfg.StrOpt(
         'auth_strategy',
         default='keystone',
         choices=[
             ('keystone', 'Validate tokens with keystonemiddleware.'),
-            ('noauth', 'No authentication: every request is an admin. '
-             'Only for all-in-one and tests on a trusted host.'),
+            (
+                'noauth',
+                'No authentication: every request is an admin. '
+                'Only for all-in-one and tests on a trusted host.',
+            ),
         ],
         help='How API requests are authenticated.',
     ),

@@ -22,8 +22,7 @@ opts = [
     cfg.ListOpt(
         'executor',
         default=['noop'],
-        help='Executor drivers (namespace fleet.executor) that runs may '
-        'use.',
+        help='Executor drivers (namespace fleet.executor) that runs may use.',
     ),
     cfg.ListOpt(
         'compute',

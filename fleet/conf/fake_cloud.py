@@ -8,21 +8,46 @@ group = cfg.OptGroup(
 )
 
 opts = [
-    cfg.IntOpt('hosts', default=4, min=1,
-               help='Number of simulated compute hosts.'),
-    cfg.IntOpt('instances_per_host', default=3, min=0,
-               help='Instances started on each simulated host.'),
-    cfg.FloatOpt('migration_seconds', default=0.5, min=0,
-                 help='Time one simulated live migration takes.'),
-    cfg.FloatOpt('failure_rate', default=0.0, min=0, max=1,
-                 help='Probability that a simulated live migration fails.'),
-    cfg.IntOpt('seed', default=0,
-               help='Seed of the random generator, so a simulated run can '
-               'be repeated exactly.'),
-    cfg.IntOpt('vcpus_per_host', default=64, min=1,
-               help='vCPUs of each simulated host.'),
-    cfg.IntOpt('memory_mb_per_host', default=262144, min=1,
-               help='Memory (MiB) of each simulated host.'),
+    cfg.IntOpt(
+        'hosts', default=4, min=1, help='Number of simulated compute hosts.'
+    ),
+    cfg.IntOpt(
+        'instances_per_host',
+        default=3,
+        min=0,
+        help='Instances started on each simulated host.',
+    ),
+    cfg.FloatOpt(
+        'migration_seconds',
+        default=0.5,
+        min=0,
+        help='Time one simulated live migration takes.',
+    ),
+    cfg.FloatOpt(
+        'failure_rate',
+        default=0.0,
+        min=0,
+        max=1,
+        help='Probability that a simulated live migration fails.',
+    ),
+    cfg.IntOpt(
+        'seed',
+        default=0,
+        help='Seed of the random generator, so a simulated run can '
+        'be repeated exactly.',
+    ),
+    cfg.IntOpt(
+        'vcpus_per_host',
+        default=64,
+        min=1,
+        help='vCPUs of each simulated host.',
+    ),
+    cfg.IntOpt(
+        'memory_mb_per_host',
+        default=262144,
+        min=1,
+        help='Memory (MiB) of each simulated host.',
+    ),
 ]
 
 

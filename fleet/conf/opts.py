@@ -6,12 +6,7 @@ else declares options.
 
 import itertools
 
-from fleet.conf import api
-from fleet.conf import conductor
-from fleet.conf import database
-from fleet.conf import default
-from fleet.conf import drivers
-from fleet.conf import fake_cloud
+from fleet.conf import api, conductor, database, default, drivers, fake_cloud
 
 _MODULES = (default, api, conductor, database, drivers, fake_cloud)
 
@@ -22,8 +17,10 @@ def list_opts():
     for module in _MODULES:
         for group, opts in module.list_opts().items():
             grouped.setdefault(group, []).extend(opts)
-    return [(group, sorted(opts, key=lambda o: o.name))
-            for group, opts in grouped.items()]
+    return [
+        (group, sorted(opts, key=lambda o: o.name))
+        for group, opts in grouped.items()
+    ]
 
 
 def update_opt_defaults():

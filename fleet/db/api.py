@@ -13,9 +13,9 @@ from oslo_config import cfg
 from oslo_db import api as oslo_db_api
 
 _BACKEND_MAPPING = {'sqlalchemy': 'fleet.db.sqlalchemy.api'}
-IMPL = oslo_db_api.DBAPI.from_config(cfg.CONF,
-                                     backend_mapping=_BACKEND_MAPPING,
-                                     lazy=True)
+IMPL = oslo_db_api.DBAPI.from_config(
+    cfg.CONF, backend_mapping=_BACKEND_MAPPING, lazy=True
+)
 
 
 def get_instance():
@@ -45,8 +45,14 @@ class Connection(metaclass=abc.ABCMeta):
         """
 
     @abc.abstractmethod
-    def list_hosts(self, filters=None, limit=None, marker=None,
-                   sort_key='id', sort_dir='asc'):
+    def list_hosts(
+        self,
+        filters=None,
+        limit=None,
+        marker=None,
+        sort_key='id',
+        sort_dir='asc',
+    ):
         """Return hosts (dicts) matching ``filters``, one page.
 
         :param filters: dict of column -> value; ``labels`` is a dict
@@ -90,8 +96,14 @@ class Connection(metaclass=abc.ABCMeta):
         """:raises: ExecutionNotFound"""
 
     @abc.abstractmethod
-    def list_executions(self, filters=None, limit=None, marker=None,
-                        sort_key='id', sort_dir='asc'):
+    def list_executions(
+        self,
+        filters=None,
+        limit=None,
+        marker=None,
+        sort_key='id',
+        sort_dir='asc',
+    ):
         """Return executions (dicts) matching ``filters``, one page."""
 
     @abc.abstractmethod
@@ -103,8 +115,9 @@ class Connection(metaclass=abc.ABCMeta):
         """
 
     @abc.abstractmethod
-    def add_execution_event(self, uuid, message, level='info', step=None,
-                            details=None):
+    def add_execution_event(
+        self, uuid, message, level='info', step=None, details=None
+    ):
         """Append one line to a run's history."""
 
     @abc.abstractmethod

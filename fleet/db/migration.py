@@ -13,18 +13,17 @@ from alembic import config as alembic_config
 from alembic import migration as alembic_migration
 from oslo_db.sqlalchemy import enginefacade
 
-
 # Also set in sqlalchemy/alembic/env.py, which alembic loads as a script.
 VERSION_TABLE = 'fleet_alembic_version'
 
 
 def _config(connection=None):
-    path = os.path.join(os.path.dirname(__file__), 'sqlalchemy',
-                        'alembic.ini')
+    path = os.path.join(os.path.dirname(__file__), 'sqlalchemy', 'alembic.ini')
     config = alembic_config.Config(path)
     config.set_main_option(
         'script_location',
-        os.path.join(os.path.dirname(__file__), 'sqlalchemy', 'alembic'))
+        os.path.join(os.path.dirname(__file__), 'sqlalchemy', 'alembic'),
+    )
     if connection is not None:
         config.attributes['connection'] = connection
     return config
@@ -49,5 +48,6 @@ def version():
     engine = enginefacade.writer.get_engine()
     with engine.connect() as connection:
         ctx = alembic_migration.MigrationContext.configure(
-            connection, opts={'version_table': VERSION_TABLE})
+            connection, opts={'version_table': VERSION_TABLE}
+        )
         return ctx.get_current_revision()

@@ -16,7 +16,9 @@ import abc
 import dataclasses
 
 
-class BaseDriver(metaclass=abc.ABCMeta):
+# An ABC without abstract methods on purpose: the common root of the
+# per-namespace interfaces below, which declare the abstract methods.
+class BaseDriver(metaclass=abc.ABCMeta):  # noqa: B024
     """What every driver shares: a name and a start-up check."""
 
     #: Set by the factory to the entry-point name the driver was loaded as.

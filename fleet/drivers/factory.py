@@ -7,9 +7,9 @@ is installed.
 
 import threading
 
+import stevedore
 from oslo_config import cfg
 from oslo_log import log
-import stevedore
 
 from fleet.common import exception
 
@@ -37,12 +37,15 @@ def _load(kind, name):
         mgr = stevedore.DriverManager(namespace, name, invoke_on_load=True)
     except stevedore.exception.NoMatches as e:
         raise exception.DriverLoadError(
-            name=name, namespace=namespace,
+            name=name,
+            namespace=namespace,
             reason='no such driver is installed; available: '
-                   + (', '.join(_available(namespace)) or 'none')) from e
+            + (', '.join(_available(namespace)) or 'none'),
+        ) from e
     except Exception as e:
         raise exception.DriverLoadError(
-            name=name, namespace=namespace, reason=str(e)) from e
+            name=name, namespace=namespace, reason=str(e)
+        ) from e
     driver = mgr.driver
     driver.name = name
     driver.validate_config()
@@ -66,8 +69,10 @@ def get_driver(kind, name):
     drivers = get_drivers(kind)
     if name not in drivers:
         raise exception.DriverNotEnabled(
-            kind=kind.capitalize(), name=name,
-            enabled=', '.join(drivers) or 'none')
+            kind=kind.capitalize(),
+            name=name,
+            enabled=', '.join(drivers) or 'none',
+        )
     return drivers[name]
 
 
@@ -90,12 +95,14 @@ def load_all():
     if len(CONF.drivers.compute) != 1:
         raise exception.ConfigInvalid(
             error='[drivers] compute must name exactly one driver, got '
-                  f'{CONF.drivers.compute}')
+            f'{CONF.drivers.compute}'
+        )
     if CONF.drivers.default_executor not in CONF.drivers.executor:
         raise exception.ConfigInvalid(
             error=f'[drivers] default_executor '
-                  f'{CONF.drivers.default_executor!r} is not in [drivers] '
-                  f'executor ({", ".join(CONF.drivers.executor)})')
+            f'{CONF.drivers.default_executor!r} is not in [drivers] '
+            f'executor ({", ".join(CONF.drivers.executor)})'
+        )
 
 
 def reset():

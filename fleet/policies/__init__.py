@@ -1,13 +1,13 @@
 import itertools
 
-from fleet.policies import base
-from fleet.policies import execution
-from fleet.policies import host
+from fleet.policies import base, execution, host
 
 
 def list_rules():
-    return list(itertools.chain(
-        base.list_rules(),
-        host.list_rules(),
-        execution.list_rules(),
-    ))
+    return list(
+        itertools.chain(
+            base.list_rules(),
+            host.list_rules(),
+            execution.list_rules(),
+        )
+    )

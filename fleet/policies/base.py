@@ -13,12 +13,15 @@ MEMBER = 'role:member or role:admin'
 READER = 'role:reader or role:member or role:admin'
 
 rules = [
-    policy.RuleDefault('admin_api', ADMIN,
-                       description='Administrators of the fleet.'),
-    policy.RuleDefault('member_api', MEMBER,
-                       description='Operators who may start runs.'),
-    policy.RuleDefault('reader_api', READER,
-                       description='Read-only observers.'),
+    policy.RuleDefault(
+        'admin_api', ADMIN, description='Administrators of the fleet.'
+    ),
+    policy.RuleDefault(
+        'member_api', MEMBER, description='Operators who may start runs.'
+    ),
+    policy.RuleDefault(
+        'reader_api', READER, description='Read-only observers.'
+    ),
 ]
 
 

@@ -7,24 +7,33 @@ rules = [
         name=PREFIX % 'get_all',
         check_str='rule:reader_api',
         description='List executions (maintenance and remediation runs).',
-        operations=[{'path': '/v1/executions', 'method': 'GET'}]),
+        operations=[{'path': '/v1/executions', 'method': 'GET'}],
+    ),
     policy.DocumentedRuleDefault(
         name=PREFIX % 'get',
         check_str='rule:reader_api',
         description='Show an execution with its progress and history.',
-        operations=[{'path': '/v1/executions/{execution_uuid}',
-                     'method': 'GET'}]),
+        operations=[
+            {'path': '/v1/executions/{execution_uuid}', 'method': 'GET'}
+        ],
+    ),
     policy.DocumentedRuleDefault(
         name=PREFIX % 'create',
         check_str='rule:member_api',
         description='Start an execution.',
-        operations=[{'path': '/v1/executions', 'method': 'POST'}]),
+        operations=[{'path': '/v1/executions', 'method': 'POST'}],
+    ),
     policy.DocumentedRuleDefault(
         name=PREFIX % 'cancel',
         check_str='rule:member_api',
         description='Cancel an execution.',
-        operations=[{'path': '/v1/executions/{execution_uuid}/cancel',
-                     'method': 'POST'}]),
+        operations=[
+            {
+                'path': '/v1/executions/{execution_uuid}/cancel',
+                'method': 'POST',
+            }
+        ],
+    ),
 ]
 
 

@@ -7,29 +7,32 @@ rules = [
         name=PREFIX % 'get_all',
         check_str='rule:reader_api',
         description='List hosts.',
-        operations=[{'path': '/v1/hosts', 'method': 'GET'}]),
+        operations=[{'path': '/v1/hosts', 'method': 'GET'}],
+    ),
     policy.DocumentedRuleDefault(
         name=PREFIX % 'get',
         check_str='rule:reader_api',
         description='Show a host.',
-        operations=[{'path': '/v1/hosts/{host_ident}', 'method': 'GET'}]),
+        operations=[{'path': '/v1/hosts/{host_ident}', 'method': 'GET'}],
+    ),
     policy.DocumentedRuleDefault(
         name=PREFIX % 'create',
         check_str='rule:admin_api',
         description='Register a host that no inventory driver reports.',
-        operations=[{'path': '/v1/hosts', 'method': 'POST'}]),
+        operations=[{'path': '/v1/hosts', 'method': 'POST'}],
+    ),
     policy.DocumentedRuleDefault(
         name=PREFIX % 'update',
         check_str='rule:admin_api',
         description='Change a host (labels, variables, state).',
-        operations=[{'path': '/v1/hosts/{host_ident}',
-                     'method': 'PATCH'}]),
+        operations=[{'path': '/v1/hosts/{host_ident}', 'method': 'PATCH'}],
+    ),
     policy.DocumentedRuleDefault(
         name=PREFIX % 'delete',
         check_str='rule:admin_api',
         description='Delete a host.',
-        operations=[{'path': '/v1/hosts/{host_ident}',
-                     'method': 'DELETE'}]),
+        operations=[{'path': '/v1/hosts/{host_ident}', 'method': 'DELETE'}],
+    ),
 ]
 
 

@@ -9,10 +9,11 @@ parsed as fleet options.
 
 import os
 
+from oslo_config import cfg
+
 from fleet.api import app
 from fleet.common import rpc
 from fleet.common import service as fleet_service
-from oslo_config import cfg
 
 CONF = cfg.CONF
 

@@ -3,12 +3,11 @@
 import pecan
 from pecan import rest
 
-from fleet.api.controllers import v1
 from fleet.api import microversion
+from fleet.api.controllers import v1
 
 
 class RootController(rest.RestController):
-
     v1 = v1.Controller()
 
     @pecan.expose('json')
@@ -16,9 +15,11 @@ class RootController(rest.RestController):
         return {
             'name': 'OpenStack fleet API',
             'description': 'Inventory, audits and automated maintenance '
-                           'of the physical fleet of an OpenStack cloud.',
-            'versions': [microversion.version_document(
-                pecan.request.application_url)],
+            'of the physical fleet of an OpenStack cloud.',
+            'versions': [
+                microversion.version_document(pecan.request.application_url)
+            ],
             'default_version': microversion.version_document(
-                pecan.request.application_url),
+                pecan.request.application_url
+            ),
         }

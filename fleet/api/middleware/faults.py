@@ -7,8 +7,8 @@ so that no client ever sees an HTML page or a traceback.
 
 import json
 
-from oslo_log import log
 import webob
+from oslo_log import log
 
 from fleet.api import hooks
 
@@ -42,19 +42,25 @@ class FaultWrapper:
         try:
             response = request.get_response(self.app)
         except Exception:
-            LOG.exception('Unexpected error in %s %s', request.method,
-                          request.path)
+            LOG.exception(
+                'Unexpected error in %s %s', request.method, request.path
+            )
             response = self._fault(
-                environ, 500,
+                environ,
+                500,
                 'An unexpected error occurred; the server log has the '
                 'details under request id %s.'
-                % environ.get('openstack.request_id'))
+                % environ.get('openstack.request_id'),
+            )
             return response(environ, start_response)
         if response.status_int >= 400 and not _is_fault(response.body):
             detail = _detail_of(response.body) or response.status
             fault = self._fault(environ, response.status_int, detail)
-            for name in ('WWW-Authenticate', 'Allow',
-                         'x-openstack-request-id'):
+            for name in (
+                'WWW-Authenticate',
+                'Allow',
+                'x-openstack-request-id',
+            ):
                 if name in response.headers:
                     fault.headers[name] = response.headers[name]
             response = fault
@@ -62,9 +68,10 @@ class FaultWrapper:
 
     @staticmethod
     def _fault(environ, status, detail):
-        response = webob.Response(status=status,
-                                  content_type='application/json',
-                                  charset='utf-8')
+        response = webob.Response(
+            status=status, content_type='application/json', charset='utf-8'
+        )
         response.json_body = hooks.fault_body(
-            status, detail, environ.get('openstack.request_id'))
+            status, detail, environ.get('openstack.request_id')
+        )
         return response

@@ -2,8 +2,12 @@
 
 from fleet.common import states
 
-_NAME = {'type': 'string', 'minLength': 1, 'maxLength': 255,
-         'pattern': r'^[A-Za-z0-9][A-Za-z0-9._-]*$'}
+_NAME = {
+    'type': 'string',
+    'minLength': 1,
+    'maxLength': 255,
+    'pattern': r'^[A-Za-z0-9][A-Za-z0-9._-]*$',
+}
 _OPT_STR = {'type': ['string', 'null'], 'maxLength': 255}
 _LABELS = {
     'type': 'object',
@@ -41,9 +45,15 @@ UPDATE = {
     'properties': {
         'labels': _LABELS,
         'variables': _VARIABLES,
-        'state': {'type': 'string', 'enum': [
-            states.HOST_ACTIVE, states.HOST_UNMANAGED, states.HOST_FAILED,
-            states.HOST_RETIRED]},
+        'state': {
+            'type': 'string',
+            'enum': [
+                states.HOST_ACTIVE,
+                states.HOST_UNMANAGED,
+                states.HOST_FAILED,
+                states.HOST_RETIRED,
+            ],
+        },
         'state_reason': {'type': ['string', 'null'], 'maxLength': 4096},
         'owner': _OPT_STR,
         **_PLACE,

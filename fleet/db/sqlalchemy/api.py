@@ -2,13 +2,12 @@
 
 import threading
 
+import sqlalchemy as sa
 from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
 from oslo_db.sqlalchemy import utils as db_utils
-from oslo_utils import timeutils
-from oslo_utils import uuidutils
-import sqlalchemy as sa
+from oslo_utils import timeutils, uuidutils
 
 from fleet.common import exception
 from fleet.db import api
@@ -16,8 +15,17 @@ from fleet.db.sqlalchemy import models
 
 _CONTEXT = threading.local()
 
-HOST_FILTERS = ('name', 'kind', 'state', 'region', 'cell',
-                'availability_zone', 'rack', 'source', 'execution_uuid')
+HOST_FILTERS = (
+    'name',
+    'kind',
+    'state',
+    'region',
+    'cell',
+    'availability_zone',
+    'rack',
+    'source',
+    'execution_uuid',
+)
 EXECUTION_FILTERS = ('kind', 'state', 'host_uuid', 'conductor')
 
 
@@ -45,22 +53,30 @@ def _host_query(session, ident):
     return query.filter_by(name=ident)
 
 
-def _paginate(session, model, query, limit, marker, sort_key, sort_dir,
-              resource):
+def _paginate(
+    session, model, query, limit, marker, sort_key, sort_dir, resource
+):
     marker_obj = None
     if marker is not None:
         marker_obj = session.execute(
-            sa.select(model).filter_by(uuid=marker)).scalar_one_or_none()
+            sa.select(model).filter_by(uuid=marker)
+        ).scalar_one_or_none()
         if marker_obj is None:
             raise exception.InvalidMarker(marker=marker, resource=resource)
     sort_keys = [sort_key] if sort_key == 'id' else [sort_key, 'id']
     try:
         query = db_utils.paginate_query(
-            query, model, limit, sort_keys, marker=marker_obj,
-            sort_dir=sort_dir)
+            query,
+            model,
+            limit,
+            sort_keys,
+            marker=marker_obj,
+            sort_dir=sort_dir,
+        )
     except db_exc.InvalidSortKey as e:
         raise exception.InvalidParameterValue(
-            err=f'Cannot sort {resource}s by {sort_key!r}.') from e
+            err=f'Cannot sort {resource}s by {sort_key!r}.'
+        ) from e
     return [row.as_dict() for row in session.execute(query).scalars()]
 
 
@@ -68,8 +84,8 @@ def _apply_filters(query, model, filters, allowed):
     for key, value in (filters or {}).items():
         if key not in allowed:
             raise exception.InvalidParameterValue(
-                err=f'Unknown filter {key!r}; allowed: '
-                    f'{", ".join(allowed)}.')
+                err=f'Unknown filter {key!r}; allowed: {", ".join(allowed)}.'
+            )
         if isinstance(value, (list, tuple, set)):
             query = query.where(getattr(model, key).in_(list(value)))
         else:
@@ -96,24 +112,39 @@ class Connection(api.Connection):
                 session.flush()
                 return host.as_dict()
         except db_exc.DBDuplicateEntry as e:
-            raise exception.HostAlreadyExists(
-                name=values.get('name')) from e
+            raise exception.HostAlreadyExists(name=values.get('name')) from e
 
     def get_host(self, ident):
         with _reader() as session:
             host = session.execute(
-                _host_query(session, ident)).scalar_one_or_none()
+                _host_query(session, ident)
+            ).scalar_one_or_none()
             if host is None:
                 raise exception.HostNotFound(host=ident)
             return host.as_dict()
 
-    def list_hosts(self, filters=None, limit=None, marker=None,
-                   sort_key='id', sort_dir='asc'):
+    def list_hosts(
+        self,
+        filters=None,
+        limit=None,
+        marker=None,
+        sort_key='id',
+        sort_dir='asc',
+    ):
         with _reader() as session:
-            query = _apply_filters(sa.select(models.Host), models.Host,
-                                   filters, HOST_FILTERS)
-            return _paginate(session, models.Host, query, limit, marker,
-                             sort_key, sort_dir, 'host')
+            query = _apply_filters(
+                sa.select(models.Host), models.Host, filters, HOST_FILTERS
+            )
+            return _paginate(
+                session,
+                models.Host,
+                query,
+                limit,
+                marker,
+                sort_key,
+                sort_dir,
+                'host',
+            )
 
     @_retry
     def update_host(self, ident, values, expected_state=None):
@@ -129,8 +160,11 @@ class Connection(api.Connection):
                     raise exception.HostNotFound(host=ident)
                 if expected_state and host.state != expected_state:
                     raise exception.InvalidState(
-                        resource='Host', id=host.name, state=host.state,
-                        reason=f'expected {expected_state}')
+                        resource='Host',
+                        id=host.name,
+                        state=host.state,
+                        reason=f'expected {expected_state}',
+                    )
                 host.update(values)
                 session.flush()
                 return host.as_dict()
@@ -146,8 +180,9 @@ class Connection(api.Connection):
             if host is None:
                 raise exception.HostNotFound(host=ident)
             if host.execution_uuid:
-                raise exception.HostBusy(host=host.name,
-                                         execution=host.execution_uuid)
+                raise exception.HostBusy(
+                    host=host.name, execution=host.execution_uuid
+                )
             session.delete(host)
 
     @_retry
@@ -160,15 +195,21 @@ class Connection(api.Connection):
                 sa.update(models.Host)
                 .where(models.Host.id == host['id'])
                 .where(models.Host.execution_uuid.is_(None))
-                .values(execution_uuid=execution_uuid,
-                        updated_at=timeutils.utcnow()))
+                .values(
+                    execution_uuid=execution_uuid,
+                    updated_at=timeutils.utcnow(),
+                )
+            )
             if result.rowcount != 1:
                 current = session.execute(
-                    sa.select(models.Host.execution_uuid)
-                    .where(models.Host.id == host['id'])).scalar_one()
+                    sa.select(models.Host.execution_uuid).where(
+                        models.Host.id == host['id']
+                    )
+                ).scalar_one()
                 if current != execution_uuid:
-                    raise exception.HostBusy(host=host['name'],
-                                             execution=current)
+                    raise exception.HostBusy(
+                        host=host['name'], execution=current
+                    )
         return self.get_host(host['uuid'])
 
     @_retry
@@ -179,8 +220,8 @@ class Connection(api.Connection):
                 sa.update(models.Host)
                 .where(models.Host.id == host['id'])
                 .where(models.Host.execution_uuid == execution_uuid)
-                .values(execution_uuid=None,
-                        updated_at=timeutils.utcnow()))
+                .values(execution_uuid=None, updated_at=timeutils.utcnow())
+            )
 
     # Executions
 
@@ -211,14 +252,31 @@ class Connection(api.Connection):
         with _reader() as session:
             return self._get_execution(session, uuid).as_dict()
 
-    def list_executions(self, filters=None, limit=None, marker=None,
-                        sort_key='id', sort_dir='asc'):
+    def list_executions(
+        self,
+        filters=None,
+        limit=None,
+        marker=None,
+        sort_key='id',
+        sort_dir='asc',
+    ):
         with _reader() as session:
-            query = _apply_filters(sa.select(models.Execution),
-                                   models.Execution, filters,
-                                   EXECUTION_FILTERS)
-            return _paginate(session, models.Execution, query, limit,
-                             marker, sort_key, sort_dir, 'execution')
+            query = _apply_filters(
+                sa.select(models.Execution),
+                models.Execution,
+                filters,
+                EXECUTION_FILTERS,
+            )
+            return _paginate(
+                session,
+                models.Execution,
+                query,
+                limit,
+                marker,
+                sort_key,
+                sort_dir,
+                'execution',
+            )
 
     @_retry
     def update_execution(self, uuid, values, expected_states=None):
@@ -229,20 +287,28 @@ class Connection(api.Connection):
             execution = self._get_execution(session, uuid, for_update=True)
             if expected_states and execution.state not in expected_states:
                 raise exception.InvalidState(
-                    resource='Execution', id=uuid, state=execution.state,
-                    reason='expected one of ' + ', '.join(expected_states))
+                    resource='Execution',
+                    id=uuid,
+                    state=execution.state,
+                    reason='expected one of ' + ', '.join(expected_states),
+                )
             execution.update(values)
             session.flush()
             return execution.as_dict()
 
     @_retry
-    def add_execution_event(self, uuid, message, level='info', step=None,
-                            details=None):
+    def add_execution_event(
+        self, uuid, message, level='info', step=None, details=None
+    ):
         with _writer() as session:
             execution = self._get_execution(session, uuid)
             event = models.ExecutionEvent(
-                execution_id=execution.id, message=message, level=level,
-                step=step, details=details or {})
+                execution_id=execution.id,
+                message=message,
+                level=level,
+                step=step,
+                details=details or {},
+            )
             session.add(event)
             session.flush()
             return event.as_dict()
@@ -250,7 +316,9 @@ class Connection(api.Connection):
     def list_execution_events(self, uuid):
         with _reader() as session:
             execution = self._get_execution(session, uuid)
-            query = (sa.select(models.ExecutionEvent)
-                     .filter_by(execution_id=execution.id)
-                     .order_by(models.ExecutionEvent.id))
+            query = (
+                sa.select(models.ExecutionEvent)
+                .filter_by(execution_id=execution.id)
+                .order_by(models.ExecutionEvent.id)
+            )
             return [e.as_dict() for e in session.execute(query).scalars()]

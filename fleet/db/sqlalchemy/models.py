@@ -2,9 +2,7 @@
 
 from oslo_db.sqlalchemy import models
 from oslo_db.sqlalchemy import types as db_types
-from sqlalchemy import orm
-from sqlalchemy import schema
-from sqlalchemy import types
+from sqlalchemy import orm, schema, types
 
 Base = orm.declarative_base(cls=models.TimestampMixin)
 
@@ -38,14 +36,18 @@ class Host(Base, FleetBase):
     rack = schema.Column(types.String(255), nullable=True)
     hardware_id = schema.Column(types.String(255), nullable=True)
     serial = schema.Column(types.String(255), nullable=True)
-    labels = schema.Column(db_types.JsonEncodedDict, nullable=False,
-                           default=dict)
-    variables = schema.Column(db_types.JsonEncodedDict, nullable=False,
-                              default=dict)
-    facts = schema.Column(db_types.JsonEncodedDict, nullable=False,
-                          default=dict)
-    metrics = schema.Column(db_types.JsonEncodedDict, nullable=False,
-                            default=dict)
+    labels = schema.Column(
+        db_types.JsonEncodedDict, nullable=False, default=dict
+    )
+    variables = schema.Column(
+        db_types.JsonEncodedDict, nullable=False, default=dict
+    )
+    facts = schema.Column(
+        db_types.JsonEncodedDict, nullable=False, default=dict
+    )
+    metrics = schema.Column(
+        db_types.JsonEncodedDict, nullable=False, default=dict
+    )
     #: Which inventory driver reported the host ("static" ones are owned
     #: by fleet and editable through the API).
     source = schema.Column(types.String(64), nullable=False, default='api')
@@ -74,20 +76,24 @@ class Execution(Base, FleetBase):
     kind = schema.Column(types.String(64), nullable=False)
     state = schema.Column(types.String(32), nullable=False)
     host_uuid = schema.Column(types.String(36), nullable=True)
-    parameters = schema.Column(db_types.JsonEncodedDict, nullable=False,
-                               default=dict)
-    progress = schema.Column(db_types.JsonEncodedDict, nullable=False,
-                             default=dict)
+    parameters = schema.Column(
+        db_types.JsonEncodedDict, nullable=False, default=dict
+    )
+    progress = schema.Column(
+        db_types.JsonEncodedDict, nullable=False, default=dict
+    )
     current_step = schema.Column(types.String(255), nullable=True)
     result = schema.Column(types.Text, nullable=True)
-    requested_by = schema.Column(db_types.JsonEncodedDict, nullable=False,
-                                 default=dict)
+    requested_by = schema.Column(
+        db_types.JsonEncodedDict, nullable=False, default=dict
+    )
     #: Conductor (CONF.host) that runs it now.
     conductor = schema.Column(types.String(255), nullable=True)
     #: TaskFlow logbook holding the persisted flow.
     logbook_uuid = schema.Column(types.String(36), nullable=True)
-    cancel_requested = schema.Column(types.Boolean, nullable=False,
-                                     default=False)
+    cancel_requested = schema.Column(
+        types.Boolean, nullable=False, default=False
+    )
     started_at = schema.Column(types.DateTime, nullable=True)
     finished_at = schema.Column(types.DateTime, nullable=True)
 
@@ -104,9 +110,11 @@ class ExecutionEvent(Base, FleetBase):
     execution_id = schema.Column(
         types.Integer,
         schema.ForeignKey('executions.id', ondelete='CASCADE'),
-        nullable=False)
+        nullable=False,
+    )
     level = schema.Column(types.String(16), nullable=False, default='info')
     step = schema.Column(types.String(255), nullable=True)
     message = schema.Column(types.Text, nullable=False)
-    details = schema.Column(db_types.JsonEncodedDict, nullable=False,
-                            default=dict)
+    details = schema.Column(
+        db_types.JsonEncodedDict, nullable=False, default=dict
+    )

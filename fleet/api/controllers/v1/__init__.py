@@ -3,12 +3,11 @@
 import pecan
 from pecan import rest
 
-from fleet.api.controllers.v1 import host
 from fleet.api import microversion
+from fleet.api.controllers.v1 import host
 
 
 class Controller(rest.RestController):
-
     hosts = host.HostsController()
 
     @pecan.expose('json')

@@ -9,14 +9,20 @@ from pecan import rest
 
 from fleet.api.controllers.v1 import utils
 from fleet.api.schemas import host as schema
-from fleet.common import exception
-from fleet.common import policy
-from fleet.common import states
+from fleet.common import exception, policy, states
 
 LOG = log.getLogger(__name__)
 
-FILTERS = ('name', 'kind', 'state', 'region', 'cell', 'availability_zone',
-           'rack', 'source')
+FILTERS = (
+    'name',
+    'kind',
+    'state',
+    'region',
+    'cell',
+    'availability_zone',
+    'rack',
+    'source',
+)
 SORT_KEYS = ('id', 'name', 'kind', 'state', 'created_at', 'updated_at')
 HIDDEN = ('id', 'execution_uuid')
 
@@ -27,10 +33,12 @@ def to_api(host):
     body['execution'] = host['execution_uuid']
     for key in ('created_at', 'updated_at'):
         body[key] = utils.isoformat(host[key])
-    body['links'] = [{
-        'rel': 'self',
-        'href': f'{pecan.request.application_url}/v1/hosts/{host["uuid"]}',
-    }]
+    body['links'] = [
+        {
+            'rel': 'self',
+            'href': f'{pecan.request.application_url}/v1/hosts/{host["uuid"]}',
+        }
+    ]
     return body
 
 
@@ -45,7 +53,6 @@ def _merge(current, patch):
 
 
 class HostsController(rest.RestController):
-
     @pecan.expose('json')
     def get_all(self, **params):
         ctx = pecan.request.context
@@ -56,11 +63,13 @@ class HostsController(rest.RestController):
         if 'kind' in filters and filters['kind'] not in states.HOST_KINDS:
             raise exception.InvalidParameterValue(
                 err=f'Unknown kind {filters["kind"]!r}; kinds: '
-                    f'{", ".join(states.HOST_KINDS)}.')
+                f'{", ".join(states.HOST_KINDS)}.'
+            )
         if 'state' in filters and filters['state'] not in states.HOST_STATES:
             raise exception.InvalidParameterValue(
                 err=f'Unknown state {filters["state"]!r}; states: '
-                    f'{", ".join(states.HOST_STATES)}.')
+                f'{", ".join(states.HOST_STATES)}.'
+            )
         hosts = pecan.request.dbapi.list_hosts(filters=filters, **page)
         body = {'hosts': [to_api(h) for h in hosts]}
         nxt = utils.next_link('hosts', hosts, page['limit'], 'hosts', params)
@@ -103,16 +112,23 @@ class HostsController(rest.RestController):
             if key in values:
                 values[key] = _merge(host[key], values[key])
         if 'state' in values and host['execution_uuid']:
-            raise exception.HostBusy(host=host['name'],
-                                     execution=host['execution_uuid'])
+            raise exception.HostBusy(
+                host=host['name'], execution=host['execution_uuid']
+            )
         if values.get('state') == states.HOST_UNMANAGED and not (
-                values.get('state_reason') or host['state_reason']):
+            values.get('state_reason') or host['state_reason']
+        ):
             raise exception.Invalid(
                 reason='a host handed to a human (state "unmanaged") needs '
-                       'a state_reason saying why.')
+                'a state_reason saying why.'
+            )
         host = dbapi.update_host(host['uuid'], values)
-        LOG.info('Host %s updated by %s: %s.', host['name'], ctx.user_id,
-                 ', '.join(sorted(body)))
+        LOG.info(
+            'Host %s updated by %s: %s.',
+            host['name'],
+            ctx.user_id,
+            ', '.join(sorted(body)),
+        )
         return to_api(host)
 
     @pecan.expose('json')
@@ -124,8 +140,9 @@ class HostsController(rest.RestController):
         if host['source'] != 'api':
             raise exception.Invalid(
                 reason=f'host {host["name"]} is reported by the '
-                       f'{host["source"]} inventory driver; remove it '
-                       f'there, or retire it (PATCH state=retired).')
+                f'{host["source"]} inventory driver; remove it '
+                f'there, or retire it (PATCH state=retired).'
+            )
         dbapi.destroy_host(host['uuid'])
         LOG.info('Host %s deleted by %s.', host['name'], ctx.user_id)
         pecan.response.status = http_client.NO_CONTENT

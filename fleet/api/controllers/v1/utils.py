@@ -18,11 +18,13 @@ def check_query(params, allowed):
 
     :raises: InvalidParameterValue
     """
-    unknown = sorted(set(params) - set(allowed) - set(PAGINATION_PARAMS))
+    known = set(allowed) | set(PAGINATION_PARAMS)
+    unknown = sorted(set(params) - known)
     if unknown:
         raise exception.InvalidParameterValue(
             err=f'Unknown query parameter(s): {", ".join(unknown)}. '
-                f'Allowed: {", ".join(sorted(set(allowed) | set(PAGINATION_PARAMS)))}.')
+            f'Allowed: {", ".join(sorted(known))}.'
+        )
 
 
 def pagination(params, sort_keys):
@@ -41,7 +43,9 @@ def pagination(params, sort_keys):
             limit = -1
         if limit < 1:
             raise exception.InvalidParameterValue(
-                err=f'limit must be a positive integer, got {params["limit"]!r}.')
+                err=f'limit must be a positive integer, '
+                f'got {params["limit"]!r}.'
+            )
         limit = min(limit, CONF.api.max_limit)
     marker = params.get('marker')
     if marker is not None and not uuidutils.is_uuid_like(marker):
@@ -50,13 +54,19 @@ def pagination(params, sort_keys):
     if sort_key not in sort_keys:
         raise exception.InvalidParameterValue(
             err=f'Cannot sort by {sort_key!r}; sort_key may be one of: '
-                f'{", ".join(sort_keys)}.')
+            f'{", ".join(sort_keys)}.'
+        )
     sort_dir = params.get('sort_dir', 'asc')
     if sort_dir not in ('asc', 'desc'):
         raise exception.InvalidParameterValue(
-            err=f'sort_dir must be "asc" or "desc", got {sort_dir!r}.')
-    return {'limit': limit, 'marker': marker, 'sort_key': sort_key,
-            'sort_dir': sort_dir}
+            err=f'sort_dir must be "asc" or "desc", got {sort_dir!r}.'
+        )
+    return {
+        'limit': limit,
+        'marker': marker,
+        'sort_key': sort_key,
+        'sort_dir': sort_dir,
+    }
 
 
 def next_link(collection, items, limit, resource, params):
