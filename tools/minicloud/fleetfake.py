@@ -31,7 +31,10 @@ host``, stable node uuid in ``$state_path/compute_id``) it:
 * forgets a guest on the source host once a live migration completes;
 * takes ``migration_seconds`` to live-migrate, and honours abort and
   force-complete while a migration runs (like nova's FakeLiveMigrateDriver);
-* advertises a configurable amount of VCPU / MEMORY_MB / DISK_GB.
+* advertises a configurable amount of VCPU / MEMORY_MB / DISK_GB;
+* reports an uptime (as the libvirt driver does, in the compute node stats),
+  so ``GET /os-hypervisors/detail`` neither fails on it nor makes an RPC
+  call to every compute.
 """
 
 import json
@@ -64,6 +67,7 @@ fleetfake_opts = [
 CONF.register_opts(fleetfake_opts, group='fleetfake')
 
 GUESTS_FILE = 'fleetfake-guests.json'
+_STARTED = time.monotonic()
 
 
 class _Migration(object):
@@ -138,6 +142,25 @@ class FleetFakeDriver(fake.FakeDriverWithoutFakeNodes):
         self._guests[instance.uuid] = {
             'vcpus': flavor.vcpus, 'memory_mb': flavor.memory_mb,
             'root_gb': flavor.root_gb}
+
+    # -- host --------------------------------------------------------------
+
+    def get_host_uptime(self):
+        """What ``uptime`` prints, with the process lifetime as the host's."""
+        minutes = int((time.monotonic() - _STARTED) // 60)
+        try:
+            with open('/proc/loadavg') as f:
+                load = ', '.join(f.read().split()[:3])
+        except OSError:
+            load = '0.00, 0.00, 0.00'
+        return ' %s up %d:%02d,  0 users,  load average: %s' % (
+            time.strftime('%H:%M:%S'), minutes // 60, minutes % 60, load)
+
+    def get_available_resource(self, nodename):
+        resources = super().get_available_resource(nodename)
+        if resources:
+            resources['stats'] = {'uptime': self.get_host_uptime()}
+        return resources
 
     # -- lifecycle ---------------------------------------------------------
 

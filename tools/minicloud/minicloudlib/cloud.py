@@ -355,8 +355,11 @@ class Cloud(object):
         return {s['host']: s for s in services['services']}
 
     def hypervisor_hosts(self):
-        hvs = self.nova('GET', '/os-hypervisors/detail')['hypervisors']
-        return {h['service']['host'] for h in hvs if h.get('service')}
+        # Not /detail: at 2.88 it asks every compute for its uptime over RPC
+        # (a minute's timeout for a compute that just stopped). The fake
+        # driver's node name is its host name.
+        hvs = self.nova('GET', '/os-hypervisors')['hypervisors']
+        return {h['hypervisor_hostname'] for h in hvs}
 
     def wait_computes(self, hosts, timeout, since=None):
         """Wait until every host's nova-compute is up and has a hypervisor.
