@@ -9,7 +9,15 @@ Usage::
 
 from oslo_config import cfg
 
-from fleet.conf import api, conductor, database, default, drivers, fake_cloud
+from fleet.conf import (
+    api,
+    conductor,
+    database,
+    default,
+    drivers,
+    fake_cloud,
+    maintenance,
+)
 
 CONF = cfg.CONF
 
@@ -19,3 +27,4 @@ database.register_opts(CONF)
 default.register_opts(CONF)
 drivers.register_opts(CONF)
 fake_cloud.register_opts(CONF)
+maintenance.register_opts(CONF)

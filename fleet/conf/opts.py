@@ -6,9 +6,25 @@ else declares options.
 
 import itertools
 
-from fleet.conf import api, conductor, database, default, drivers, fake_cloud
+from fleet.conf import (
+    api,
+    conductor,
+    database,
+    default,
+    drivers,
+    fake_cloud,
+    maintenance,
+)
 
-_MODULES = (default, api, conductor, database, drivers, fake_cloud)
+_MODULES = (
+    default,
+    api,
+    conductor,
+    database,
+    drivers,
+    fake_cloud,
+    maintenance,
+)
 
 
 def list_opts():
