@@ -42,27 +42,44 @@ import os
 import threading
 import time
 
-from oslo_config import cfg
-from oslo_log import log as logging
-
 from nova.compute import power_state
 from nova.virt import fake
+from oslo_config import cfg
+from oslo_log import log as logging
 
 LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
 
 fleetfake_opts = [
-    cfg.FloatOpt('migration_seconds', default=0.0, min=0.0,
-                 help='How long a simulated live migration takes.'),
-    cfg.IntOpt('vcpus', default=32, min=1,
-               help='VCPUs this fake hypervisor advertises.'),
-    cfg.IntOpt('memory_mb', default=32768, min=1,
-               help='Memory (MiB) this fake hypervisor advertises.'),
-    cfg.IntOpt('local_gb', default=500, min=1,
-               help='Disk (GiB) this fake hypervisor advertises.'),
-    cfg.StrOpt('guests_file',
-               help='Where guests are persisted; default '
-                    '$state_path/fleetfake-guests.json.'),
+    cfg.FloatOpt(
+        'migration_seconds',
+        default=0.0,
+        min=0.0,
+        help='How long a simulated live migration takes.',
+    ),
+    cfg.IntOpt(
+        'vcpus',
+        default=32,
+        min=1,
+        help='VCPUs this fake hypervisor advertises.',
+    ),
+    cfg.IntOpt(
+        'memory_mb',
+        default=32768,
+        min=1,
+        help='Memory (MiB) this fake hypervisor advertises.',
+    ),
+    cfg.IntOpt(
+        'local_gb',
+        default=500,
+        min=1,
+        help='Disk (GiB) this fake hypervisor advertises.',
+    ),
+    cfg.StrOpt(
+        'guests_file',
+        help='Where guests are persisted; default '
+        '$state_path/fleetfake-guests.json.',
+    ),
 ]
 CONF.register_opts(fleetfake_opts, group='fleetfake')
 
@@ -70,7 +87,7 @@ GUESTS_FILE = 'fleetfake-guests.json'
 _STARTED = time.monotonic()
 
 
-class _Migration(object):
+class _Migration:
     """State of one running live migration, shared with abort/complete."""
 
     def __init__(self):
@@ -95,8 +112,9 @@ class FleetFakeDriver(fake.FakeDriverWithoutFakeNodes):
     # -- persistence -------------------------------------------------------
 
     def _guests_path(self):
-        return (CONF.fleetfake.guests_file or
-                os.path.join(CONF.state_path, GUESTS_FILE))
+        return CONF.fleetfake.guests_file or os.path.join(
+            CONF.state_path, GUESTS_FILE
+        )
 
     def _load_guests(self):
         path = self._guests_path()
@@ -111,10 +129,13 @@ class FleetFakeDriver(fake.FakeDriverWithoutFakeNodes):
         for uuid, guest in guests.items():
             self._guests[uuid] = guest
             self.instances[uuid] = fake.FakeInstance(
-                guest['name'], guest['state'], uuid)
-            self.resources.claim(vcpus=guest['vcpus'],
-                                 mem=guest['memory_mb'],
-                                 disk=guest['root_gb'])
+                guest['name'], guest['state'], uuid
+            )
+            self.resources.claim(
+                vcpus=guest['vcpus'],
+                mem=guest['memory_mb'],
+                disk=guest['root_gb'],
+            )
         LOG.info('Restored %d guest(s) from %s', len(guests), path)
 
     def _save(self):
@@ -140,8 +161,10 @@ class FleetFakeDriver(fake.FakeDriverWithoutFakeNodes):
     def _remember_flavor(self, instance):
         flavor = instance.flavor
         self._guests[instance.uuid] = {
-            'vcpus': flavor.vcpus, 'memory_mb': flavor.memory_mb,
-            'root_gb': flavor.root_gb}
+            'vcpus': flavor.vcpus,
+            'memory_mb': flavor.memory_mb,
+            'root_gb': flavor.root_gb,
+        }
 
     # -- host --------------------------------------------------------------
 
@@ -154,7 +177,11 @@ class FleetFakeDriver(fake.FakeDriverWithoutFakeNodes):
         except OSError:
             load = '0.00, 0.00, 0.00'
         return ' %s up %d:%02d,  0 users,  load average: %s' % (
-            time.strftime('%H:%M:%S'), minutes // 60, minutes % 60, load)
+            time.strftime('%H:%M:%S'),
+            minutes // 60,
+            minutes % 60,
+            load,
+        )
 
     def get_available_resource(self, nodename):
         resources = super().get_available_resource(nodename)
@@ -168,51 +195,110 @@ class FleetFakeDriver(fake.FakeDriverWithoutFakeNodes):
         super().init_host(host)
         self._load_guests()
 
-    def spawn(self, context, instance, image_meta, injected_files,
-              admin_password, allocations, network_info=None,
-              block_device_info=None, power_on=True, accel_info=None):
-        super().spawn(context, instance, image_meta, injected_files,
-                      admin_password, allocations, network_info=network_info,
-                      block_device_info=block_device_info, power_on=power_on,
-                      accel_info=accel_info)
+    def spawn(
+        self,
+        context,
+        instance,
+        image_meta,
+        injected_files,
+        admin_password,
+        allocations,
+        network_info=None,
+        block_device_info=None,
+        power_on=True,
+        accel_info=None,
+    ):
+        super().spawn(
+            context,
+            instance,
+            image_meta,
+            injected_files,
+            admin_password,
+            allocations,
+            network_info=network_info,
+            block_device_info=block_device_info,
+            power_on=power_on,
+            accel_info=accel_info,
+        )
         self._remember_flavor(instance)
         self._save()
 
-    def destroy(self, context, instance, network_info, block_device_info=None,
-                destroy_disks=True, destroy_secrets=True):
-        super().destroy(context, instance, network_info,
-                        block_device_info=block_device_info,
-                        destroy_disks=destroy_disks,
-                        destroy_secrets=destroy_secrets)
+    def destroy(
+        self,
+        context,
+        instance,
+        network_info,
+        block_device_info=None,
+        destroy_disks=True,
+        destroy_secrets=True,
+    ):
+        super().destroy(
+            context,
+            instance,
+            network_info,
+            block_device_info=block_device_info,
+            destroy_disks=destroy_disks,
+            destroy_secrets=destroy_secrets,
+        )
         self._save()
 
     def power_off(self, instance, timeout=0, retry_interval=0):
-        super().power_off(instance, timeout=timeout,
-                          retry_interval=retry_interval)
+        super().power_off(
+            instance, timeout=timeout, retry_interval=retry_interval
+        )
         self._save()
 
-    def power_on(self, context, instance, network_info,
-                 block_device_info=None, accel_info=None, share_info=None):
-        super().power_on(context, instance, network_info,
-                         block_device_info=block_device_info,
-                         accel_info=accel_info, share_info=share_info)
+    def power_on(
+        self,
+        context,
+        instance,
+        network_info,
+        block_device_info=None,
+        accel_info=None,
+        share_info=None,
+    ):
+        super().power_on(
+            context,
+            instance,
+            network_info,
+            block_device_info=block_device_info,
+            accel_info=accel_info,
+            share_info=share_info,
+        )
         self._save()
 
     def unrescue(self, context, instance):
         super().unrescue(context, instance)
         self._save()
 
-    def finish_revert_migration(self, context, instance, network_info,
-                                migration, block_device_info=None,
-                                power_on=True):
+    def finish_revert_migration(
+        self,
+        context,
+        instance,
+        network_info,
+        migration,
+        block_device_info=None,
+        power_on=True,
+    ):
         super().finish_revert_migration(
-            context, instance, network_info, migration,
-            block_device_info=block_device_info, power_on=power_on)
+            context,
+            instance,
+            network_info,
+            migration,
+            block_device_info=block_device_info,
+            power_on=power_on,
+        )
         self._remember_flavor(instance)
         self._save()
 
-    def resume_state_on_host_boot(self, context, instance, network_info,
-                                  share_info, block_device_info=None):
+    def resume_state_on_host_boot(
+        self,
+        context,
+        instance,
+        network_info,
+        share_info,
+        block_device_info=None,
+    ):
         # A rebooted host brings back the guests it ran.
         if instance.uuid in self.instances:
             self.instances[instance.uuid].state = power_state.RUNNING
@@ -220,27 +306,45 @@ class FleetFakeDriver(fake.FakeDriverWithoutFakeNodes):
 
     # -- live migration ----------------------------------------------------
 
-    def live_migration(self, context, instance, dest,
-                       post_method, recover_method, block_migration=False,
-                       migrate_data=None):
+    def live_migration(
+        self,
+        context,
+        instance,
+        dest,
+        post_method,
+        recover_method,
+        block_migration=False,
+        migrate_data=None,
+    ):
         migration = _Migration()
         self._migrations[instance.uuid] = migration
         deadline = time.monotonic() + CONF.fleetfake.migration_seconds
-        LOG.info('Live-migrating to %s for %.1fs', dest,
-                 CONF.fleetfake.migration_seconds, instance=instance)
+        LOG.info(
+            'Live-migrating to %s for %.1fs',
+            dest,
+            CONF.fleetfake.migration_seconds,
+            instance=instance,
+        )
         try:
-            while (not migration.abort and not migration.complete and
-                   time.monotonic() < deadline):
+            while (
+                not migration.abort
+                and not migration.complete
+                and time.monotonic() < deadline
+            ):
                 time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
         finally:
             self._migrations.pop(instance.uuid, None)
         if migration.abort:
             LOG.info('Live migration aborted', instance=instance)
-            recover_method(context, instance, dest, migrate_data,
-                           migration_status='cancelled')
+            recover_method(
+                context,
+                instance,
+                dest,
+                migrate_data,
+                migration_status='cancelled',
+            )
         else:
-            post_method(context, instance, dest, block_migration,
-                        migrate_data)
+            post_method(context, instance, dest, block_migration, migrate_data)
 
     def live_migration_force_complete(self, instance):
         migration = self._migrations.get(instance.uuid)
@@ -252,19 +356,31 @@ class FleetFakeDriver(fake.FakeDriverWithoutFakeNodes):
         if migration is not None:
             migration.abort = True
 
-    def post_live_migration(self, context, instance, block_device_info,
-                            migrate_data=None):
+    def post_live_migration(
+        self, context, instance, block_device_info, migrate_data=None
+    ):
         # Runs on the source once the guest runs on the destination: the
         # source must forget it (and cleanup() insists it is gone).
-        self.destroy(context, instance, network_info=None,
-                     block_device_info=block_device_info)
+        self.destroy(
+            context,
+            instance,
+            network_info=None,
+            block_device_info=block_device_info,
+        )
 
-    def post_live_migration_at_destination(self, context, instance,
-                                           network_info,
-                                           block_migration=False,
-                                           block_device_info=None):
+    def post_live_migration_at_destination(
+        self,
+        context,
+        instance,
+        network_info,
+        block_migration=False,
+        block_device_info=None,
+    ):
         # FakeDriver spawns the guest here, which persists it.
         super().post_live_migration_at_destination(
-            context, instance, network_info,
+            context,
+            instance,
+            network_info,
             block_migration=block_migration,
-            block_device_info=block_device_info)
+            block_device_info=block_device_info,
+        )

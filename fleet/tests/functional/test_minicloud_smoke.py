@@ -36,18 +36,25 @@ import uuid
 
 import pytest
 
-STATE_DIR = (os.environ.get('FLEET_MINICLOUD_DIR') or
-             os.path.join(os.path.expanduser('~'), '.fleet-minicloud'))
+STATE_DIR = os.environ.get('FLEET_MINICLOUD_DIR') or os.path.join(
+    os.path.expanduser('~'), '.fleet-minicloud'
+)
 CONFIG_FILE = os.path.join(STATE_DIR, 'fleet.json')
-SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                      os.pardir, os.pardir, os.pardir, 'tools', 'minicloud',
-                      'minicloud')
+SCRIPT = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)),
+    os.pardir,
+    os.pardir,
+    os.pardir,
+    'tools',
+    'minicloud',
+    'minicloud',
+)
 
 pytestmark = pytest.mark.skipif(
     not os.path.exists(CONFIG_FILE),
     reason='no minicloud: %s does not exist (run "python3 '
-           'tools/minicloud/minicloud up" and set FLEET_MINICLOUD_DIR)'
-           % CONFIG_FILE)
+    'tools/minicloud/minicloud up" and set FLEET_MINICLOUD_DIR)' % CONFIG_FILE,
+)
 
 MICROVERSION = '2.88'
 TIMEOUT = 60
@@ -62,11 +69,13 @@ def cloud():
 
 
 def _session(cloud, who):
-    from keystoneauth1.identity import v3
     from keystoneauth1 import session
+    from keystoneauth1.identity import v3
+
     creds = cloud[who]
-    return session.Session(auth=v3.Password(auth_url=cloud['auth_url'],
-                                            **creds))
+    return session.Session(
+        auth=v3.Password(auth_url=cloud['auth_url'], **creds)
+    )
 
 
 @pytest.fixture(scope='module')
@@ -77,8 +86,10 @@ def admin_session(cloud):
 @pytest.fixture(scope='module')
 def admin(cloud, admin_session):
     from novaclient import client
-    return client.Client(MICROVERSION, session=admin_session,
-                         region_name=cloud['region'])
+
+    return client.Client(
+        MICROVERSION, session=admin_session, region_name=cloud['region']
+    )
 
 
 @pytest.fixture(scope='module')
@@ -86,22 +97,31 @@ def fleet(cloud):
     """Nova as fleet's own service user sees it (admin role, project
     service): it disables computes and migrates other projects' servers."""
     from novaclient import client
-    return client.Client(MICROVERSION, session=_session(cloud, 'fleet'),
-                         region_name=cloud['region'])
+
+    return client.Client(
+        MICROVERSION,
+        session=_session(cloud, 'fleet'),
+        region_name=cloud['region'],
+    )
 
 
 @pytest.fixture(scope='module')
 def boot_args(cloud, admin, admin_session):
     images = admin_session.get(
         '/v2/images?name=%s' % cloud['image'],
-        endpoint_filter={'service_type': 'image',
-                         'region_name': cloud['region']}).json()['images']
+        endpoint_filter={
+            'service_type': 'image',
+            'region_name': cloud['region'],
+        },
+    ).json()['images']
     assert images, 'image %s missing' % cloud['image']
-    return {'image': images[0]['id'],
-            'flavor': admin.flavors.find(name=cloud['flavor']).id}
+    return {
+        'image': images[0]['id'],
+        'flavor': admin.flavors.find(name=cloud['flavor']).id,
+    }
 
 
-class Notifications(object):
+class Notifications:
     """Nova's versioned notifications, read off RabbitMQ by a queue of our
     own bound to the nova exchange (declared before the test acts, so
     nothing is missed; deleted when the connection closes)."""
@@ -129,17 +149,24 @@ class Notifications(object):
 
     def _run(self):
         import kombu
+
         try:
             with kombu.Connection(self.url) as conn:
                 # Same attributes as oslo.messaging's, or RabbitMQ refuses.
                 exchange = kombu.Exchange('nova', type='topic', durable=False)
                 name = 'fleet-minicloud-smoke-%s' % uuid.uuid4().hex[:8]
-                q = kombu.Queue(name, exclusive=True, auto_delete=True,
-                                bindings=[kombu.binding(exchange,
-                                                        routing_key=topic)
-                                          for topic in self.TOPICS])
-                with conn.Consumer(q, callbacks=[self._on_message],
-                                   accept=['json']) as consumer:
+                q = kombu.Queue(
+                    name,
+                    exclusive=True,
+                    auto_delete=True,
+                    bindings=[
+                        kombu.binding(exchange, routing_key=topic)
+                        for topic in self.TOPICS
+                    ],
+                )
+                with conn.Consumer(
+                    q, callbacks=[self._on_message], accept=['json']
+                ) as consumer:
                     consumer.consume()
                     self._ready.set()
                     while not self._stop.is_set():
@@ -160,8 +187,9 @@ class Notifications(object):
             body = json.loads(body)
         msg = json.loads(body.get('oslo.message', '{}'))
         payload = msg.get('payload', {}).get('nova_object.data', {})
-        self.events.put((msg.get('event_type'), msg.get('publisher_id'),
-                         payload))
+        self.events.put(
+            (msg.get('event_type'), msg.get('publisher_id'), payload)
+        )
 
     def wait_for(self, predicate, timeout=20):
         """Return the first event (event_type, publisher, payload) seen so
@@ -196,8 +224,9 @@ def _wait(what, check, timeout=TIMEOUT, interval=0.5):
         if result:
             return result
         if time.time() > deadline:
-            raise AssertionError('timed out after %ss waiting for %s' % (
-                timeout, what))
+            raise AssertionError(
+                'timed out after %ss waiting for %s' % (timeout, what)
+            )
         time.sleep(interval)
 
 
@@ -219,67 +248,87 @@ def _pick_hosts(cloud, nova, count):
         if svc.status == 'enabled' and svc.state == 'up':
             usable.append(host)
     if len(usable) < count:
-        pytest.fail('need %d enabled and up computes, have %s' % (
-            count, usable))
+        pytest.fail(
+            'need %d enabled and up computes, have %s' % (count, usable)
+        )
     return usable[:count]
 
 
 def _boot(admin, boot_args, host, count):
     servers = []
     for i in range(count):
-        servers.append(admin.servers.create(
-            'minicloud-smoke-%s-%d' % (uuid.uuid4().hex[:6], i),
-            boot_args['image'], boot_args['flavor'], nics='none',
-            availability_zone='nova:%s' % host))
+        servers.append(
+            admin.servers.create(
+                'minicloud-smoke-%s-%d' % (uuid.uuid4().hex[:6], i),
+                boot_args['image'],
+                boot_args['flavor'],
+                nics='none',
+                availability_zone='nova:%s' % host,
+            )
+        )
     for server in servers:
-        _wait('server %s ACTIVE' % server.id,
-              lambda s=server: _active(admin, s.id))
+        _wait(
+            'server %s ACTIVE' % server.id,
+            lambda s=server: _active(admin, s.id),
+        )
     return servers
 
 
 def _active(nova, server_id):
     server = nova.servers.get(server_id)
     assert server.status != 'ERROR', 'server %s in ERROR: %s' % (
-        server_id, getattr(server, 'fault', ''))
+        server_id,
+        getattr(server, 'fault', ''),
+    )
     return server if server.status == 'ACTIVE' else None
 
 
 def _live_migrate(nova, server_id):
     """Start a live migration chosen by the scheduler; return the new
     migration record (not an older one of the same server)."""
-    before = {m.id for m in nova.migrations.list(
-        instance_uuid=server_id, migration_type='live-migration')}
+    before = {
+        m.id
+        for m in nova.migrations.list(
+            instance_uuid=server_id, migration_type='live-migration'
+        )
+    }
     nova.servers.live_migrate(server_id, host=None, block_migration='auto')
 
     def new_migration():
-        for m in nova.migrations.list(instance_uuid=server_id,
-                                      migration_type='live-migration'):
+        for m in nova.migrations.list(
+            instance_uuid=server_id, migration_type='live-migration'
+        ):
             if m.id not in before:
                 return m
         return None
+
     return _wait('migration record of %s' % server_id, new_migration)
 
 
 def _wait_migration(nova, server_id, migration_id):
     def done():
-        for m in nova.migrations.list(instance_uuid=server_id,
-                                      migration_type='live-migration'):
+        for m in nova.migrations.list(
+            instance_uuid=server_id, migration_type='live-migration'
+        ):
             if m.id == migration_id:
                 assert m.status not in MIGRATION_FAILED, (
-                    'migration %s of %s ended %s' % (
-                        migration_id, server_id, m.status))
+                    'migration %s of %s ended %s'
+                    % (migration_id, server_id, m.status)
+                )
                 return m if m.status in MIGRATION_DONE else None
         return None
+
     return _wait('migration %s completed' % migration_id, done)
 
 
 def _delete(nova, servers):
+    from novaclient import exceptions
+
     for server in servers:
         try:
             nova.servers.delete(server.id)
-        except Exception:  # noqa: B902 - best effort clean-up
+        except exceptions.NotFound:
             pass
-    from novaclient import exceptions
 
     def gone():
         for server in servers:
@@ -289,6 +338,7 @@ def _delete(nova, servers):
             except exceptions.NotFound:
                 pass
         return True
+
     _wait('servers deleted', gone)
 
 
@@ -321,20 +371,26 @@ def test_drain_compute(cloud, admin, fleet, boot_args, notifications):
         for server in servers:
             assert notifications.wait_for(
                 lambda et, pub, p, sid=server.id: (
-                    et == 'instance.live_migration_post.end' and
-                    p.get('uuid') == sid)), (
-                'no instance.live_migration_post.end for %s' % server.id)
+                    et == 'instance.live_migration_post.end'
+                    and p.get('uuid') == sid
+                )
+            ), 'no instance.live_migration_post.end for %s' % server.id
         assert notifications.wait_for(
             lambda et, pub, p: (
-                et == 'service.update' and p.get('host') == source and
-                p.get('disabled') and p.get('disabled_reason') == reason)), (
-            'no service.update notification disabling %s' % source)
+                et == 'service.update'
+                and p.get('host') == source
+                and p.get('disabled')
+                and p.get('disabled_reason') == reason
+            )
+        ), 'no service.update notification disabling %s' % source
     finally:
         fleet.services.enable(service.id)
         _delete(admin, servers)
-    print('\nminicloud smoke: boot 3 on %s %.1fs, disable + live-migrate '
-          '%.1fs, total %.1fs' % (source, booted - start, migrated - booted,
-                                  time.time() - start))
+    print(
+        '\nminicloud smoke: boot 3 on %s %.1fs, disable + live-migrate '
+        '%.1fs, total %.1fs'
+        % (source, booted - start, migrated - booted, time.time() - start)
+    )
 
 
 def test_restart_compute_keeps_guests(cloud, admin, fleet, boot_args):
@@ -347,9 +403,13 @@ def test_restart_compute_keeps_guests(cloud, admin, fleet, boot_args):
         script = SCRIPT if os.path.exists(SCRIPT) else cloud['script']
         env = dict(os.environ, FLEET_MINICLOUD_DIR=STATE_DIR)
         proc = subprocess.run(
-            [sys.executable, script, 'restart-compute', host], env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            timeout=180)
+            [sys.executable, script, 'restart-compute', host],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=180,
+        )
         assert proc.returncode == 0, proc.stdout
         restarted = time.time()
 
@@ -362,5 +422,7 @@ def test_restart_compute_keeps_guests(cloud, admin, fleet, boot_args):
         assert server and _host(server) != host
     finally:
         _delete(admin, servers)
-    print('\nminicloud smoke: restart %s %.1fs, total %.1fs' % (
-        host, restarted - start, time.time() - start))
+    print(
+        '\nminicloud smoke: restart %s %.1fs, total %.1fs'
+        % (host, restarted - start, time.time() - start)
+    )

@@ -34,14 +34,20 @@ def request(method, url, body=None, headers=None, raw=None, timeout=60):
         data = json.dumps(body).encode()
         hdrs['Content-Type'] = 'application/json'
     hdrs.update(headers or {})
-    req = urllib.request.Request(url, data=data, headers=hdrs, method=method)
+    if not url.startswith('http://') and not url.startswith('https://'):
+        raise ValueError('not an HTTP URL: %s' % url)
+    req = urllib.request.Request(  # noqa: S310 - http(s) only, checked above
+        url, data=data, headers=hdrs, method=method
+    )
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
             text = resp.read()
             status, rhdrs = resp.status, resp.headers
     except urllib.error.HTTPError as e:
         text = e.read()
-        raise ApiError(method, url, e.code, text.decode('utf-8', 'replace'))
+        raise ApiError(
+            method, url, e.code, text.decode('utf-8', 'replace')
+        ) from None
     parsed = None
     if text:
         try:
@@ -63,14 +69,18 @@ def wait_http(url, timeout=120, proc=None):
         except (urllib.error.URLError, OSError):
             pass
         if proc is not None and not proc.running():
-            raise RuntimeError('%s exited; see %s\n%s' % (
-                proc.name, proc.logfile, proc.log_tail()))
+            raise RuntimeError(
+                '%s exited; see %s\n%s'
+                % (proc.name, proc.logfile, proc.log_tail())
+            )
         time.sleep(0.3)
-    raise RuntimeError('%s did not answer within %ds%s' % (
-        url, timeout, '; see %s' % proc.logfile if proc else ''))
+    raise RuntimeError(
+        '%s did not answer within %ds%s'
+        % (url, timeout, '; see %s' % proc.logfile if proc else '')
+    )
 
 
-class Session(object):
+class Session:
     """A project-scoped Keystone token and the endpoints we know."""
 
     def __init__(self, auth_url, username, password, project_name):
@@ -82,12 +92,26 @@ class Session(object):
         self.project_id = None
 
     def authenticate(self):
-        body = {'auth': {
-            'identity': {'methods': ['password'], 'password': {'user': {
-                'name': self.username, 'domain': {'name': 'Default'},
-                'password': self.password}}},
-            'scope': {'project': {'name': self.project_name,
-                                  'domain': {'name': 'Default'}}}}}
+        body = {
+            'auth': {
+                'identity': {
+                    'methods': ['password'],
+                    'password': {
+                        'user': {
+                            'name': self.username,
+                            'domain': {'name': 'Default'},
+                            'password': self.password,
+                        }
+                    },
+                },
+                'scope': {
+                    'project': {
+                        'name': self.project_name,
+                        'domain': {'name': 'Default'},
+                    }
+                },
+            }
+        }
         _, hdrs, data = request('POST', self.auth_url + '/auth/tokens', body)
         self.token = hdrs['X-Subject-Token']
         self.project_id = data['token']['project']['id']
@@ -96,9 +120,11 @@ class Session(object):
     def call(self, method, url, body=None, raw=None, headers=None, **kw):
         if self.token is None:
             self.authenticate()
-        hdrs = {'X-Auth-Token': self.token,
-                'OpenStack-API-Version': 'compute %s' % NOVA_MICROVERSION,
-                'X-OpenStack-Nova-API-Version': NOVA_MICROVERSION}
+        hdrs = {
+            'X-Auth-Token': self.token,
+            'OpenStack-API-Version': 'compute %s' % NOVA_MICROVERSION,
+            'X-OpenStack-Nova-API-Version': NOVA_MICROVERSION,
+        }
         hdrs.update(headers or {})
         _, _, data = request(method, url, body, hdrs, raw=raw, **kw)
         return data

@@ -15,8 +15,17 @@ RABBIT_POLICY_DEFINITION = '{"max-length": 1000, "overflow": "drop-head"}'
 INFRA = {
     # name -> (port, start command)
     'rabbitmq': (5672, ['rabbitmq-server', '-detached']),
-    'mariadb': (3306, ['start-stop-daemon', '--start', '--oknodo',
-                       '--background', '--exec', '/usr/sbin/mariadbd']),
+    'mariadb': (
+        3306,
+        [
+            'start-stop-daemon',
+            '--start',
+            '--oknodo',
+            '--background',
+            '--exec',
+            '/usr/sbin/mariadbd',
+        ],
+    ),
 }
 
 
@@ -25,24 +34,46 @@ def ensure_running(state, say):
     for name, (port, cmd) in INFRA.items():
         if api.port_open(port):
             continue
-        say('%s is down on 127.0.0.1:%d: starting it (%s)' % (
-            name, port, ' '.join(cmd)))
+        say(
+            '%s is down on 127.0.0.1:%d: starting it (%s)'
+            % (name, port, ' '.join(cmd))
+        )
         with open(state.log('infra'), 'ab') as log:
-            subprocess.run(cmd, stdout=log, stderr=log, check=False,
-                           start_new_session=True)
+            subprocess.run(
+                cmd,
+                stdout=log,
+                stderr=log,
+                check=False,
+                start_new_session=True,
+            )
         deadline = time.time() + 90
         while not api.port_open(port):
             if time.time() > deadline:
-                raise RuntimeError('%s did not come up on port %d; see %s' % (
-                    name, port, state.log('infra')))
+                raise RuntimeError(
+                    '%s did not come up on port %d; see %s'
+                    % (name, port, state.log('infra'))
+                )
             time.sleep(0.5)
         state.mark('started-' + name, str(time.time()))
 
 
 def set_rabbit_policy(state, run):
-    run(['rabbitmqctl', 'set_policy', '-p', '/', '--apply-to', 'queues',
-         '--priority', '10', RABBIT_POLICY, RABBIT_POLICY_PATTERN,
-         RABBIT_POLICY_DEFINITION], 'rabbitmq-policy')
+    run(
+        [
+            'rabbitmqctl',
+            'set_policy',
+            '-p',
+            '/',
+            '--apply-to',
+            'queues',
+            '--priority',
+            '10',
+            RABBIT_POLICY,
+            RABBIT_POLICY_PATTERN,
+            RABBIT_POLICY_DEFINITION,
+        ],
+        'rabbitmq-policy',
+    )
 
 
 CREATE_DBS = '''
@@ -70,11 +101,23 @@ conn.commit()
 def create_databases(state, run, drop=False):
     """Create the databases; ``drop``: drop them first (a new cloud must not
     inherit compute nodes, cells or users of an older one)."""
-    run([state.bin('python'), '-c', CREATE_DBS, ','.join(st.DATABASES),
-         st.DB_USER, st.DB_PASSWORD] + (['--drop'] if drop else []),
-        'drop and create databases' if drop else 'create databases')
+    run(
+        [
+            state.bin('python'),
+            '-c',
+            CREATE_DBS,
+            ','.join(st.DATABASES),
+            st.DB_USER,
+            st.DB_PASSWORD,
+        ]
+        + (['--drop'] if drop else []),
+        'drop and create databases' if drop else 'create databases',
+    )
 
 
 def started_infra(state):
-    return [name for name in INFRA
-            if os.path.exists(state.stamp_path('started-' + name))]
+    return [
+        name
+        for name in INFRA
+        if os.path.exists(state.stamp_path('started-' + name))
+    ]

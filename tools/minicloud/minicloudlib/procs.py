@@ -22,7 +22,7 @@ def _read_stat(pid):
     except (FileNotFoundError, ProcessLookupError, PermissionError):
         return None
     # The command name may hold spaces and parentheses: split after the last.
-    fields = raw[raw.rindex(')') + 2:].split()
+    fields = raw[raw.rindex(')') + 2 :].split()
     # fields[0] is field 3 of proc(5): state; pgrp is field 5, starttime 22.
     return fields[0], int(fields[2]), int(fields[19])
 
@@ -46,7 +46,7 @@ def group_members(pgid):
     return members
 
 
-class Process(object):
+class Process:
     """One managed process, described by its pid file."""
 
     def __init__(self, state, name, argv=None, env=None, config_hash=''):
@@ -81,29 +81,44 @@ class Process(object):
         env = dict(os.environ)
         env.pop('PYTHONPATH', None)
         env.pop('PYTHONHOME', None)
-        env['PATH'] = os.path.dirname(self.argv[0]) + os.pathsep + env.get(
-            'PATH', '')
+        env['PATH'] = (
+            os.path.dirname(self.argv[0]) + os.pathsep + env.get('PATH', '')
+        )
         env['VIRTUAL_ENV'] = self.state.venv
         env.update(self.env)
         with open(self.logfile, 'ab') as log:
-            log.write(('\n==== %s minicloud: starting %s\n' % (
-                time.strftime('%Y-%m-%d %H:%M:%S'),
-                ' '.join(self.argv))).encode())
+            log.write(
+                (
+                    '\n==== %s minicloud: starting %s\n'
+                    % (time.strftime('%Y-%m-%d %H:%M:%S'), ' '.join(self.argv))
+                ).encode()
+            )
             log.flush()
             proc = subprocess.Popen(
-                self.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                env=env, cwd=self.state.root, start_new_session=True,
-                close_fds=True)
+                self.argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                env=env,
+                cwd=self.state.root,
+                start_new_session=True,
+                close_fds=True,
+            )
         stat = None
         for _ in range(100):
             stat = _read_stat(proc.pid)
             if stat:
                 break
             time.sleep(0.01)
-        rec = {'name': self.name, 'pid': proc.pid,
-               'start_time': stat[2] if stat else 0,
-               'argv': self.argv, 'config_hash': self.config_hash,
-               'log': self.logfile, 'started_at': time.time()}
+        rec = {
+            'name': self.name,
+            'pid': proc.pid,
+            'start_time': stat[2] if stat else 0,
+            'argv': self.argv,
+            'config_hash': self.config_hash,
+            'log': self.logfile,
+            'started_at': time.time(),
+        }
         tmp = self.pidfile + '.tmp'
         with open(tmp, 'w') as f:
             json.dump(rec, f, indent=1)

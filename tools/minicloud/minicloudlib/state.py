@@ -21,12 +21,20 @@ PACKAGES = [
 ]
 
 REGION = 'RegionOne'
-ADMIN_PASSWORD = 'admin'
-SERVICE_PASSWORD = 'minicloud'
+# Test-bed credentials on loopback, written to clouds.yaml and fleet.json.
+ADMIN_PASSWORD = 'admin'  # noqa: S105
+SERVICE_PASSWORD = 'minicloud'  # noqa: S105
 DB_USER = 'openstack'
-DB_PASSWORD = 'openstack'
-DATABASES = ['keystone', 'placement', 'nova_api', 'nova_cell0', 'nova_cell1',
-             'glance', 'neutron']
+DB_PASSWORD = 'openstack'  # noqa: S105
+DATABASES = [
+    'keystone',
+    'placement',
+    'nova_api',
+    'nova_cell0',
+    'nova_cell1',
+    'glance',
+    'neutron',
+]
 TRANSPORT_URL = 'rabbit://guest:guest@127.0.0.1:5672/'
 FLAVOR = {'name': 'm1.tiny', 'vcpus': 1, 'ram': 128, 'disk': 1}
 IMAGE_NAME = 'fake-image'
@@ -45,13 +53,15 @@ def _to_bool(value):
     return str(value).strip().lower() in ('1', 'true', 'yes', 'on')
 
 
-class State(object):
+class State:
     """Paths under ``$FLEET_MINICLOUD_DIR`` (default ~/.fleet-minicloud)."""
 
     def __init__(self, root=None):
         self.root = os.path.abspath(
-            root or os.environ.get('FLEET_MINICLOUD_DIR') or
-            os.path.join(os.path.expanduser('~'), '.fleet-minicloud'))
+            root
+            or os.environ.get('FLEET_MINICLOUD_DIR')
+            or os.path.join(os.path.expanduser('~'), '.fleet-minicloud')
+        )
         self.venv = os.path.join(self.root, 'venv')
         self.etc = os.path.join(self.root, 'etc')
         self.logs = os.path.join(self.root, 'logs')
@@ -63,8 +73,15 @@ class State(object):
         self.params = {}
 
     def makedirs(self):
-        for d in (self.root, self.etc, self.logs, self.run, self.data,
-                  self.wsgi, self.stamps):
+        for d in (
+            self.root,
+            self.etc,
+            self.logs,
+            self.run,
+            self.data,
+            self.wsgi,
+            self.stamps,
+        ):
             os.makedirs(d, exist_ok=True)
 
     def bin(self, name):
@@ -73,7 +90,7 @@ class State(object):
     def log(self, name):
         return os.path.join(self.logs, name + '.log')
 
-    # -- parameters ----------------------------------------------------------
+    # -- parameters -----------------------------------------------------------
 
     def load_params(self, overrides=None):
         """Resolve parameters: flag > environment > persisted > default."""
@@ -103,7 +120,7 @@ class State(object):
             json.dump(self.params, f, indent=2, sort_keys=True)
             f.write('\n')
 
-    # -- derived values --------------------------------------------------------
+    # -- derived values -------------------------------------------------------
 
     def ports(self):
         base = self.params['port_base']
@@ -125,9 +142,12 @@ class State(object):
 
     def db_url(self, database):
         return 'mysql+pymysql://%s:%s@127.0.0.1:3306/%s?charset=utf8' % (
-            DB_USER, DB_PASSWORD, database)
+            DB_USER,
+            DB_PASSWORD,
+            database,
+        )
 
-    # -- stamps: steps done once ---------------------------------------------
+    # -- stamps: steps done once ----------------------------------------------
 
     def stamp_path(self, step):
         return os.path.join(self.stamps, step)
