@@ -123,3 +123,18 @@ class Connection(metaclass=abc.ABCMeta):
     @abc.abstractmethod
     def list_execution_events(self, uuid):
         """Return a run's history, oldest first."""
+
+    @abc.abstractmethod
+    def update_execution_progress(self, uuid, section, key, values):
+        """Merge ``values`` into ``progress[section][key]`` atomically.
+
+        Parallel tasks of one run report progress at once: this is the one
+        read-modify-write of the JSON column, done under a row lock so no
+        report overwrites another.
+
+        :param section: e.g. ``instances`` or ``steps``.
+        :param key: e.g. an instance uuid; ``None`` merges ``values`` into
+            ``progress[section]`` itself.
+        :returns: the whole new progress dict.
+        :raises: ExecutionNotFound
+        """

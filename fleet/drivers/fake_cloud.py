@@ -14,6 +14,7 @@ import random
 import threading
 
 from oslo_config import cfg
+from oslo_utils import timeutils
 
 CONF = cfg.CONF
 
@@ -32,6 +33,8 @@ class SimulatedCloud:
         self.random = random.Random(seed)
         self.hosts = {}
         self.instances = {}
+        self.migrations = []
+        self.migration_seq = 0
         for h in range(1, hosts + 1):
             name = f'sim-compute-{h:03d}'
             self.hosts[name] = {
@@ -51,6 +54,7 @@ class SimulatedCloud:
                     'name': f'{name}-vm{i}',
                     'host': name,
                     'status': 'ACTIVE',
+                    'task_state': None,
                     'vcpus': 1,
                     'memory_mb': 512,
                 }
@@ -59,6 +63,123 @@ class SimulatedCloud:
         with self.lock:
             return [dict(i) for i in self.instances.values()
                     if i['host'] == host]
+
+    # Migrations: they behave as Nova's do as seen through its API (the
+    # call returns at once; a migration record moves from "running" to
+    # "completed" or "error"; a failed one leaves the instance ACTIVE on
+    # its source), so the flows cannot tell the simulated cloud from Nova.
+
+    def used(self, host):
+        """(vcpus, memory_mb) of the instances on ``host`` (and those
+        migrating to it, which already hold resources there)."""
+        with self.lock:
+            vcpus = memory = 0
+            for inst in self.instances.values():
+                if host in (inst['host'], inst.get('migrating_to')):
+                    vcpus += inst['vcpus']
+                    memory += inst['memory_mb']
+            return vcpus, memory
+
+    def _pick_destination(self, inst, target_host):
+        candidates = ([target_host] if target_host else sorted(self.hosts))
+        best = None
+        for name in candidates:
+            host = self.hosts.get(name)
+            if (host is None or name == inst['host']
+                    or host['status'] != 'enabled' or host['state'] != 'up'):
+                continue
+            vcpus, memory = self.used(name)
+            if (vcpus + inst['vcpus'] > host['vcpus'] or
+                    memory + inst['memory_mb'] > host['memory_mb']):
+                continue
+            # Spread, as Nova's default weighers do.
+            if best is None or vcpus < best[1]:
+                best = (name, vcpus)
+        return best[0] if best else None
+
+    def start_migration(self, uuid, target_host=None, kind='live-migration'):
+        """Start a migration of instance ``uuid``; returns its record.
+
+        With no valid destination the record ends in ``error`` at once, as
+        Nova's does when its scheduler finds no host.
+        """
+        with self.lock:
+            inst = self.instances[uuid]
+            self.migration_seq += 1
+            dest = self._pick_destination(inst, target_host)
+            migration = {
+                'id': self.migration_seq,
+                'instance_uuid': uuid,
+                'migration_type': kind,
+                'source': inst['host'],
+                'dest': dest,
+                'status': 'running' if dest else 'error',
+                'created_at': timeutils.utcnow().isoformat(),
+            }
+            self.migrations.append(migration)
+            if dest is None:
+                return dict(migration)
+            inst['status'] = 'MIGRATING' if kind == 'live-migration' \
+                else 'RESIZE'
+            inst['task_state'] = 'migrating'
+            inst['migrating_to'] = dest
+            fail = self.random.random() < self.failure_rate
+        if self.migration_seconds <= 0:
+            self._finish_migration(migration, fail)
+        else:
+            timer = threading.Timer(self.migration_seconds,
+                                    self._finish_migration,
+                                    (migration, fail))
+            timer.daemon = True
+            timer.start()
+        return dict(migration)
+
+    def _finish_migration(self, migration, fail):
+        with self.lock:
+            if migration['status'] != 'running':
+                return  # aborted meanwhile
+            inst = self.instances[migration['instance_uuid']]
+            inst.pop('migrating_to', None)
+            inst['task_state'] = None
+            if fail:
+                migration['status'] = 'error'
+                inst['status'] = 'ACTIVE'
+                return
+            inst['host'] = migration['dest']
+            if migration['migration_type'] == 'live-migration':
+                inst['status'] = 'ACTIVE'
+                migration['status'] = 'completed'
+            else:
+                inst['status'] = 'VERIFY_RESIZE'
+                migration['status'] = 'finished'
+
+    def abort_migration(self, migration_id):
+        with self.lock:
+            for migration in self.migrations:
+                if (migration['id'] == migration_id
+                        and migration['status'] == 'running'):
+                    migration['status'] = 'cancelled'
+                    inst = self.instances[migration['instance_uuid']]
+                    inst.pop('migrating_to', None)
+                    inst['task_state'] = None
+                    inst['status'] = 'ACTIVE'
+
+    def confirm_resize(self, uuid):
+        with self.lock:
+            inst = self.instances[uuid]
+            if inst['status'] == 'VERIFY_RESIZE':
+                inst['status'] = 'ACTIVE'
+                for migration in self.migrations:
+                    if (migration['instance_uuid'] == uuid
+                            and migration['status'] == 'finished'):
+                        migration['status'] = 'confirmed'
+
+    def latest_migration(self, uuid, kind):
+        with self.lock:
+            found = [m for m in self.migrations
+                     if m['instance_uuid'] == uuid
+                     and m['migration_type'] == kind]
+            return dict(found[-1]) if found else None
 
 
 def get_cloud():

@@ -14,6 +14,9 @@ from fleet.db import api
 from fleet.db.sqlalchemy import models
 
 _CONTEXT = threading.local()
+# SQLite ignores SELECT ... FOR UPDATE: serialise progress merges inside the
+# process too (a run's tasks all live in one conductor process).
+_PROGRESS_LOCK = threading.Lock()
 
 HOST_FILTERS = (
     'name',
@@ -322,3 +325,19 @@ class Connection(api.Connection):
                 .order_by(models.ExecutionEvent.id)
             )
             return [e.as_dict() for e in session.execute(query).scalars()]
+
+    @_retry
+    def update_execution_progress(self, uuid, section, key, values):
+        with _PROGRESS_LOCK, _writer() as session:
+            execution = self._get_execution(session, uuid, for_update=True)
+            progress = dict(execution.progress or {})
+            part = dict(progress.get(section) or {})
+            if key is None:
+                part.update(values)
+            else:
+                part[key] = dict(part.get(key) or {}, **values)
+            progress[section] = part
+            # A new dict object: the JSON column sees the change.
+            execution.progress = progress
+            session.flush()
+            return progress
