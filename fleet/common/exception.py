@@ -131,3 +131,25 @@ class ComputeError(FleetException):
 
 class InstanceNotFound(NotFound):
     _msg_fmt = 'Instance %(instance)s could not be found.'
+
+
+class ComputeUnavailable(ComputeError):
+    """Nova (or Placement) could not be reached or answered 5xx, after the
+    adapter's retries; the action may be tried again later."""
+
+    _msg_fmt = 'Compute service unavailable: %(reason)s'
+    code = http_client.SERVICE_UNAVAILABLE
+
+
+class ComputeConflict(ComputeError):
+    """Nova refused an action because of the instance's or service's
+    current state (HTTP 409), e.g. an instance already migrating."""
+
+    _msg_fmt = 'Compute service refused the action: %(reason)s'
+    code = http_client.CONFLICT
+
+
+class MigrationNotFound(NotFound):
+    _msg_fmt = (
+        'Migration %(migration)s of instance %(instance)s could not be found.'
+    )

@@ -15,8 +15,10 @@ from fleet.conf import (
     database,
     default,
     drivers,
+    executor,
     fake_cloud,
     maintenance,
+    nova,
 )
 
 CONF = cfg.CONF
@@ -27,4 +29,6 @@ database.register_opts(CONF)
 default.register_opts(CONF)
 drivers.register_opts(CONF)
 fake_cloud.register_opts(CONF)
+executor.register_opts(CONF)
+nova.register_opts(CONF)
 maintenance.register_opts(CONF)

@@ -12,8 +12,10 @@ from fleet.conf import (
     database,
     default,
     drivers,
+    executor,
     fake_cloud,
     maintenance,
+    nova,
 )
 
 _MODULES = (
@@ -22,8 +24,10 @@ _MODULES = (
     conductor,
     database,
     drivers,
+    executor,
     fake_cloud,
     maintenance,
+    nova,
 )
 
 

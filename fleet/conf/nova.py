@@ -1,0 +1,121 @@
+"""Options of group ``[nova]``: how fleet reaches Nova (and Placement).
+
+keystoneauth's own options (``auth_type`` and the auth plugin's options,
+the session options ``timeout``, ``cafile``, ``insecure``, ... and the
+adapter options ``region_name``, ``valid_interfaces``,
+``endpoint_override``, ...) are registered in this group, as ironic and
+watcher do, so one section configures the whole client. fleet adds the
+compute API microversion and its own retry policy.
+
+Example ``fleet.conf``::
+
+    [nova]
+    auth_type = password
+    auth_url = http://keystone:5000/v3
+    username = fleet
+    password = secret
+    project_name = service
+    user_domain_name = Default
+    project_domain_name = Default
+    region_name = RegionOne
+"""
+
+from keystoneauth1 import loading as ks_loading
+from oslo_config import cfg
+
+GROUP = 'nova'
+
+group = cfg.OptGroup(
+    GROUP,
+    title='Nova client',
+    help='How fleet reaches the compute API (Nova) and Placement, used by '
+    'the "nova" compute driver. The fleet user needs the admin role: it '
+    'disables compute services and migrates other projects\' instances.',
+)
+
+#: Lowest microversion the adapter works with: os-services addressed by
+#: UUID (2.53), a target host for cold migration (2.56), migration UUIDs and
+#: paging of os-migrations (2.59).
+MIN_API_VERSION = '2.59'
+
+#: Default microversion: live migration returns at once (>= 2.34), embedded
+#: flavors in servers (>= 2.47), and the newest version python-novaclient
+#: 18.x and Nova 2026.1 both know without changing the server's shape
+#: (2.90 renames the hostname field).
+DEFAULT_API_VERSION = '2.88'
+
+opts = [
+    cfg.StrOpt(
+        'api_version',
+        default=DEFAULT_API_VERSION,
+        help='Compute API microversion fleet requests. At least %s; the '
+        'default is tested against Nova 2026.1.' % MIN_API_VERSION,
+    ),
+    cfg.IntOpt(
+        'max_retries',
+        default=3,
+        min=0,
+        help='How many times a Nova or Placement call is retried after a '
+        'transient error: connection failure, or HTTP 502/503/504 (only '
+        'connection refused and 503 for calls that are not idempotent, '
+        'such as starting a migration, since the others may have been '
+        'acted on). Leave keystoneauth\'s connect_retries and '
+        'status_code_retries unset, or both retry.',
+    ),
+    cfg.FloatOpt(
+        'retry_delay',
+        default=0.5,
+        min=0,
+        help='Seconds before the first retry; each next retry waits twice '
+        'as long, up to max_retry_delay.',
+    ),
+    cfg.FloatOpt(
+        'max_retry_delay',
+        default=8.0,
+        min=0,
+        help='Longest wait between two retries, in seconds.',
+    ),
+]
+
+# keystoneauth's options get fleet's defaults: a bounded request time
+# (keystoneauth waits forever by default) and the compute service type.
+_KS_DEFAULTS = {
+    'timeout': 60,
+    'service_type': 'compute',
+    'valid_interfaces': ['internal', 'public'],
+}
+
+
+def _ks_opts():
+    """keystoneauth's option objects for this group, with fleet defaults."""
+    ks_opts = (
+        ks_loading.get_session_conf_options()
+        + ks_loading.get_auth_common_conf_options()
+        + ks_loading.get_auth_plugin_conf_options('password')
+        + ks_loading.get_adapter_conf_options(include_deprecated=False)
+    )
+    unique = {}
+    for opt in ks_opts:
+        # The password plugin and the adapter share a few names.
+        unique.setdefault(opt.dest, opt)
+    ks_opts = list(unique.values())
+    cfg.set_defaults(ks_opts, **_KS_DEFAULTS)
+    return ks_opts
+
+
+def register_opts(conf):
+    conf.register_group(group)
+    conf.register_opts(opts, group=group)
+    ks_loading.register_session_conf_options(conf, GROUP)
+    ks_loading.register_auth_conf_options(conf, GROUP)
+    ks_loading.register_adapter_conf_options(
+        conf, GROUP, include_deprecated=False
+    )
+    for name, value in _KS_DEFAULTS.items():
+        conf.set_default(name, value, group=GROUP)
+
+
+def list_opts():
+    # The auth plugin's options are registered when the plugin is loaded;
+    # the sample shows the password plugin's, the usual choice.
+    return {group: opts + _ks_opts()}
