@@ -5,12 +5,14 @@ Usage::
     app = fleet.api.app.setup_app()   # after config is parsed
 """
 
-import pecan
 from oslo_config import cfg
-from oslo_middleware import http_proxy_to_wsgi, request_id
+from oslo_middleware import http_proxy_to_wsgi
+from oslo_middleware import request_id
+import pecan
 
 from fleet.api import hooks
-from fleet.api.middleware import auth_token, faults
+from fleet.api.middleware import auth_token
+from fleet.api.middleware import faults
 from fleet.common import exception
 
 CONF = cfg.CONF

@@ -2,14 +2,15 @@
 
 from http import client as http_client
 
-import webob.exc
 from oslo_config import cfg
 from oslo_log import log
 from pecan import hooks
+import webob.exc
 
 from fleet.api import microversion
 from fleet.api.controllers.v1 import versions
-from fleet.common import context, exception
+from fleet.common import context
+from fleet.common import exception
 from fleet.conductor import rpcapi
 from fleet.db import api as db_api
 

@@ -10,9 +10,9 @@ Usage (a console script)::
 
 import threading
 
-import oslo_messaging as messaging
 from oslo_config import cfg
 from oslo_log import log
+import oslo_messaging as messaging
 from oslo_service import backend as service_backend
 from oslo_service import service
 

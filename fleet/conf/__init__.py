@@ -9,17 +9,15 @@ Usage::
 
 from oslo_config import cfg
 
-from fleet.conf import (
-    api,
-    conductor,
-    database,
-    default,
-    drivers,
-    executor,
-    fake_cloud,
-    maintenance,
-    nova,
-)
+from fleet.conf import api
+from fleet.conf import conductor
+from fleet.conf import database
+from fleet.conf import default
+from fleet.conf import drivers
+from fleet.conf import executor
+from fleet.conf import fake_cloud
+from fleet.conf import maintenance
+from fleet.conf import nova
 
 CONF = cfg.CONF
 

@@ -6,17 +6,15 @@ else declares options.
 
 import itertools
 
-from fleet.conf import (
-    api,
-    conductor,
-    database,
-    default,
-    drivers,
-    executor,
-    fake_cloud,
-    maintenance,
-    nova,
-)
+from fleet.conf import api
+from fleet.conf import conductor
+from fleet.conf import database
+from fleet.conf import default
+from fleet.conf import drivers
+from fleet.conf import executor
+from fleet.conf import fake_cloud
+from fleet.conf import maintenance
+from fleet.conf import nova
 
 _MODULES = (
     default,

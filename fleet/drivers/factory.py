@@ -7,9 +7,9 @@ is installed.
 
 import threading
 
-import stevedore
 from oslo_config import cfg
 from oslo_log import log
+import stevedore
 
 from fleet.common import exception
 

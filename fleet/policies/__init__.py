@@ -1,6 +1,8 @@
 import itertools
 
-from fleet.policies import base, execution, host
+from fleet.policies import base
+from fleet.policies import execution
+from fleet.policies import host
 
 
 def list_rules():

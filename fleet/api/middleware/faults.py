@@ -7,8 +7,8 @@ so that no client ever sees an HTML page or a traceback.
 
 import json
 
-import webob
 from oslo_log import log
+import webob
 
 from fleet.api import hooks
 

@@ -2,12 +2,13 @@
 
 import threading
 
-import sqlalchemy as sa
 from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
 from oslo_db.sqlalchemy import utils as db_utils
-from oslo_utils import timeutils, uuidutils
+from oslo_utils import timeutils
+from oslo_utils import uuidutils
+import sqlalchemy as sa
 
 from fleet.common import exception
 from fleet.db import api

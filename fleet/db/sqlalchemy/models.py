@@ -2,7 +2,9 @@
 
 from oslo_db.sqlalchemy import models
 from oslo_db.sqlalchemy import types as db_types
-from sqlalchemy import orm, schema, types
+from sqlalchemy import orm
+from sqlalchemy import schema
+from sqlalchemy import types
 
 Base = orm.declarative_base(cls=models.TimestampMixin)
 

@@ -2,14 +2,16 @@
 
 from http import client as http_client
 
-import pecan
 from oslo_log import log
 from oslo_utils import uuidutils
+import pecan
 from pecan import rest
 
 from fleet.api.controllers.v1 import utils
 from fleet.api.schemas import host as schema
-from fleet.common import exception, policy, states
+from fleet.common import exception
+from fleet.common import policy
+from fleet.common import states
 
 LOG = log.getLogger(__name__)
 
@@ -131,7 +133,8 @@ class HostsController(rest.RestController):
         )
         return to_api(host)
 
-    @pecan.expose('json')
+    # No template: a 204 must have an empty body, not JSON "null".
+    @pecan.expose()
     def delete(self, ident):
         ctx = pecan.request.context
         policy.authorize('fleet:host:delete', {}, ctx)

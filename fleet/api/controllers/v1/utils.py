@@ -1,10 +1,12 @@
 """Helpers shared by the v1 controllers: query validation, pagination,
 body validation and microversion checks."""
 
+import urllib.parse
+
 import jsonschema
-import pecan
 from oslo_config import cfg
 from oslo_utils import uuidutils
+import pecan
 
 from fleet.common import exception
 
@@ -76,7 +78,9 @@ def next_link(collection, items, limit, resource, params):
     query = {k: v for k, v in params.items() if k != 'marker'}
     query['limit'] = limit
     query['marker'] = items[-1]['uuid']
-    qs = '&'.join(f'{k}={v}' for k, v in query.items())
+    # Filter values are the client's own text: encode them, or a value
+    # holding "&" or a space breaks the link.
+    qs = urllib.parse.urlencode(query)
     return f'{pecan.request.application_url}/v1/{resource}?{qs}'
 
 
