@@ -1,0 +1,1 @@
+"""The ``openstack fleet ...`` commands: an openstackclient plugin."""

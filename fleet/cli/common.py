@@ -1,0 +1,67 @@
+"""Helpers shared by the fleet commands."""
+
+import argparse
+import json
+
+from osc_lib.cli import format_columns
+
+#: Fields shown as key=value lists in tables (JSON objects in -f json).
+DICT_FIELDS = ('labels', 'variables', 'facts', 'metrics', 'progress')
+
+
+def key_value(text):
+    """argparse type of ``KEY=VALUE``."""
+    key, sep, value = text.partition('=')
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f'expected KEY=VALUE, got {text!r}')
+    return key, value
+
+
+def json_value(value):
+    """A variable's value: JSON when it parses (numbers, true, lists,
+    objects), else the string itself."""
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def sort_option(text):
+    """argparse type of ``KEY[:asc|desc]``."""
+    key, _, direction = text.partition(':')
+    if not key or direction not in ('', 'asc', 'desc'):
+        raise argparse.ArgumentTypeError(
+            f'expected KEY[:asc|desc], got {text!r}'
+        )
+    return key, direction or None
+
+
+def add_pagination(parser, resource):
+    parser.add_argument(
+        '--limit',
+        metavar='<num>',
+        type=int,
+        help=f'Show at most this many {resource} (default: all of them, '
+        'fetched page by page).',
+    )
+    parser.add_argument(
+        '--marker',
+        metavar='<uuid>',
+        help=f'Start after the {resource[:-1]} with this UUID.',
+    )
+
+
+def formatters(item):
+    return {
+        k: format_columns.DictColumn
+        for k in DICT_FIELDS
+        if isinstance(item.get(k), dict)
+    }
+
+
+def show_item(item, hidden=('links',)):
+    """(columns, values) of a ShowOne for an API resource dict."""
+    fields = sorted(k for k in item if k not in hidden)
+    fmt = formatters(item)
+    values = tuple(fmt[k](item[k]) if k in fmt else item[k] for k in fields)
+    return tuple(fields), values

@@ -1,0 +1,402 @@
+"""``openstack fleet host ...``: the physical resources of the fleet."""
+
+import logging
+
+from osc_lib import exceptions
+from osc_lib import utils
+from osc_lib.cli import format_columns
+from osc_lib.command import command
+
+from fleet.cli import common
+from fleet.client import exceptions as client_exc
+from fleet.client import hosts as client_hosts
+
+LOG = logging.getLogger(__name__)
+
+KINDS = (
+    'compute',
+    'controller',
+    'network',
+    'storage',
+    'utility',
+    'switch',
+    'pdu',
+)
+STATES = (
+    'active',
+    'draining',
+    'maintenance',
+    'unmanaged',
+    'failed',
+    'retired',
+)
+#: States a user may set; the others belong to fleet's runs.
+SETTABLE_STATES = ('active', 'unmanaged', 'failed', 'retired')
+
+LIST_COLUMNS = (
+    ('uuid', 'UUID'),
+    ('name', 'Name'),
+    ('kind', 'Kind'),
+    ('state', 'State'),
+    ('region', 'Region'),
+    ('availability_zone', 'Availability Zone'),
+    ('rack', 'Rack'),
+)
+LONG_COLUMNS = LIST_COLUMNS + (
+    ('cell', 'Cell'),
+    ('state_reason', 'State Reason'),
+    ('owner', 'Owner'),
+    ('source', 'Source'),
+    ('nova_service_status', 'Nova Service Status'),
+    ('execution', 'Execution'),
+    ('labels', 'Labels'),
+    ('updated_at', 'Updated At'),
+)
+
+
+def _add_place_options(parser):
+    for field, help_text in (
+        ('region', 'Region'),
+        ('cell', 'Nova cell'),
+        ('availability-zone', 'Availability zone'),
+        ('rack', 'Rack'),
+        ('hardware-id', 'Hardware identifier (BMC, asset tag)'),
+        ('serial', 'Serial number'),
+    ):
+        parser.add_argument(
+            f'--{field}',
+            metavar=f'<{field}>',
+            help=f'{help_text} of the host.',
+        )
+
+
+def _place_fields(args):
+    return {
+        field: getattr(args, field)
+        for field in (
+            'region',
+            'cell',
+            'availability_zone',
+            'rack',
+            'hardware_id',
+            'serial',
+        )
+        if getattr(args, field) is not None
+    }
+
+
+def _add_label_variable_options(parser, unset=False):
+    if unset:
+        parser.add_argument(
+            '--label',
+            metavar='<key>',
+            action='append',
+            default=[],
+            help='Label to remove (repeat for several).',
+        )
+        parser.add_argument(
+            '--variable',
+            metavar='<key>',
+            action='append',
+            default=[],
+            help='Variable to remove (repeat for several).',
+        )
+        return
+    parser.add_argument(
+        '--label',
+        metavar='<key=value>',
+        type=common.key_value,
+        action='append',
+        default=[],
+        help='Label to set (repeat for several).',
+    )
+    parser.add_argument(
+        '--variable',
+        metavar='<key=value>',
+        type=common.key_value,
+        action='append',
+        default=[],
+        help='Variable to set (repeat for several); a value that parses '
+        'as JSON (42, true, [1, 2], {"a": 1}) is stored as such, anything '
+        'else as a string.',
+    )
+
+
+def _labels(pairs):
+    return dict(pairs)
+
+
+def _variables(pairs):
+    return {k: common.json_value(v) for k, v in pairs}
+
+
+class ListHost(command.Lister):
+    """List hosts."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument(
+            '--name', metavar='<name>', help='Only the host with this name.'
+        )
+        parser.add_argument(
+            '--kind', metavar='<kind>', choices=KINDS, help='Only this kind.'
+        )
+        parser.add_argument(
+            '--state',
+            metavar='<state>',
+            choices=STATES,
+            help=f'Only hosts in this state ({", ".join(STATES)}).',
+        )
+        for field in ('region', 'cell', 'availability-zone', 'rack'):
+            parser.add_argument(
+                f'--{field}',
+                metavar=f'<{field}>',
+                help=f'Only hosts in this {field.replace("-", " ")}.',
+            )
+        parser.add_argument(
+            '--source',
+            metavar='<source>',
+            help='Only hosts reported by this inventory source ("api" for '
+            'those created through fleet).',
+        )
+        common.add_pagination(parser, 'hosts')
+        parser.add_argument(
+            '--sort',
+            metavar='<key>[:<direction>]',
+            type=common.sort_option,
+            help='Sort by one of '
+            f'{", ".join(client_hosts.SORT_KEYS)}, "asc" (default) or '
+            '"desc".',
+        )
+        parser.add_argument(
+            '--long',
+            action='store_true',
+            default=False,
+            help='Show more columns.',
+        )
+        return parser
+
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.fleet
+        filters = {
+            f: getattr(parsed_args, f)
+            for f in client_hosts.FILTERS
+            if getattr(parsed_args, f, None) is not None
+        }
+        sort_key, sort_dir = parsed_args.sort or (None, None)
+        hosts = client.hosts.list(
+            limit=parsed_args.limit,
+            marker=parsed_args.marker,
+            sort_key=sort_key,
+            sort_dir=sort_dir,
+            **filters,
+        )
+        columns = LONG_COLUMNS if parsed_args.long else LIST_COLUMNS
+        return (
+            [title for _, title in columns],
+            (
+                utils.get_dict_properties(
+                    host,
+                    [field for field, _ in columns],
+                    formatters={'labels': format_columns.DictColumn},
+                )
+                for host in hosts
+            ),
+        )
+
+
+class ShowHost(command.ShowOne):
+    """Show a host."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('host', metavar='<host>', help='Name or UUID.')
+        return parser
+
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.fleet
+        return common.show_item(client.hosts.get(parsed_args.host))
+
+
+class CreateHost(command.ShowOne):
+    """Register a host that no inventory source reports."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('name', metavar='<name>', help='Host name.')
+        parser.add_argument(
+            '--kind',
+            metavar='<kind>',
+            choices=KINDS,
+            help=f'Kind of host: {", ".join(KINDS)} (default: compute).',
+        )
+        _add_place_options(parser)
+        _add_label_variable_options(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.fleet
+        fields = _place_fields(parsed_args)
+        if parsed_args.kind:
+            fields['kind'] = parsed_args.kind
+        if parsed_args.label:
+            fields['labels'] = _labels(parsed_args.label)
+        if parsed_args.variable:
+            fields['variables'] = _variables(parsed_args.variable)
+        host = client.hosts.create(parsed_args.name, **fields)
+        return common.show_item(host)
+
+
+class SetHost(command.Command):
+    """Set labels, variables, location, state or owner of a host."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('host', metavar='<host>', help='Name or UUID.')
+        _add_label_variable_options(parser)
+        _add_place_options(parser)
+        parser.add_argument(
+            '--state',
+            metavar='<state>',
+            choices=SETTABLE_STATES,
+            help=f'New state: {", ".join(SETTABLE_STATES)}; "unmanaged" '
+            'needs a --reason.',
+        )
+        parser.add_argument(
+            '--reason',
+            metavar='<reason>',
+            help='Why the host is in its state.',
+        )
+        parser.add_argument(
+            '--owner',
+            metavar='<owner>',
+            help='Who has the host (a person, a team, a ticket).',
+        )
+        return parser
+
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.fleet
+        patch = _place_fields(parsed_args)
+        if parsed_args.label:
+            patch['labels'] = _labels(parsed_args.label)
+        if parsed_args.variable:
+            patch['variables'] = _variables(parsed_args.variable)
+        if parsed_args.state:
+            patch['state'] = parsed_args.state
+        if parsed_args.reason is not None:
+            patch['state_reason'] = parsed_args.reason
+        if parsed_args.owner is not None:
+            patch['owner'] = parsed_args.owner
+        if not patch:
+            raise exceptions.CommandError('Nothing to set.')
+        client.hosts.update(parsed_args.host, **patch)
+
+
+class UnsetHost(command.Command):
+    """Remove labels, variables, owner or state reason of a host."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('host', metavar='<host>', help='Name or UUID.')
+        _add_label_variable_options(parser, unset=True)
+        parser.add_argument(
+            '--owner', action='store_true', help='Clear the owner.'
+        )
+        parser.add_argument(
+            '--reason', action='store_true', help='Clear the state reason.'
+        )
+        return parser
+
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.fleet
+        patch = {}
+        if parsed_args.label:
+            patch['labels'] = dict.fromkeys(parsed_args.label)
+        if parsed_args.variable:
+            patch['variables'] = dict.fromkeys(parsed_args.variable)
+        if parsed_args.owner:
+            patch['owner'] = None
+        if parsed_args.reason:
+            patch['state_reason'] = None
+        if not patch:
+            raise exceptions.CommandError('Nothing to unset.')
+        client.hosts.update(parsed_args.host, **patch)
+
+
+class DeleteHost(command.Command):
+    """Delete hosts created through fleet (inventory hosts are retired
+    with ``host set --state retired`` instead)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument(
+            'hosts', metavar='<host>', nargs='+', help='Names or UUIDs.'
+        )
+        return parser
+
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.fleet
+        failures = []
+        for host in parsed_args.hosts:
+            try:
+                client.hosts.delete(host)
+            except client_exc.FleetClientError as e:
+                LOG.error('Failed to delete host %s: %s', host, e)
+                failures.append(host)
+        if failures:
+            raise exceptions.CommandError(
+                f'Failed to delete {len(failures)} of '
+                f'{len(parsed_args.hosts)} hosts.'
+            )
+
+
+class ManageHost(command.Command):
+    """Return a host to fleet (state "active")."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('host', metavar='<host>', help='Name or UUID.')
+        parser.add_argument(
+            '--reason', metavar='<reason>', help='Why (kept as the reason).'
+        )
+        parser.add_argument(
+            '--owner', metavar='<owner>', help='New owner of the host.'
+        )
+        return parser
+
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.fleet
+        client.hosts.manage(
+            parsed_args.host,
+            reason=parsed_args.reason,
+            owner=parsed_args.owner,
+        )
+
+
+class UnmanageHost(command.Command):
+    """Hand a host to a human (state "unmanaged"): fleet leaves it alone
+    until ``host manage``."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('host', metavar='<host>', help='Name or UUID.')
+        parser.add_argument(
+            '--reason',
+            metavar='<reason>',
+            required=True,
+            help='Why the host is taken out of fleet\'s hands.',
+        )
+        parser.add_argument(
+            '--owner',
+            metavar='<owner>',
+            help='Who has the host now (a person, a team, a ticket).',
+        )
+        return parser
+
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.fleet
+        client.hosts.unmanage(
+            parsed_args.host,
+            reason=parsed_args.reason,
+            owner=parsed_args.owner,
+        )
