@@ -116,6 +116,9 @@ class FaultHook(hooks.PecanHook):
             status=status, content_type='application/json', charset='utf-8'
         )
         response.json_body = fault_body(status, detail, request_id)
+        if isinstance(exc, webob.exc.HTTPException) and exc.allow:
+            # A 405 must say which methods the resource has (RFC 9110).
+            response.allow = exc.allow
         if status == 406:
             response.headers['OpenStack-API-Minimum-Version'] = (
                 versions.MIN_VERSION_STRING

@@ -6,6 +6,7 @@ from oslo_log import log
 from oslo_utils import uuidutils
 import pecan
 from pecan import rest
+import webob.exc
 
 from fleet.api.controllers.v1 import utils
 from fleet.api.schemas import host as schema
@@ -52,6 +53,12 @@ def _merge(current, patch):
         else:
             merged[key] = value
     return merged
+
+
+def _require_ident(ident):
+    # pecan routes PATCH and DELETE of the collection here, without ident.
+    if ident is None:
+        raise webob.exc.HTTPMethodNotAllowed(headers={'Allow': 'GET, POST'})
 
 
 class HostsController(rest.RestController):
@@ -102,7 +109,8 @@ class HostsController(rest.RestController):
         return to_api(host)
 
     @pecan.expose('json')
-    def patch(self, ident):
+    def patch(self, ident=None):
+        _require_ident(ident)
         ctx = pecan.request.context
         policy.authorize('fleet:host:update', {}, ctx)
         body = utils.request_json()
@@ -135,7 +143,8 @@ class HostsController(rest.RestController):
 
     # No template: a 204 must have an empty body, not JSON "null".
     @pecan.expose()
-    def delete(self, ident):
+    def delete(self, ident=None):
+        _require_ident(ident)
         ctx = pecan.request.context
         policy.authorize('fleet:host:delete', {}, ctx)
         dbapi = pecan.request.dbapi

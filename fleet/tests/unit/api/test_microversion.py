@@ -1,0 +1,71 @@
+"""Tests of OpenStack-API-Version parsing."""
+
+from fleet.api import microversion
+from fleet.api.controllers.v1 import versions
+from fleet.common import exception
+from fleet.tests import base
+
+MAX = (1, versions.MINOR_MAX_VERSION)
+MIN = (1, versions.MINOR_MIN_VERSION)
+
+
+class TestParseHeader(base.TestCase):
+    def parse(self, value):
+        return microversion.parse_header(value).as_tuple()
+
+    def test_absent_or_empty_is_the_minimum(self):
+        self.assertEqual(MIN, self.parse(None))
+        self.assertEqual(MIN, self.parse(''))
+
+    def test_exact(self):
+        self.assertEqual((1, 0), self.parse('fleet 1.0'))
+
+    def test_latest_is_the_maximum(self):
+        for value in ('fleet latest', 'fleet LATEST', 'FLEET latest'):
+            self.assertEqual(MAX, self.parse(value))
+
+    def test_other_services_are_ignored(self):
+        self.assertEqual(MIN, self.parse('compute 2.95'))
+        self.assertEqual(
+            MAX, self.parse('compute 2.95, fleet latest, baremetal 1.9')
+        )
+        self.assertEqual((1, 0), self.parse(' baremetal 1.9 ,fleet 1.0 '))
+
+    def test_out_of_range(self):
+        for value in ('fleet 1.99', 'fleet 2.0', f'fleet 1.{MAX[1] + 1}'):
+            e = self.assertRaises(
+                exception.NotAcceptable, microversion.parse_header, value
+            )
+            self.assertEqual(406, e.code)
+            self.assertIn(versions.MIN_VERSION_STRING, e.message)
+            self.assertIn(versions.MAX_VERSION_STRING, e.message)
+
+    def test_malformed(self):
+        for value in (
+            'fleet 1',
+            'fleet 1.x',
+            'fleet one',
+            'fleet 01.0',
+            'fleet 1.00',
+            'fleet 0.9',
+            'fleet -1.0',
+            'fleet 1.0.1',
+        ):
+            e = self.assertRaises(
+                exception.Invalid, microversion.parse_header, value
+            )
+            self.assertEqual(400, e.code, value)
+            self.assertIn(value, e.message)
+
+    def test_service_without_version_is_ignored(self):
+        # "fleet" alone names no version: as if the header were absent.
+        self.assertEqual(MIN, self.parse('fleet'))
+
+    def test_version_compares_with_tuples(self):
+        version = microversion.Version(1, 3)
+        self.assertGreaterEqual(version, (1, 2))
+        self.assertTrue(version >= (1, 3))
+        self.assertFalse(version >= (1, 4))
+        self.assertEqual('1.3', str(version))
+        self.assertEqual(MIN, microversion.Version.min().as_tuple())
+        self.assertEqual(MAX, microversion.Version.max().as_tuple())
