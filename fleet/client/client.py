@@ -143,10 +143,11 @@ class Client:
             if not url:
                 try:
                     url = self._adapter.get_endpoint()
+                except ksa_exc.EndpointNotFound:
+                    url = None
                 except ksa_exc.ClientException as e:
-                    raise exceptions.FleetClientError(
-                        f'Cannot find the fleet API endpoint: {e}'
-                    ) from e
+                    # Authentication failures, an unreachable Keystone.
+                    raise exceptions.FleetClientError(str(e)) from e
             if not url:
                 raise exceptions.FleetClientError(
                     'The service catalog has no "fleet" endpoint (interface '
@@ -176,7 +177,10 @@ class Client:
     def _send(self, method, path, **kwargs):
         headers = dict(kwargs.pop('headers', None) or {})
         headers[HEADER] = f'{SERVICE_TYPE} {self.api_version}'
-        headers.setdefault('Accept', 'application/json')
+        if method != 'DELETE':
+            # A DELETE answers 204 without a body; pecan refuses
+            # "Accept: application/json" on a handler not exposed as JSON.
+            headers.setdefault('Accept', 'application/json')
         if self._timeout is not None:
             kwargs.setdefault('timeout', self._timeout)
         try:

@@ -8,12 +8,21 @@ API 1.1 and later)::
 
 MIN_VERSION = (1, 1)
 
+#: Query filters of GET /v1/executions; ``host`` takes a name or UUID.
+FILTERS = ('host', 'kind', 'state', 'host_uuid', 'conductor')
+SORT_KEYS = ('id', 'state', 'kind', 'created_at', 'updated_at')
+KINDS = ('drain', 'drain_patch_reboot')
+
 #: A run's states that it never leaves.
 FINAL_STATES = ('succeeded', 'failed', 'cancelled', 'rejected')
 
 
 class ExecutionManager:
     """Start, follow and cancel runs.
+
+    Note: ``progress['instances']`` maps instance UUIDs to their state
+    (``migrating``, ``migrated``, ``failed``, ...);
+    ``progress['instances_summary']`` counts them (``moved``, ``total``).
 
     :param client: the :class:`fleet.client.client.Client`.
     """
@@ -32,11 +41,15 @@ class ExecutionManager:
     def list(
         self, limit=None, marker=None, sort_key=None, sort_dir=None, **filters
     ):
-        """Runs matching the filters (host, kind, state, ...).
+        """Runs matching the filters.
 
         :param limit: the most runs to return; None follows every page.
+        :param filters: any of :data:`FILTERS`.
         :returns: list of execution dicts.
         """
+        unknown = set(filters) - set(FILTERS)
+        if unknown:
+            raise TypeError(f'Unknown execution filter(s): {sorted(unknown)}')
         params = dict(filters)
         params.update(marker=marker, sort_key=sort_key, sort_dir=sort_dir)
         return self.client.list(
@@ -52,10 +65,18 @@ class ExecutionManager:
         """One run, with its progress and events."""
         return self._request('GET', f'{self.path}/{uuid}').json()
 
-    def create(self, host, kind, **fields):
-        """Start a run of ``kind`` on ``host`` (name or UUID)."""
+    def create(self, host, kind=None, **fields):
+        """Start a run of ``kind`` (server default: ``drain``) on ``host``
+        (name or UUID).
+
+        :param fields: executor, executor_args, executor_timeout,
+            max_parallel, on_instance_failure, target_host, reenable,
+            expected_facts.
+        """
         body = {k: v for k, v in fields.items() if v is not None}
-        body.update(host=host, kind=kind)
+        body['host'] = host
+        if kind is not None:
+            body['kind'] = kind
         return self._request('POST', self.path, json=body).json()
 
     def cancel(self, uuid):
