@@ -8,10 +8,11 @@ Usage::
 API version history:
 
 * 1.0 - Initial version: sync_inventory, ping.
+* 1.1 - Added start_execution (cast).
 """
 
-import oslo_messaging as messaging
 from oslo_config import cfg
+import oslo_messaging as messaging
 
 from fleet.common import rpc
 
@@ -21,14 +22,17 @@ CONF = cfg.CONF
 class ConductorAPI:
     """Calls and casts from the API (and tools) to the conductors."""
 
-    RPC_API_VERSION = '1.0'
+    RPC_API_VERSION = '1.1'
 
     def __init__(self, topic=None):
-        target = messaging.Target(topic=topic or CONF.conductor.topic,
-                                  version='1.0')
+        target = messaging.Target(
+            topic=topic or CONF.conductor.topic, version='1.0'
+        )
         self.client = rpc.get_client(
-            target, version_cap=self.RPC_API_VERSION,
-            timeout=CONF.conductor.rpc_timeout)
+            target,
+            version_cap=self.RPC_API_VERSION,
+            timeout=CONF.conductor.rpc_timeout,
+        )
 
     def _prepare(self, version, server=None):
         return self.client.prepare(version=version, server=server)
@@ -40,3 +44,13 @@ class ConductorAPI:
     def sync_inventory(self, context):
         """Run an inventory sync now; returns counts of what changed."""
         return self._prepare('1.0').call(context, 'sync_inventory')
+
+    def start_execution(self, context, execution_uuid):
+        """Have a conductor run a pending execution; returns at once.
+
+        The run is recorded (``pending``) before this cast: a cast lost
+        with a conductor is picked up again when a conductor starts.
+        """
+        self._prepare('1.1').cast(
+            context, 'start_execution', execution_uuid=execution_uuid
+        )

@@ -25,12 +25,21 @@ _cloud_lock = threading.Lock()
 class SimulatedCloud:
     """Hosts, their nova-compute services and instances, all in memory."""
 
-    def __init__(self, hosts, instances_per_host, migration_seconds=0.0,
-                 failure_rate=0.0, seed=0, vcpus=64, memory_mb=262144):
+    def __init__(
+        self,
+        hosts,
+        instances_per_host,
+        migration_seconds=0.0,
+        failure_rate=0.0,
+        seed=0,
+        vcpus=64,
+        memory_mb=262144,
+    ):
         self.lock = threading.RLock()
         self.migration_seconds = migration_seconds
         self.failure_rate = failure_rate
-        self.random = random.Random(seed)
+        # A simulation, not cryptography: repeatable from its seed.
+        self.random = random.Random(seed)  # noqa: S311
         self.hosts = {}
         self.instances = {}
         self.migrations = []
@@ -61,8 +70,9 @@ class SimulatedCloud:
 
     def instances_on(self, host):
         with self.lock:
-            return [dict(i) for i in self.instances.values()
-                    if i['host'] == host]
+            return [
+                dict(i) for i in self.instances.values() if i['host'] == host
+            ]
 
     # Migrations: they behave as Nova's do as seen through its API (the
     # call returns at once; a migration record moves from "running" to
@@ -81,16 +91,22 @@ class SimulatedCloud:
             return vcpus, memory
 
     def _pick_destination(self, inst, target_host):
-        candidates = ([target_host] if target_host else sorted(self.hosts))
+        candidates = [target_host] if target_host else sorted(self.hosts)
         best = None
         for name in candidates:
             host = self.hosts.get(name)
-            if (host is None or name == inst['host']
-                    or host['status'] != 'enabled' or host['state'] != 'up'):
+            if (
+                host is None
+                or name == inst['host']
+                or host['status'] != 'enabled'
+                or host['state'] != 'up'
+            ):
                 continue
             vcpus, memory = self.used(name)
-            if (vcpus + inst['vcpus'] > host['vcpus'] or
-                    memory + inst['memory_mb'] > host['memory_mb']):
+            if (
+                vcpus + inst['vcpus'] > host['vcpus']
+                or memory + inst['memory_mb'] > host['memory_mb']
+            ):
                 continue
             # Spread, as Nova's default weighers do.
             if best is None or vcpus < best[1]:
@@ -119,17 +135,20 @@ class SimulatedCloud:
             self.migrations.append(migration)
             if dest is None:
                 return dict(migration)
-            inst['status'] = 'MIGRATING' if kind == 'live-migration' \
-                else 'RESIZE'
+            inst['status'] = (
+                'MIGRATING' if kind == 'live-migration' else 'RESIZE'
+            )
             inst['task_state'] = 'migrating'
             inst['migrating_to'] = dest
             fail = self.random.random() < self.failure_rate
         if self.migration_seconds <= 0:
             self._finish_migration(migration, fail)
         else:
-            timer = threading.Timer(self.migration_seconds,
-                                    self._finish_migration,
-                                    (migration, fail))
+            timer = threading.Timer(
+                self.migration_seconds,
+                self._finish_migration,
+                (migration, fail),
+            )
             timer.daemon = True
             timer.start()
         return dict(migration)
@@ -156,8 +175,10 @@ class SimulatedCloud:
     def abort_migration(self, migration_id):
         with self.lock:
             for migration in self.migrations:
-                if (migration['id'] == migration_id
-                        and migration['status'] == 'running'):
+                if (
+                    migration['id'] == migration_id
+                    and migration['status'] == 'running'
+                ):
                     migration['status'] = 'cancelled'
                     inst = self.instances[migration['instance_uuid']]
                     inst.pop('migrating_to', None)
@@ -170,15 +191,19 @@ class SimulatedCloud:
             if inst['status'] == 'VERIFY_RESIZE':
                 inst['status'] = 'ACTIVE'
                 for migration in self.migrations:
-                    if (migration['instance_uuid'] == uuid
-                            and migration['status'] == 'finished'):
+                    if (
+                        migration['instance_uuid'] == uuid
+                        and migration['status'] == 'finished'
+                    ):
                         migration['status'] = 'confirmed'
 
     def latest_migration(self, uuid, kind):
         with self.lock:
-            found = [m for m in self.migrations
-                     if m['instance_uuid'] == uuid
-                     and m['migration_type'] == kind]
+            found = [
+                m
+                for m in self.migrations
+                if m['instance_uuid'] == uuid and m['migration_type'] == kind
+            ]
             return dict(found[-1]) if found else None
 
 
@@ -189,9 +214,14 @@ def get_cloud():
         if _cloud is None:
             c = CONF.fake_cloud
             _cloud = SimulatedCloud(
-                c.hosts, c.instances_per_host, c.migration_seconds,
-                c.failure_rate, c.seed, c.vcpus_per_host,
-                c.memory_mb_per_host)
+                c.hosts,
+                c.instances_per_host,
+                c.migration_seconds,
+                c.failure_rate,
+                c.seed,
+                c.vcpus_per_host,
+                c.memory_mb_per_host,
+            )
         return _cloud
 
 

@@ -1,5 +1,6 @@
 """SQLAlchemy implementation of :class:`fleet.db.api.Connection`."""
 
+import contextlib
 import threading
 
 from oslo_db import api as oslo_db_api
@@ -15,9 +16,12 @@ from fleet.db import api
 from fleet.db.sqlalchemy import models
 
 _CONTEXT = threading.local()
-# SQLite ignores SELECT ... FOR UPDATE: serialise progress merges inside the
-# process too (a run's tasks all live in one conductor process).
-_PROGRESS_LOCK = threading.Lock()
+# SQLite takes its write lock only at a transaction's first write: two
+# threads that both read, then both write, deadlock ("database is locked")
+# at once instead of waiting. One writing transaction at a time per process
+# avoids that, and makes SELECT ... FOR UPDATE (which SQLite ignores) hold
+# within the process. MariaDB / PostgreSQL use their row locks instead.
+_SQLITE_WRITE_LOCK = threading.RLock()
 
 HOST_FILTERS = (
     'name',
@@ -42,8 +46,13 @@ def _reader():
     return enginefacade.reader.using(_CONTEXT)
 
 
+@contextlib.contextmanager
 def _writer():
-    return enginefacade.writer.using(_CONTEXT)
+    lock = contextlib.nullcontext()
+    if enginefacade.writer.get_engine().dialect.name == 'sqlite':
+        lock = _SQLITE_WRITE_LOCK
+    with lock, enginefacade.writer.using(_CONTEXT) as session:
+        yield session
 
 
 def _retry(f):
@@ -329,7 +338,7 @@ class Connection(api.Connection):
 
     @_retry
     def update_execution_progress(self, uuid, section, key, values):
-        with _PROGRESS_LOCK, _writer() as session:
+        with _writer() as session:
             execution = self._get_execution(session, uuid, for_update=True)
             progress = dict(execution.progress or {})
             part = dict(progress.get(section) or {})

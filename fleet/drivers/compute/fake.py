@@ -14,7 +14,8 @@ Usage::
 """
 
 from fleet.common import exception
-from fleet.drivers import base, fake_cloud
+from fleet.drivers import base
+from fleet.drivers import fake_cloud
 
 _INSTANCE_KEYS = (
     'uuid',

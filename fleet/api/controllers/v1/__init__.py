@@ -4,11 +4,14 @@ import pecan
 from pecan import rest
 
 from fleet.api import microversion
+from fleet.api.controllers.v1 import execution
 from fleet.api.controllers.v1 import host
+from fleet.api.controllers.v1 import utils
 
 
 class Controller(rest.RestController):
     hosts = host.HostsController()
+    executions = execution.ExecutionsController()
 
     @pecan.expose('json')
     def get(self):
@@ -17,4 +20,6 @@ class Controller(rest.RestController):
         doc['resources'] = {
             'hosts': {'href': url + '/v1/hosts'},
         }
+        if utils.allow_executions():
+            doc['resources']['executions'] = {'href': url + '/v1/executions'}
         return doc

@@ -8,6 +8,7 @@ from oslo_config import cfg
 from oslo_utils import uuidutils
 import pecan
 
+from fleet.api.controllers.v1 import versions
 from fleet.common import exception
 
 CONF = cfg.CONF
@@ -111,3 +112,12 @@ def request_json():
 
 def isoformat(value):
     return value.isoformat() + 'Z' if value is not None else None
+
+
+def allow_executions():
+    """Whether the request's version has /v1/executions (1.1)."""
+    version = getattr(pecan.request, 'version', None)
+    return version is not None and version.as_tuple() >= (
+        1,
+        versions.MINOR_1_EXECUTIONS,
+    )

@@ -6,15 +6,17 @@ here, one ``allow_*`` helper in ``fleet.api.controllers.v1.utils`` and a line
 in this history:
 
 * 1.0 - Initial version: hosts (list, show, create, update, delete).
+* 1.1 - Executions: maintenance runs (create, list, show, cancel).
 """
 
 SERVICE_TYPE = 'fleet'
 HEADER = 'OpenStack-API-Version'
 
 MINOR_0_INITIAL = 0
+MINOR_1_EXECUTIONS = 1
 
 MINOR_MIN_VERSION = MINOR_0_INITIAL
-MINOR_MAX_VERSION = MINOR_0_INITIAL
+MINOR_MAX_VERSION = MINOR_1_EXECUTIONS
 
 MIN_VERSION_STRING = f'1.{MINOR_MIN_VERSION}'
 MAX_VERSION_STRING = f'1.{MINOR_MAX_VERSION}'

@@ -1,0 +1,250 @@
+"""/v1/executions: maintenance runs (API microversion 1.1).
+
+``POST /v1/executions`` records a run (``pending``), holds its host
+atomically (a second run on the same host gets 409) and casts it to a
+conductor; ``GET`` shows its per-step and per-instance progress and its
+history while it runs; ``POST /v1/executions/{uuid}/cancel`` asks it to
+stop. Below 1.1 the resource does not exist (404), as in ironic.
+"""
+
+from http import client as http_client
+
+from oslo_config import cfg
+from oslo_log import log
+from oslo_utils import uuidutils
+import pecan
+from pecan import rest
+
+from fleet.api.controllers.v1 import utils
+from fleet.api.schemas import execution as schema
+from fleet.common import exception
+from fleet.common import policy
+from fleet.common import states
+from fleet.drivers import factory
+
+CONF = cfg.CONF
+LOG = log.getLogger(__name__)
+
+FILTERS = ('kind', 'state', 'host_uuid', 'conductor')
+SORT_KEYS = ('id', 'state', 'kind', 'created_at', 'updated_at')
+HIDDEN = ('id',)
+
+
+def _summary(progress: dict) -> dict:
+    instances = progress.get('instances') or {}
+    counts = {}
+    for inst in instances.values():
+        counts[inst.get('state', 'pending')] = (
+            counts.get(inst.get('state', 'pending'), 0) + 1
+        )
+    moved = counts.get('migrated', 0) + counts.get('already_moved', 0)
+    return {'total': len(instances), 'moved': moved, 'by_state': counts}
+
+
+def to_api(execution: dict, events: list | None = None) -> dict:
+    """An execution as the API shows it."""
+    body = {k: v for k, v in execution.items() if k not in HIDDEN}
+    progress = dict(execution['progress'] or {})
+    progress['instances_summary'] = _summary(progress)
+    body['progress'] = progress
+    for key in ('created_at', 'updated_at', 'started_at', 'finished_at'):
+        body[key] = utils.isoformat(execution[key])
+    url = pecan.request.application_url
+    body['links'] = [
+        {'rel': 'self', 'href': f'{url}/v1/executions/{execution["uuid"]}'}
+    ]
+    if events is not None:
+        body['events'] = [
+            {
+                'created_at': utils.isoformat(e['created_at']),
+                'level': e['level'],
+                'step': e['step'],
+                'message': e['message'],
+                'details': e['details'],
+            }
+            for e in events
+        ]
+    return body
+
+
+def _check_version() -> None:
+    if not utils.allow_executions():
+        raise exception.NotFound(
+            'The executions resource needs API version 1.1 or later '
+            '(header "OpenStack-API-Version: fleet 1.1").'
+        )
+
+
+def _parameters(body: dict) -> dict:
+    """The run's parameters with every default filled in, so the run does
+    not change if the defaults do while it is persisted."""
+    kind = body.get('kind', 'drain')
+    executor = body.get('executor') or CONF.drivers.default_executor
+    if executor not in CONF.drivers.executor:
+        raise exception.DriverNotEnabled(
+            kind='Executor',
+            name=executor,
+            enabled=', '.join(CONF.drivers.executor),
+        )
+    max_parallel = body.get(
+        'max_parallel', CONF.maintenance.default_max_parallel
+    )
+    if max_parallel > CONF.maintenance.max_parallel_limit:
+        raise exception.Invalid(
+            reason=f'max_parallel {max_parallel} is above the limit '
+            f'{CONF.maintenance.max_parallel_limit} ([maintenance] '
+            f'max_parallel_limit).'
+        )
+    policy = dict(body.get('on_instance_failure') or {})
+    policy.setdefault('retries', CONF.maintenance.default_retries)
+    policy.setdefault('then', 'abort')
+    params = {
+        'kind': kind,
+        'executor': executor,
+        'executor_args': body.get('executor_args') or {},
+        'max_parallel': max_parallel,
+        'on_instance_failure': policy,
+        'target_host': body.get('target_host'),
+        'reenable': body.get('reenable', True),
+        'expected_facts': body.get('expected_facts') or {},
+    }
+    if 'executor_timeout' in body:
+        params['executor_timeout'] = body['executor_timeout']
+    return params
+
+
+class ExecutionsController(rest.RestController):
+    @pecan.expose('json')
+    def get_all(self, **params):
+        _check_version()
+        ctx = pecan.request.context
+        policy.authorize('fleet:execution:get_all', {}, ctx)
+        utils.check_query(params, FILTERS + ('host',))
+        page = utils.pagination(params, SORT_KEYS)
+        filters = {k: v for k, v in params.items() if k in FILTERS}
+        if 'host' in params:
+            filters['host_uuid'] = pecan.request.dbapi.get_host(
+                params['host']
+            )['uuid']
+        if 'state' in filters and filters['state'] not in states.EXEC_STATES:
+            raise exception.InvalidParameterValue(
+                err=f'Unknown state {filters["state"]!r}; states: '
+                f'{", ".join(states.EXEC_STATES)}.'
+            )
+        executions = pecan.request.dbapi.list_executions(
+            filters=filters, **page
+        )
+        body = {'executions': [to_api(e) for e in executions]}
+        nxt = utils.next_link(
+            'executions', executions, page['limit'], 'executions', params
+        )
+        if nxt:
+            body['next'] = nxt
+        return body
+
+    @pecan.expose('json')
+    def get_one(self, uuid):
+        _check_version()
+        ctx = pecan.request.context
+        policy.authorize('fleet:execution:get', {}, ctx)
+        if not uuidutils.is_uuid_like(uuid):
+            raise exception.InvalidUUID(uuid=uuid)
+        dbapi = pecan.request.dbapi
+        execution = dbapi.get_execution(uuid)
+        return to_api(execution, dbapi.list_execution_events(uuid))
+
+    @pecan.expose('json')
+    def post(self, uuid=None, action=None):
+        _check_version()
+        if uuid is not None:
+            if action == 'cancel':
+                return self._cancel(uuid)
+            raise exception.NotFound(
+                f'No action {action!r} on executions; try "cancel".'
+            )
+        ctx = pecan.request.context
+        policy.authorize('fleet:execution:create', {}, ctx)
+        body = utils.request_json()
+        utils.validate_body(schema.CREATE, body)
+        params = _parameters(body)
+        if params['kind'] == 'drain_patch_reboot':
+            factory.get_executor(params['executor']).validate_arguments(
+                params['executor_args']
+            )
+        dbapi = pecan.request.dbapi
+        host = dbapi.get_host(body['host'])
+        if host['kind'] != 'compute':
+            raise exception.Invalid(
+                reason=f'host {host["name"]} is a {host["kind"]}; only '
+                f'compute hosts can be drained.'
+            )
+        uuid = uuidutils.generate_uuid()
+        # Hold the host first: of two requests racing for it exactly one
+        # gets past this line, the other gets 409.
+        dbapi.reserve_host(host['uuid'], uuid)
+        try:
+            execution = dbapi.create_execution(
+                {
+                    'uuid': uuid,
+                    'kind': params['kind'],
+                    'state': states.EXEC_PENDING,
+                    'host_uuid': host['uuid'],
+                    'parameters': params,
+                    'requested_by': {
+                        'user_id': ctx.user_id,
+                        'project_id': ctx.project_id,
+                        'request_id': ctx.request_id,
+                    },
+                }
+            )
+        except Exception:
+            dbapi.release_host(host['uuid'], uuid)
+            raise
+        dbapi.add_execution_event(
+            uuid,
+            f'Run requested by {ctx.user_id} on host {host["name"]}.',
+            details={'parameters': params},
+        )
+        pecan.request.rpcapi.start_execution(ctx, uuid)
+        LOG.info(
+            'Execution %s (%s) of host %s created by %s.',
+            uuid,
+            params['kind'],
+            host['name'],
+            ctx.user_id,
+        )
+        pecan.response.status = http_client.ACCEPTED
+        body = to_api(execution)
+        pecan.response.location = body['links'][0]['href']
+        return body
+
+    def _cancel(self, uuid):
+        ctx = pecan.request.context
+        policy.authorize('fleet:execution:cancel', {}, ctx)
+        if not uuidutils.is_uuid_like(uuid):
+            raise exception.InvalidUUID(uuid=uuid)
+        dbapi = pecan.request.dbapi
+        execution = dbapi.get_execution(uuid)
+        values = {'cancel_requested': True}
+        if execution['state'] == states.EXEC_RUNNING:
+            values['state'] = states.EXEC_CANCELLING
+        # Only a conductor moves a run to its final state; the flag is
+        # what its tasks check before each new action.
+        execution = dbapi.update_execution(
+            uuid,
+            values,
+            expected_states=(
+                states.EXEC_PENDING,
+                states.EXEC_RUNNING,
+                states.EXEC_CANCELLING,
+            ),
+        )
+        dbapi.add_execution_event(
+            uuid,
+            f'Cancel requested by {ctx.user_id}: nothing new starts; '
+            f'migrations in flight finish.',
+            level='warning',
+        )
+        LOG.info('Execution %s: cancel requested by %s.', uuid, ctx.user_id)
+        pecan.response.status = http_client.ACCEPTED
+        return to_api(execution)

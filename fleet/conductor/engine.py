@@ -1,0 +1,292 @@
+"""Runs maintenance flows in TaskFlow engines, persisted in the database.
+
+Each run has a TaskFlow logbook (its uuid is ``executions.logbook_uuid``)
+holding one flow detail; the flow is rebuilt from its factory and saved
+arguments, so a conductor that died resumes the run where its persisted
+atom states say it was (see :func:`resume`).
+
+Usage::
+
+    engine.init_persistence()            # once, at conductor start
+    runner = engine.Runner()
+    runner.start(execution)              # new run, in a worker thread
+    runner.resume(execution)             # run found pending/running
+"""
+
+import contextlib
+import threading
+
+from oslo_config import cfg
+from oslo_log import log
+from oslo_utils import timeutils
+from taskflow import engines
+from taskflow import states as tf_states
+from taskflow.listeners import base as tf_listeners
+from taskflow.persistence import backends as tf_backends
+from taskflow.persistence import models as tf_models
+
+from fleet.common import states
+from fleet.db import api as db_api
+from fleet.drivers import factory
+
+CONF = cfg.CONF
+LOG = log.getLogger(__name__)
+
+FLOW_FACTORY = 'fleet.conductor.flows.maintenance.get_maintenance_flow'
+#: Tasks whose progress is per instance, not per step.
+_INSTANCE_TASKS = ('LiveMigrateInstance-', 'WaitForMigration-')
+
+_backend = None
+_backend_lock = threading.Lock()
+
+
+def get_backend():
+    """The TaskFlow persistence backend (SQLAlchemy, fleet's database
+    unless ``[maintenance] persistence_connection`` names another)."""
+    global _backend
+    with _backend_lock:
+        if _backend is None:
+            url = (
+                CONF.maintenance.persistence_connection
+                or CONF.database.connection
+            )
+            _backend = tf_backends.fetch({'connection': url})
+        return _backend
+
+
+def reset_backend():
+    """Forget the backend (tests)."""
+    global _backend
+    with _backend_lock:
+        if _backend is not None:
+            _backend.close()
+        _backend = None
+
+
+def init_persistence():
+    """Create or upgrade TaskFlow's tables (its own alembic history, kept
+    apart from fleet's ``fleet_alembic_version``)."""
+    with contextlib.closing(get_backend().get_connection()) as conn:
+        conn.upgrade()
+
+
+class ProgressListener(tf_listeners.Listener):
+    """Records each step's start and end into the run's progress and the
+    failure of a step into its history, as the engine moves on."""
+
+    def __init__(self, engine, execution_uuid):
+        super().__init__(engine)
+        self.execution_uuid = execution_uuid
+        self.dbapi = db_api.get_instance()
+
+    def _task_receiver(self, state, details):
+        name = details['task_name']
+        if name.startswith(_INSTANCE_TASKS):
+            return
+        try:
+            self._record(name, state, details)
+        except Exception:
+            LOG.exception(
+                'Run %s: cannot record progress of %s.',
+                self.execution_uuid,
+                name,
+            )
+
+    def _record(self, name, state, details):
+        now = timeutils.utcnow().isoformat() + 'Z'
+        values = {'state': state.lower()}
+        if state == tf_states.RUNNING:
+            values['started_at'] = now
+            self.dbapi.update_execution(
+                self.execution_uuid, {'current_step': name}
+            )
+        elif state in (
+            tf_states.SUCCESS,
+            tf_states.FAILURE,
+            tf_states.REVERTED,
+        ):
+            values['finished_at'] = now
+        self.dbapi.update_execution_progress(
+            self.execution_uuid, 'steps', name, values
+        )
+        if state == tf_states.FAILURE:
+            failure = details.get('result')
+            message = getattr(failure, 'exception_str', str(failure))
+            execution = self.dbapi.get_execution(self.execution_uuid)
+            if not execution['result']:
+                # The first failure is the reason the run ends.
+                self.dbapi.update_execution(
+                    self.execution_uuid, {'result': f'{name}: {message}'}
+                )
+            self.dbapi.add_execution_event(
+                self.execution_uuid,
+                f'{name} failed: {message}',
+                level='error',
+                step=name,
+            )
+
+
+class Runner:
+    """Starts, resumes and stops the engines of one conductor."""
+
+    def __init__(self, host):
+        self.host = host
+        self.dbapi = db_api.get_instance()
+        self._lock = threading.Lock()
+        self._engines = {}
+        self._threads = {}
+        # Runs this conductor suspends on stop: they stay "running" for
+        # the next start to resume.
+        self._suspending = set()
+
+    def running(self):
+        with self._lock:
+            return [u for u, t in self._threads.items() if t.is_alive()]
+
+    @staticmethod
+    def _store(execution, host_name):
+        return {
+            'execution_uuid': execution['uuid'],
+            'host_name': host_name,
+            'params': execution['parameters'],
+        }
+
+    @staticmethod
+    def _options(execution):
+        # One worker per lane: the lanes bound the migrations in flight.
+        workers = int(execution['parameters'].get('max_parallel') or 1)
+        return {
+            'engine': 'parallel',
+            'executor': 'threaded',
+            'max_workers': max(workers, 1),
+        }
+
+    def start(self, execution):
+        """Build, persist and run the flow of a new run (pending)."""
+        uuid = execution['uuid']
+        host = self.dbapi.get_host(execution['host_uuid'])
+        instances = sorted(
+            i['uuid']
+            for i in factory.get_compute().list_instances(host['name'])
+        )
+        backend = get_backend()
+        book = tf_models.LogBook(f'execution-{uuid}')
+        with contextlib.closing(backend.get_connection()) as conn:
+            conn.save_logbook(book)
+        self.dbapi.update_execution(
+            uuid,
+            {
+                'logbook_uuid': book.uuid,
+                'conductor': self.host,
+                'progress': {
+                    'total': len(instances),
+                    'steps': {},
+                    'instances': {i: {'state': 'pending'} for i in instances},
+                },
+            },
+        )
+        engine = engines.load_from_factory(
+            FLOW_FACTORY,
+            factory_kwargs={
+                'execution_uuid': uuid,
+                'kind': execution['kind'],
+                'instance_uuids': instances,
+                'params': execution['parameters'],
+            },
+            store=self._store(execution, host['name']),
+            book=book,
+            backend=backend,
+            **self._options(execution),
+        )
+        self.dbapi.add_execution_event(
+            uuid,
+            f'Run planned by conductor {self.host}: '
+            f'{len(instances)} instance(s) to move from {host["name"]}.',
+            details={'instances': instances},
+        )
+        self._spawn(uuid, engine)
+
+    def resume(self, execution):
+        """Resume a run from its logbook, or start it if it has none."""
+        uuid = execution['uuid']
+        if not execution['logbook_uuid']:
+            return self.start(execution)
+        backend = get_backend()
+        with contextlib.closing(backend.get_connection()) as conn:
+            book = conn.get_logbook(execution['logbook_uuid'])
+        flow_detail = next(iter(book))
+        engine = engines.load_from_detail(
+            flow_detail, backend=backend, **self._options(execution)
+        )
+        self.dbapi.update_execution(uuid, {'conductor': self.host})
+        self.dbapi.add_execution_event(
+            uuid,
+            f'Run resumed by conductor {self.host} from its '
+            f'persisted flow (state {flow_detail.state}).',
+        )
+        self._spawn(uuid, engine)
+
+    def _spawn(self, uuid, engine):
+        thread = threading.Thread(
+            target=self._run,
+            args=(uuid, engine),
+            name=f'execution-{uuid}',
+            daemon=True,
+        )
+        with self._lock:
+            self._engines[uuid] = engine
+            self._threads[uuid] = thread
+        thread.start()
+
+    def _run(self, uuid, engine):
+        try:
+            with ProgressListener(engine, uuid):
+                engine.run()
+        except Exception:
+            # The flow reverted; its lifecycle task recorded the end.
+            LOG.info('Run %s ended in failure (see its history).', uuid)
+        finally:
+            with self._lock:
+                self._engines.pop(uuid, None)
+            self._check_closed(uuid)
+
+    def _check_closed(self, uuid):
+        """A run whose engine stopped must not stay active without a
+        record (e.g. a revert that itself failed)."""
+        try:
+            execution = self.dbapi.get_execution(uuid)
+        except Exception:
+            LOG.exception('Run %s: cannot read it back.', uuid)
+            return
+        if execution['state'] in states.EXEC_FINAL_STATES:
+            return
+        if uuid in self._suspending:
+            return
+        self.dbapi.update_execution(
+            uuid,
+            {
+                'state': states.EXEC_FAILED,
+                'result': execution['result']
+                or 'the flow engine stopped '
+                'without closing the run (see the conductor log)',
+                'finished_at': timeutils.utcnow(),
+            },
+        )
+        self.dbapi.add_execution_event(
+            uuid,
+            'Run failed: its flow could not revert cleanly; check '
+            'the host by hand.',
+            level='error',
+        )
+
+    def stop(self, timeout=30.0):
+        """Suspend every engine (atoms in flight finish) so the runs can
+        be resumed by the next conductor start."""
+        with self._lock:
+            items = list(self._engines.items())
+            threads = dict(self._threads)
+        for uuid, engine in items:
+            self._suspending.add(uuid)
+            engine.suspend()
+        for uuid, _engine in items:
+            threads[uuid].join(timeout)
