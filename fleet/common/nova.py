@@ -22,17 +22,19 @@ Usage::
     adapter.live_migrate(server_uuid)
 """
 
+from collections.abc import Callable
 import random
 import threading
 import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
+from typing import TypeVar
 from urllib import parse
 
 from keystoneauth1 import adapter as ks_adapter
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import session as ks_session
+import novaclient
 from novaclient import api_versions
 from novaclient import client as nova_client
 from novaclient import exceptions as nova_exc
@@ -156,7 +158,7 @@ def parse_api_version(value: str) -> api_versions.APIVersion:
             error=f'[nova] api_version {value!r}: {e}'
         ) from e
     minimum = api_versions.APIVersion(nova_conf.MIN_API_VERSION)
-    maximum = api_versions.APIVersion(nova_client.API_MAX_VERSION.get_string())
+    maximum = novaclient.API_MAX_VERSION
     if not minimum <= version <= maximum:
         raise exception.ConfigInvalid(
             error=f'[nova] api_version {value} is outside what fleet and '

@@ -79,6 +79,8 @@ opts = [
 
 # keystoneauth's options get fleet's defaults: a bounded request time
 # (keystoneauth waits forever by default) and the compute service type.
+# They are set on the option objects themselves, not with set_default(),
+# which ConfigOpts.clear() (run by every parse) would undo.
 _KS_DEFAULTS = {
     'timeout': 60,
     'service_type': 'compute',
@@ -87,18 +89,10 @@ _KS_DEFAULTS = {
 
 
 def _ks_opts():
-    """keystoneauth's option objects for this group, with fleet defaults."""
-    ks_opts = (
-        ks_loading.get_session_conf_options()
-        + ks_loading.get_auth_common_conf_options()
-        + ks_loading.get_auth_plugin_conf_options('password')
-        + ks_loading.get_adapter_conf_options(include_deprecated=False)
+    """keystoneauth's session and adapter options, with fleet defaults."""
+    ks_opts = ks_loading.get_session_conf_options() + (
+        ks_loading.get_adapter_conf_options(include_deprecated=False)
     )
-    unique = {}
-    for opt in ks_opts:
-        # The password plugin and the adapter share a few names.
-        unique.setdefault(opt.dest, opt)
-    ks_opts = list(unique.values())
     cfg.set_defaults(ks_opts, **_KS_DEFAULTS)
     return ks_opts
 
@@ -106,16 +100,17 @@ def _ks_opts():
 def register_opts(conf):
     conf.register_group(group)
     conf.register_opts(opts, group=group)
-    ks_loading.register_session_conf_options(conf, GROUP)
+    conf.register_opts(_ks_opts(), group=group)
+    # auth_type and auth_section; the chosen plugin's own options are
+    # registered by keystoneauth when it loads the plugin.
     ks_loading.register_auth_conf_options(conf, GROUP)
-    ks_loading.register_adapter_conf_options(
-        conf, GROUP, include_deprecated=False
-    )
-    for name, value in _KS_DEFAULTS.items():
-        conf.set_default(name, value, group=GROUP)
 
 
 def list_opts():
-    # The auth plugin's options are registered when the plugin is loaded;
-    # the sample shows the password plugin's, the usual choice.
-    return {group: opts + _ks_opts()}
+    # The sample shows the password plugin's options, the usual choice.
+    auth_opts = ks_loading.get_auth_common_conf_options() + (
+        ks_loading.get_auth_plugin_conf_options('password')
+    )
+    listed = opts + _ks_opts()
+    names = {o.dest for o in listed}
+    return {group: listed + [o for o in auth_opts if o.dest not in names]}
