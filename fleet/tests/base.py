@@ -98,9 +98,16 @@ class Database(fixtures.Fixture):
     engine for the test only.
     """
 
+    def __init__(self, connection='sqlite://'):
+        """:param connection: database URL; a file (``sqlite:////tmp/x``)
+        gives every thread its own connection, for tests of concurrency.
+        """
+        super().__init__()
+        self.connection = connection
+
     def _setUp(self):
         context = enginefacade.transaction_context()
-        context.configure(connection='sqlite://', sqlite_fk=True)
+        context.configure(connection=self.connection, sqlite_fk=True)
         self.useFixture(
             db_fixtures.ReplaceEngineFacadeFixture(
                 enginefacade._context_manager, context
