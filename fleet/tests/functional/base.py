@@ -33,6 +33,9 @@ import pytest
 START_TIMEOUT = 60
 #: Seconds a fleet process may take to exit after SIGTERM.
 STOP_TIMEOUT = 20
+#: oslo.service's launcher restarts a child that dies at start-up forever;
+#: its log then says this, and waiting longer is pointless.
+CRASH_LOOP = 'Forking too fast'
 
 RABBIT_URL = os.environ.get(
     'FLEET_FUNCTIONAL_TRANSPORT_URL', 'rabbit://guest:guest@127.0.0.1:5672/'
@@ -156,9 +159,9 @@ class Process:
         while time.monotonic() < deadline:
             if predicate():
                 return
-            if not self.alive():
+            if not self.alive() or CRASH_LOOP in self.log():
                 pytest.fail(
-                    f'{self.name} exited {self.popen.returncode} before '
+                    f'{self.name} died (exit {self.popen.poll()}) before '
                     f'{what}; log {self.log_path}:\n{self.log()[-4000:]}'
                 )
             time.sleep(0.2)
