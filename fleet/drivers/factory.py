@@ -90,8 +90,9 @@ def load_all():
 
     :raises: DriverLoadError, ConfigInvalid
     """
-    for kind in NAMESPACES:
-        get_drivers(kind)
+    # The lists are checked before anything is loaded: a second compute
+    # driver must be reported as such, not as that driver's own
+    # configuration error.
     if len(CONF.drivers.compute) != 1:
         raise exception.ConfigInvalid(
             error='[drivers] compute must name exactly one driver, got '
@@ -103,6 +104,8 @@ def load_all():
             f'{CONF.drivers.default_executor!r} is not in [drivers] '
             f'executor ({", ".join(CONF.drivers.executor)})'
         )
+    for kind in NAMESPACES:
+        get_drivers(kind)
 
 
 def reset():
