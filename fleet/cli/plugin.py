@@ -41,6 +41,15 @@ class _VersionAction(argparse.Action):
         setattr(namespace, self.dest, _normalize(values))
 
 
+def check_api_version(version):
+    """Accept any "1.N": the client negotiates, and the server says which
+    versions it has if the one asked for is not among them.
+
+    :returns: True, to skip openstackclient's check against API_VERSIONS.
+    """
+    return True
+
+
 def make_client(instance):
     """Return a :class:`fleet.client.Client` for the client manager.
 

@@ -231,7 +231,17 @@ class CreateHost(command.ShowOne):
             help=f'Kind of host: {", ".join(KINDS)} (default: compute).',
         )
         _add_place_options(parser)
+        # cliff's "-f shell" formatter has a --variable (which columns to
+        # print as shell variables); a host's --variable wins here, as in
+        # "host set", and -f shell prints every column.
+        optionals = parser._optionals
+        handler, optionals.conflict_handler = (
+            optionals.conflict_handler,
+            'resolve',
+        )
         _add_label_variable_options(parser)
+        optionals.conflict_handler = handler
+        parser.set_defaults(variables=[])
         return parser
 
     def take_action(self, parsed_args):
