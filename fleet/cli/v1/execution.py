@@ -134,6 +134,11 @@ def progress_line(run):
     return line + f', {summary(run.get("progress"))}'
 
 
+def _sleep(seconds):
+    # A seam for tests: patching time.sleep would patch every caller.
+    time.sleep(seconds)
+
+
 def wait_for(client, uuid, stream, timeout=None, interval=2.0):
     """Follow a run until it ends, writing progress and events to stream.
 
@@ -162,7 +167,7 @@ def wait_for(client, uuid, stream, timeout=None, interval=2.0):
                 f'{run["state"]} and goes on; follow it with "openstack '
                 f'fleet execution show {uuid}".'
             )
-        time.sleep(interval)
+        _sleep(interval)
 
 
 def _add_wait_options(parser):
