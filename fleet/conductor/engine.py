@@ -14,6 +14,7 @@ Usage::
 """
 
 import contextlib
+import os
 import threading
 
 from oslo_config import cfg
@@ -50,8 +51,26 @@ def get_backend():
                 CONF.maintenance.persistence_connection
                 or CONF.database.connection
             )
-            _backend = tf_backends.fetch({'connection': url})
+            _backend = tf_backends.fetch({'connection': _sqlite_apart(url)})
         return _backend
+
+
+def _sqlite_apart(url: str) -> str:
+    """TaskFlow's URL for fleet's database URL ``url``.
+
+    On MariaDB / PostgreSQL TaskFlow's tables live in fleet's database.
+    A SQLite file (the all-in-one default) is written by one transaction
+    at a time and two engines whose transactions read, then write, deadlock
+    on it ("database is locked"); so TaskFlow gets a file of its own next
+    to fleet's: ``fleet.sqlite`` -> ``fleet-taskflow.sqlite``.
+    """
+    if not url.startswith('sqlite:///') or url == 'sqlite://':
+        return url
+    path = url[len('sqlite:///') :]
+    if path in ('', ':memory:'):
+        return url
+    stem, ext = os.path.splitext(path)
+    return f'sqlite:///{stem}-taskflow{ext or ".sqlite"}'
 
 
 def reset_backend():
