@@ -53,12 +53,15 @@ def check_api_version(version):
 def make_client(instance):
     """Return a :class:`fleet.client.Client` for the client manager.
 
-    The endpoint is, in order: ``fleet_endpoint_override`` (clouds.yaml,
-    ``--os-endpoint`` with ``--os-auth-type none``), then the "fleet"
-    entry of the service catalog for the chosen interface and region.
+    The endpoint is, in order: ``fleet_endpoint_override`` (clouds.yaml),
+    ``--os-endpoint`` (with any auth type), then the "fleet" entry of the
+    service catalog for the chosen interface and region.
     """
     version = instance._api_version.get(API_NAME, DEFAULT_API_VERSION)
-    endpoint = instance._cli_options.get_endpoint(API_NAME)
+    options = instance._cli_options
+    # --os-endpoint is an auth option of "none" only; with a password it
+    # is still what the user wants fleet to talk to.
+    endpoint = options.get_endpoint(API_NAME) or options.config.get('endpoint')
     LOG.debug(
         'fleet client: API version %s, endpoint %s',
         version,

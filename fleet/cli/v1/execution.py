@@ -100,12 +100,11 @@ class EventsColumn(columns.FormattableColumn):
         return self._value or []
 
 
-def event_line(event):
+def event_line(event, with_time=True):
     step = f' [{event["step"]}]' if event.get('step') else ''
-    return (
-        f'{event.get("created_at") or ""} {event.get("level", "info")}{step} '
-        f'{event.get("message", "")}'
-    ).strip()
+    when = f'{event.get("created_at") or ""} ' if with_time else ''
+    message = ' '.join(str(event.get('message', '')).split())
+    return f'{when}{event.get("level", "info")}{step} {message}'.strip()
 
 
 def show_execution(run):
@@ -152,7 +151,7 @@ def wait_for(client, uuid, stream, timeout=None, interval=2.0):
         run = client.executions.get(uuid)
         events = run.get('events') or []
         for event in events[seen_events:]:
-            stream.write(f'  {event_line(event)}\n')
+            stream.write(f'  {event_line(event, with_time=False)}\n')
         seen_events = len(events)
         line = progress_line(run)
         if line != last:
