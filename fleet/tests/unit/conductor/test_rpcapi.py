@@ -1,0 +1,68 @@
+"""The conductor RPC API end to end: the client in rpcapi, a real
+oslo.messaging RPC server on the in-process fake:// transport, and the
+manager behind it."""
+
+import oslo_messaging as messaging
+
+from fleet.common import context
+from fleet.common import exception
+from fleet.common import rpc
+from fleet.conductor import manager
+from fleet.conductor import rpcapi
+from fleet.tests import base
+
+CONF = base.CONF
+
+
+class TestConductorRPC(base.DbTestCase):
+    def setUp(self):
+        super().setUp()
+        self.useFixture(base.RPCFixture())
+        self.config(rpc_timeout=5, group='conductor')
+        self.manager = manager.ConductorManager('conductor-1')
+        target = messaging.Target(
+            topic=CONF.conductor.topic, server='conductor-1'
+        )
+        server = rpc.get_server(target, [self.manager])
+        server.start()
+        self.addCleanup(server.wait)
+        self.addCleanup(server.stop)
+        self.api = rpcapi.ConductorAPI()
+        self.context = context.RequestContext(
+            user_id='rey', project_id='ops', roles=['admin']
+        )
+
+    def test_ping(self):
+        self.assertEqual('conductor-1', self.api.ping(self.context))
+
+    def test_context_crosses_rpc(self):
+        seen = []
+
+        def ping(ctx):
+            seen.append(ctx)
+            return 'pong'
+
+        self.manager.ping = ping
+        self.assertEqual('pong', self.api.ping(self.context))
+        self.assertIsInstance(seen[0], context.RequestContext)
+        self.assertEqual('rey', seen[0].user_id)
+        self.assertEqual(['admin'], seen[0].roles)
+        self.assertEqual(self.context.request_id, seen[0].request_id)
+
+    def test_sync_inventory(self):
+        counts = self.api.sync_inventory(self.context)
+        self.assertEqual({'created': 3, 'updated': 0, 'stale': 0}, counts)
+        self.assertEqual(
+            3, len(self.dbapi.list_hosts(filters={'source': 'fake'}))
+        )
+        self.assertEqual(
+            {'created': 0, 'updated': 0, 'stale': 0},
+            self.api.sync_inventory(self.context),
+        )
+
+    def test_fleet_exceptions_come_back_as_themselves(self):
+        self.config(inventory=['nope'], group='drivers')
+        e = self.assertRaises(
+            exception.DriverLoadError, self.api.sync_inventory, self.context
+        )
+        self.assertIn('fleet.inventory', str(e))
