@@ -10,7 +10,10 @@ import sys
 import threading
 import time
 
-from minicloudlib import api, configs, infra, procs
+from minicloudlib import api
+from minicloudlib import configs
+from minicloudlib import infra
+from minicloudlib import procs
 from minicloudlib import state as st
 
 CATALOG = [
@@ -446,8 +449,13 @@ class Cloud:
             )
             self.nova_manage('db', 'sync')
             self.s.mark('nova')
-        for name in ('nova-conductor', 'nova-scheduler', 'nova-api'):
-            self.ensure_started(self.process(name))
+        # In parallel: a restart waits for a graceful stop (up to 10 s).
+        parallel(
+            *[
+                lambda n=name: self.ensure_started(self.process(n))
+                for name in ('nova-conductor', 'nova-scheduler', 'nova-api')
+            ]
+        )
 
     # -- resources ------------------------------------------------------------
 
