@@ -346,6 +346,10 @@ class DeleteHost(command.Command):
 
     def take_action(self, parsed_args):
         client = self.app.client_manager.fleet
+        if len(parsed_args.hosts) == 1:
+            # One host: its error alone is the one line to show.
+            client.hosts.delete(parsed_args.hosts[0])
+            return
         failures = []
         for host in parsed_args.hosts:
             try:
