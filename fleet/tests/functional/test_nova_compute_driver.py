@@ -94,7 +94,18 @@ def conf(cloud, tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def adapter(conf):
-    return nova.NovaAdapter(conf=conf)
+    adapter = nova.NovaAdapter(conf=conf)
+
+    # The minicloud may be (re)starting: give it a minute to answer, so
+    # that a test fails on what it tests, not on a cloud coming up.
+    def answering():
+        try:
+            return adapter.list_services(binary='nova-compute')
+        except exception.ComputeUnavailable:
+            return None
+
+    _wait('Nova to answer', answering, timeout=90, interval=3)
+    return adapter
 
 
 @pytest.fixture(scope='module')
