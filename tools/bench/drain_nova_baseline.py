@@ -225,18 +225,25 @@ def drain(
     host: str,
     parallel: int = 4,
     timeout: float = 600,
+    only: list[str] | None = None,
 ) -> dict:
     """Live-migrate every instance off ``host``, ``parallel`` at a time.
 
+    :param only: migrate only these servers (on a cloud shared with other
+        tests, the ones the benchmark booted).
     :returns: ``{'instances', 'wall_seconds', 'results', 'by_status'}``.
     """
-    servers = cloud.nova.servers.list(
-        search_opts={'all_tenants': True, 'host': host}, limit=-1
-    )
+    servers = [
+        s.id
+        for s in cloud.nova.servers.list(
+            search_opts={'all_tenants': True, 'host': host}, limit=-1
+        )
+        if only is None or s.id in only
+    ]
     started = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=parallel) as pool:
         results = list(
-            pool.map(lambda s: migrate_one(cloud, s.id, timeout), servers)
+            pool.map(lambda s: migrate_one(cloud, s, timeout), servers)
         )
     wall = round(time.monotonic() - started, 2)
     by_status: dict[str, int] = {}
@@ -261,7 +268,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         '--no-boot',
         action='store_true',
-        help='drain what is on the host, boot nothing',
+        help='drain everything on the host, boot nothing (otherwise only '
+        'the booted instances move, so others sharing the cloud are left '
+        'alone)',
     )
     args = parser.parse_args(argv)
 
@@ -276,7 +285,9 @@ def main(argv: list[str] | None = None) -> int:
                 'booted %d instances on %s in %.1fs'
                 % (len(uuids), host, time.monotonic() - t0)
             )
-        report = drain(cloud, host, args.parallel)
+        report = drain(
+            cloud, host, args.parallel, only=None if args.no_boot else uuids
+        )
         dests: dict[str, int] = {}
         for r in report['results']:
             dests[r['dest']] = dests.get(r['dest'], 0) + 1
