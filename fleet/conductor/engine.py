@@ -36,6 +36,8 @@ LOG = log.getLogger(__name__)
 FLOW_FACTORY = 'fleet.conductor.flows.maintenance.get_maintenance_flow'
 #: Tasks whose progress is per instance, not per step.
 _INSTANCE_TASKS = ('LiveMigrateInstance-', 'WaitForMigration-')
+#: current_step while instances move.
+MIGRATE_STEP = 'MigrateInstances'
 
 _backend = None
 _backend_lock = threading.Lock()
@@ -100,8 +102,6 @@ class ProgressListener(tf_listeners.Listener):
 
     def _task_receiver(self, state, details):
         name = details['task_name']
-        if name.startswith(_INSTANCE_TASKS):
-            return
         try:
             self._record(name, state, details)
         except Exception:
@@ -112,6 +112,29 @@ class ProgressListener(tf_listeners.Listener):
             )
 
     def _record(self, name, state, details):
+        per_instance = name.startswith(_INSTANCE_TASKS)
+        if state == tf_states.FAILURE:
+            failure = details.get('result')
+            message = getattr(failure, 'exception_str', str(failure))
+            # The latest failure is the one that ends the run (an earlier
+            # one was retried); MarkExecutionSucceeded overwrites it.
+            self.dbapi.update_execution(
+                self.execution_uuid, {'result': f'{name}: {message}'}
+            )
+            if not per_instance:
+                # Instance tasks record their failed attempts themselves.
+                self.dbapi.add_execution_event(
+                    self.execution_uuid,
+                    f'{name} failed: {message}',
+                    level='error',
+                    step=name,
+                )
+        if per_instance:
+            if state == tf_states.RUNNING:
+                self.dbapi.update_execution(
+                    self.execution_uuid, {'current_step': MIGRATE_STEP}
+                )
+            return
         now = timeutils.utcnow().isoformat() + 'Z'
         values = {'state': state.lower()}
         if state == tf_states.RUNNING:
@@ -128,21 +151,6 @@ class ProgressListener(tf_listeners.Listener):
         self.dbapi.update_execution_progress(
             self.execution_uuid, 'steps', name, values
         )
-        if state == tf_states.FAILURE:
-            failure = details.get('result')
-            message = getattr(failure, 'exception_str', str(failure))
-            execution = self.dbapi.get_execution(self.execution_uuid)
-            if not execution['result']:
-                # The first failure is the reason the run ends.
-                self.dbapi.update_execution(
-                    self.execution_uuid, {'result': f'{name}: {message}'}
-                )
-            self.dbapi.add_execution_event(
-                self.execution_uuid,
-                f'{name} failed: {message}',
-                level='error',
-                step=name,
-            )
 
 
 class Runner:

@@ -17,10 +17,20 @@ from fleet.drivers import factory
 LOG = log.getLogger(__name__)
 
 #: Keys an inventory driver may set; anything else it returns is ignored.
-SYNCED_KEYS = ('kind', 'region', 'cell', 'availability_zone', 'rack',
-               'hardware_id', 'serial', 'facts', 'nova_service_id',
-               'nova_service_state', 'nova_service_status',
-               'nova_disabled_reason')
+SYNCED_KEYS = (
+    'kind',
+    'region',
+    'cell',
+    'availability_zone',
+    'rack',
+    'hardware_id',
+    'serial',
+    'facts',
+    'nova_service_id',
+    'nova_service_state',
+    'nova_service_status',
+    'nova_disabled_reason',
+)
 
 
 def _merge(reports):
@@ -29,8 +39,11 @@ def _merge(reports):
         for host in hosts:
             entry = merged.setdefault(host['name'], {'source': source})
             for key in SYNCED_KEYS:
-                if entry.get(key) in (None, {}, '') and \
-                        host.get(key) not in (None, {}, ''):
+                if entry.get(key) in (None, {}, '') and host.get(key) not in (
+                    None,
+                    {},
+                    '',
+                ):
                     entry[key] = host[key]
     return merged
 
@@ -41,8 +54,10 @@ def sync():
     :returns: {'created': n, 'updated': n, 'stale': n}
     """
     dbapi = db_api.get_instance()
-    reports = [(name, driver.list_hosts())
-               for name, driver in factory.get_drivers('inventory').items()]
+    reports = [
+        (name, driver.list_hosts())
+        for name, driver in factory.get_drivers('inventory').items()
+    ]
     merged = _merge(reports)
     counts = {'created': 0, 'updated': 0, 'stale': 0}
     for name, values in merged.items():
@@ -62,9 +77,13 @@ def sync():
     sources = [name for name, _ in reports]
     for host in dbapi.list_hosts(filters={'source': sources}):
         if host['name'] not in merged and not host['facts'].get('stale'):
-            dbapi.update_host(host['uuid'],
-                              {'facts': dict(host['facts'], stale=True)})
+            dbapi.update_host(
+                host['uuid'], {'facts': dict(host['facts'], stale=True)}
+            )
             counts['stale'] += 1
-    LOG.info('Inventory sync: %(created)d created, %(updated)d updated, '
-             '%(stale)d no longer reported.', counts)
+    LOG.info(
+        'Inventory sync: %(created)d created, %(updated)d updated, '
+        '%(stale)d no longer reported.',
+        counts,
+    )
     return counts

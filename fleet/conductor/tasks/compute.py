@@ -84,7 +84,11 @@ class CheckCapacity(base.MaintenanceTask):
             name = service['host']
             if name == host_name or (target and name != target):
                 continue
-            if service['status'] != 'enabled' or service['state'] != 'up':
+            # A target the operator names counts whatever its status:
+            # Nova, not this check, decides whether it may take them.
+            if not target and (
+                service['status'] != 'enabled' or service['state'] != 'up'
+            ):
                 continue
             cap = self.compute.get_host_capacity(name)
             free_vcpus += max(cap['vcpus'] - cap['vcpus_used'], 0)
