@@ -301,6 +301,36 @@ def test_abort_running_migration(cloud, driver, host, boot):
         driver.abort_migration(uuid_, migration['id'])
 
 
+def test_cold_migrate_and_confirm(driver, host, boot):
+    (uuid_,) = boot(host, 1)
+    _wait('instance ACTIVE', _active(driver, [uuid_]))
+    before = driver.get_latest_migration(uuid_, 'migration')
+    started = time.monotonic()
+    driver.cold_migrate(uuid_)
+
+    def verify_resize():
+        m = driver.get_latest_migration(uuid_, 'migration')
+        if m and (before is None or m['id'] != before['id']):
+            assert m['status'] not in FAILED, m
+            inst = driver.get_instance(uuid_)
+            if m['status'] == 'finished' and inst['status'] == 'VERIFY_RESIZE':
+                return m
+        return None
+
+    migration = _wait('VERIFY_RESIZE', verify_resize)
+    assert migration['migration_type'] == 'migration'
+    driver.confirm_migration(uuid_)
+    instance = _wait('instance ACTIVE', _active(driver, [uuid_]))[0]
+    assert instance['host'] != host
+    confirmed = driver.get_latest_migration(uuid_, 'migration')
+    assert confirmed['id'] == migration['id']
+    assert confirmed['status'] == 'confirmed', confirmed
+    print(f'\ncold migration + confirm {time.monotonic() - started:.2f}s')
+    # Confirming twice is a conflict Nova reports, as a fleet error.
+    with pytest.raises(exception.ComputeError):
+        driver.confirm_migration(uuid_)
+
+
 def test_unknown_things(driver):
     with pytest.raises(exception.HostNotFound):
         driver.get_service('no-such-host')
