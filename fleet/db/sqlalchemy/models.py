@@ -120,3 +120,203 @@ class ExecutionEvent(Base, FleetBase):
     details = schema.Column(
         db_types.JsonEncodedDict, nullable=False, default=dict
     )
+
+
+class Alert(Base, FleetBase):
+    """A signal about a host or service, deduplicated by fingerprint."""
+
+    __tablename__ = 'alerts'
+    __table_args__ = (
+        schema.UniqueConstraint('uuid', name='uniq_alerts0uuid'),
+        schema.UniqueConstraint('fingerprint', name='uniq_alerts0fingerprint'),
+        schema.Index('alerts_state_idx', 'state'),
+        schema.Index('alerts_host_uuid_idx', 'host_uuid'),
+    )
+
+    id = schema.Column(types.Integer, primary_key=True, autoincrement=True)
+    uuid = schema.Column(types.String(36), nullable=False)
+    fingerprint = schema.Column(types.String(64), nullable=False)
+    name = schema.Column(types.String(255), nullable=False)
+    source = schema.Column(types.String(64), nullable=False)
+    severity = schema.Column(types.String(32), nullable=False)
+    state = schema.Column(types.String(32), nullable=False)
+    host_uuid = schema.Column(types.String(36), nullable=True)
+    host_name = schema.Column(types.String(255), nullable=True)
+    labels = schema.Column(
+        db_types.JsonEncodedDict, nullable=False, default=dict
+    )
+    annotations = schema.Column(
+        db_types.JsonEncodedDict, nullable=False, default=dict
+    )
+    count = schema.Column(types.Integer, nullable=False, default=1)
+    first_seen = schema.Column(types.DateTime, nullable=False)
+    last_seen = schema.Column(types.DateTime, nullable=False)
+    resolved_at = schema.Column(types.DateTime, nullable=True)
+    acknowledged_by = schema.Column(types.String(255), nullable=True)
+    silenced_until = schema.Column(types.DateTime, nullable=True)
+    silence_reason = schema.Column(types.Text, nullable=True)
+
+
+class AlertEvent(Base, FleetBase):
+    """One line of an alert's history; ``occurrence`` lines are what a
+    runbook's threshold counts, one per distinct ``occurrence_key``."""
+
+    __tablename__ = 'alert_events'
+    __table_args__ = (
+        schema.UniqueConstraint(
+            'alert_id', 'occurrence_key', name='uniq_alert_events0occurrence'
+        ),
+        schema.Index('alert_events_alert_id_idx', 'alert_id'),
+    )
+
+    id = schema.Column(types.Integer, primary_key=True, autoincrement=True)
+    alert_id = schema.Column(
+        types.Integer,
+        schema.ForeignKey('alerts.id', ondelete='CASCADE'),
+        nullable=False,
+    )
+    kind = schema.Column(types.String(32), nullable=False)
+    occurrence_key = schema.Column(types.String(255), nullable=True)
+    message = schema.Column(types.Text, nullable=False)
+    details = schema.Column(
+        db_types.JsonEncodedDict, nullable=False, default=dict
+    )
+
+
+class Runbook(Base, FleetBase):
+    """What to do about matching alerts: data, not code."""
+
+    __tablename__ = 'runbooks'
+    __table_args__ = (
+        schema.UniqueConstraint('uuid', name='uniq_runbooks0uuid'),
+        schema.UniqueConstraint('name', name='uniq_runbooks0name'),
+    )
+
+    id = schema.Column(types.Integer, primary_key=True, autoincrement=True)
+    uuid = schema.Column(types.String(36), nullable=False)
+    name = schema.Column(types.String(255), nullable=False)
+    description = schema.Column(types.Text, nullable=True)
+    enabled = schema.Column(types.Boolean, nullable=False, default=True)
+    match = schema.Column(
+        db_types.JsonEncodedDict, nullable=False, default=dict
+    )
+    threshold_count = schema.Column(types.Integer, nullable=False, default=1)
+    threshold_window = schema.Column(
+        types.Integer, nullable=False, default=3600
+    )
+    cooldown = schema.Column(types.Integer, nullable=False, default=0)
+    remediation = schema.Column(
+        db_types.JsonEncodedDict, nullable=False, default=dict
+    )
+    approval = schema.Column(
+        types.String(32), nullable=False, default='automatic'
+    )
+    limits = schema.Column(
+        db_types.JsonEncodedDict, nullable=False, default=dict
+    )
+
+
+class RunbookAction(Base, FleetBase):
+    """What a runbook did (or decided not to do) for an alert; the
+    cooldown looks at the latest acting row of a runbook and host."""
+
+    __tablename__ = 'runbook_actions'
+    __table_args__ = (
+        schema.Index('runbook_actions_runbook_id_idx', 'runbook_id'),
+    )
+
+    id = schema.Column(types.Integer, primary_key=True, autoincrement=True)
+    runbook_id = schema.Column(
+        types.Integer,
+        schema.ForeignKey('runbooks.id', ondelete='CASCADE'),
+        nullable=False,
+    )
+    alert_uuid = schema.Column(types.String(36), nullable=True)
+    host_uuid = schema.Column(types.String(36), nullable=True)
+    execution_uuid = schema.Column(types.String(36), nullable=True)
+    action = schema.Column(types.String(32), nullable=False)
+    details = schema.Column(
+        db_types.JsonEncodedDict, nullable=False, default=dict
+    )
+
+
+class Place(Base, FleetBase):
+    """A level of the hierarchy hosts sit in: a region, an availability
+    zone, a cell or a rack, holding variables its hosts inherit.
+
+    A host names its places through its ``region``, ``availability_zone``,
+    ``cell`` and ``rack`` columns; a place is found by (kind, name).
+    """
+
+    __tablename__ = 'places'
+    __table_args__ = (
+        schema.UniqueConstraint('uuid', name='uniq_places0uuid'),
+        schema.UniqueConstraint('kind', 'name', name='uniq_places0kind0name'),
+    )
+
+    id = schema.Column(types.Integer, primary_key=True, autoincrement=True)
+    uuid = schema.Column(types.String(36), nullable=False)
+    name = schema.Column(types.String(255), nullable=False)
+    #: region, availability_zone, cell or rack.
+    kind = schema.Column(types.String(32), nullable=False)
+    #: The enclosing place (a rack's cell, a cell's region), informative.
+    parent_uuid = schema.Column(types.String(36), nullable=True)
+    description = schema.Column(types.Text, nullable=True)
+    labels = schema.Column(
+        db_types.JsonEncodedDict, nullable=False, default=dict
+    )
+    variables = schema.Column(
+        db_types.JsonEncodedDict, nullable=False, default=dict
+    )
+    source = schema.Column(types.String(64), nullable=False, default='api')
+
+
+class HostInstance(Base, FleetBase):
+    """An instance (Nova server) and the host it runs on, for correlation
+    and capacity. Kept by the inventory sync and Nova's notifications."""
+
+    __tablename__ = 'host_instances'
+    __table_args__ = (
+        schema.UniqueConstraint('uuid', name='uniq_host_instances0uuid'),
+        schema.Index('host_instances_host_idx', 'host'),
+    )
+
+    id = schema.Column(types.Integer, primary_key=True, autoincrement=True)
+    uuid = schema.Column(types.String(36), nullable=False)
+    name = schema.Column(types.String(255), nullable=True)
+    status = schema.Column(types.String(32), nullable=True)
+    task_state = schema.Column(types.String(64), nullable=True)
+    #: Host name (``hosts.name``); not a foreign key: a notification may
+    #: name a host before the inventory knows it.
+    host = schema.Column(types.String(255), nullable=True)
+    project_id = schema.Column(types.String(64), nullable=True)
+    flavor = schema.Column(types.String(255), nullable=True)
+    vcpus = schema.Column(types.Integer, nullable=False, default=0)
+    memory_mb = schema.Column(types.Integer, nullable=False, default=0)
+    disk_gb = schema.Column(types.Integer, nullable=False, default=0)
+    source = schema.Column(types.String(64), nullable=False, default='api')
+    #: Emission time of the newest notification applied: an older one,
+    #: delivered late, is ignored.
+    notified_at = schema.Column(types.DateTime, nullable=True)
+
+
+class HostHistory(Base, FleetBase):
+    """One change to a host: who, when (created_at), what, why."""
+
+    __tablename__ = 'host_history'
+    __table_args__ = (schema.Index('host_history_host_uuid_idx', 'host_uuid'),)
+
+    id = schema.Column(types.Integer, primary_key=True, autoincrement=True)
+    host_uuid = schema.Column(types.String(36), nullable=False)
+    host_name = schema.Column(types.String(255), nullable=False)
+    #: create, update, delete, reserve, release, replace, ...
+    action = schema.Column(types.String(64), nullable=False)
+    #: api, sync, notification, execution, ...
+    source = schema.Column(types.String(64), nullable=False)
+    actor = schema.Column(types.String(255), nullable=True)
+    request_id = schema.Column(types.String(64), nullable=True)
+    reason = schema.Column(types.Text, nullable=True)
+    #: {column: {'old': ..., 'new': ...}}
+    changes = schema.Column(
+        db_types.JsonEncodedDict, nullable=False, default=dict
+    )
