@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from fleet.common import exception
 from fleet.db import api
+from fleet.db.sqlalchemy import alerts
 from fleet.db.sqlalchemy import models
 
 _CONTEXT = threading.local()
@@ -106,7 +107,7 @@ def _apply_filters(query, model, filters, allowed):
     return query
 
 
-class Connection(api.Connection):
+class Connection(alerts.AlertConnection, api.Connection):
     """SQLAlchemy connection."""
 
     # Hosts
