@@ -153,3 +153,14 @@ class MigrationNotFound(NotFound):
     _msg_fmt = (
         'Migration %(migration)s of instance %(instance)s could not be found.'
     )
+
+
+class PlaceNotFound(NotFound):
+    _msg_fmt = (
+        'Place %(place)s could not be found (a name shared by places of '
+        'several kinds needs its uuid).'
+    )
+
+
+class PlaceAlreadyExists(Conflict):
+    _msg_fmt = 'A %(kind)s named %(name)s already exists.'

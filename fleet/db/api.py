@@ -29,10 +29,13 @@ class Connection(metaclass=abc.ABCMeta):
     # Hosts
 
     @abc.abstractmethod
-    def create_host(self, values):
-        """Create a host.
+    def create_host(self, values, history=None):
+        """Create a host and record it in its history.
 
         :param values: column values; ``uuid`` is generated when missing.
+        :param history: who and why, for the history line: ``source``
+            (api, sync, notification, execution, ...), ``actor``,
+            ``reason``, ``request_id``; all optional.
         :returns: the host as a dict.
         :raises: HostAlreadyExists if the name or uuid is taken.
         """
@@ -55,23 +58,35 @@ class Connection(metaclass=abc.ABCMeta):
     ):
         """Return hosts (dicts) matching ``filters``, one page.
 
-        :param filters: dict of column -> value; ``labels`` is a dict
-            whose every key/value must match.
+        :param filters: dict of column -> value (a list matches any of
+            its values); ``labels`` and ``variables`` are dicts whose
+            every key/value must match (a None value: the key exists).
         :param marker: uuid of the last host of the previous page.
         :raises: InvalidMarker if ``marker`` names no host.
         """
 
     @abc.abstractmethod
-    def update_host(self, ident, values, expected_state=None):
-        """Update a host and return it.
+    def create_hosts(self, values_list, history=None):
+        """Create many hosts in one transaction (the first sync of a large
+        fleet), each with its history line.
+
+        :returns: how many were created.
+        :raises: HostAlreadyExists if any name or uuid is taken.
+        """
+
+    @abc.abstractmethod
+    def update_host(self, ident, values, expected_state=None, history=None):
+        """Update a host and return it; what changed is recorded in the
+        host's history (see create_host for ``history``).
 
         :param expected_state: when set, update only if the host is in
             this state, else raise InvalidState.
         """
 
     @abc.abstractmethod
-    def destroy_host(self, ident):
-        """Delete a host. :raises: HostNotFound, HostBusy"""
+    def destroy_host(self, ident, history=None):
+        """Delete a host (its history stays). :raises: HostNotFound,
+        HostBusy"""
 
     @abc.abstractmethod
     def reserve_host(self, ident, execution_uuid):
@@ -137,4 +152,78 @@ class Connection(metaclass=abc.ABCMeta):
             ``progress[section]`` itself.
         :returns: the whole new progress dict.
         :raises: ExecutionNotFound
+        """
+
+    # Host history
+
+    @abc.abstractmethod
+    def add_host_history(self, ident, action, changes=None, history=None):
+        """Record a change that is not a column update (e.g. a replacement,
+        an aggregate membership). :raises: HostNotFound"""
+
+    @abc.abstractmethod
+    def list_host_history(self, ident, limit=None):
+        """A host's history, newest first; readable by uuid after the host
+        is deleted. :raises: HostNotFound"""
+
+    # Places
+
+    @abc.abstractmethod
+    def create_place(self, values):
+        """:raises: PlaceAlreadyExists for a taken (kind, name)"""
+
+    @abc.abstractmethod
+    def get_place(self, ident, kind=None):
+        """A place by uuid, or by name (and kind). :raises: PlaceNotFound"""
+
+    @abc.abstractmethod
+    def list_places(
+        self,
+        filters=None,
+        limit=None,
+        marker=None,
+        sort_key='id',
+        sort_dir='asc',
+    ):
+        """Places (dicts) matching ``filters``, one page."""
+
+    @abc.abstractmethod
+    def update_place(self, ident, values):
+        """:raises: PlaceNotFound, PlaceAlreadyExists"""
+
+    @abc.abstractmethod
+    def destroy_place(self, ident):
+        """:raises: PlaceNotFound"""
+
+    # Instances
+
+    @abc.abstractmethod
+    def list_instances(self, filters=None):
+        """Instances (dicts) matching ``filters`` (host, status, ...)."""
+
+    @abc.abstractmethod
+    def get_instance(self, uuid):
+        """:raises: InstanceNotFound"""
+
+    @abc.abstractmethod
+    def apply_instance(self, values, timestamp=None):
+        """Create or update one instance from a notification.
+
+        :param timestamp: when the notification was emitted; one older
+            than the last applied is ignored (late delivery).
+        :returns: ``{'instance', 'old_host'}``, or None if ignored.
+        """
+
+    @abc.abstractmethod
+    def delete_instance(self, uuid, timestamp=None):
+        """Forget an instance; returns it, or None if unknown/ignored."""
+
+    @abc.abstractmethod
+    def sync_instances(self, reported, sources):
+        """Bring the instances in line with a full inventory, in bulk.
+
+        :param reported: {uuid: values} of every instance reported.
+        :param sources: inventory sources whose instances not reported
+            any more are deleted.
+        :returns: {'created', 'updated', 'deleted'} counts.
         """

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from fleet.common import exception
 from fleet.db import api
 from fleet.db.sqlalchemy import alerts
+from fleet.db.sqlalchemy import inventory
 from fleet.db.sqlalchemy import models
 
 _CONTEXT = threading.local()
@@ -36,6 +37,11 @@ HOST_FILTERS = (
     'execution_uuid',
 )
 EXECUTION_FILTERS = ('kind', 'state', 'host_uuid', 'conductor')
+#: Filters of list_hosts matched in Python on JSON columns: each is a
+#: dict whose every key/value must match.
+HOST_JSON_FILTERS = ('labels', 'variables')
+#: Columns whose change is not worth a history line.
+_UNTRACKED = ('id', 'created_at', 'updated_at', 'metrics')
 
 
 def get_backend():
@@ -107,26 +113,121 @@ def _apply_filters(query, model, filters, allowed):
     return query
 
 
-class Connection(alerts.AlertConnection, api.Connection):
+def _changes(host, values):
+    """{column: {'old', 'new'}} of what ``values`` changes on ``host``."""
+    changes = {}
+    for key, new in values.items():
+        if key in _UNTRACKED:
+            continue
+        old = (
+            getattr(host, key, None)
+            if not isinstance(host, dict)
+            else (host.get(key))
+        )
+        if old != new:
+            changes[key] = {'old': old, 'new': new}
+    return changes
+
+
+def _add_history(session, host, action, changes, history):
+    """Record one change of ``host`` in the session's transaction.
+
+    :param history: who and why: ``source`` (api, sync, notification,
+        execution, ...), ``actor``, ``reason``, ``request_id``.
+    """
+    history = history or {}
+    session.add(
+        models.HostHistory(
+            host_uuid=host['uuid'] if isinstance(host, dict) else host.uuid,
+            host_name=host['name'] if isinstance(host, dict) else host.name,
+            action=action,
+            source=history.get('source') or 'internal',
+            actor=history.get('actor'),
+            request_id=history.get('request_id'),
+            reason=history.get('reason'),
+            changes=changes,
+        )
+    )
+
+
+def _match_json(row, filters):
+    for column in HOST_JSON_FILTERS:
+        wanted = filters.get(column)
+        if not wanted:
+            continue
+        have = row.get(column) or {}
+        for key, value in wanted.items():
+            if key not in have:
+                return False
+            if value is not None and str(have[key]) != str(value):
+                return False
+    return True
+
+
+def _host_values(values):
+    values = dict(values)
+    values.setdefault('uuid', uuidutils.generate_uuid())
+    for key in ('labels', 'variables', 'facts', 'metrics'):
+        values.setdefault(key, {})
+    return values
+
+
+class Connection(
+    alerts.AlertConnection, inventory.InventoryConnection, api.Connection
+):
     """SQLAlchemy connection."""
 
     # Hosts
 
     @_retry
-    def create_host(self, values):
-        values = dict(values)
-        values.setdefault('uuid', uuidutils.generate_uuid())
-        for key in ('labels', 'variables', 'facts', 'metrics'):
-            values.setdefault(key, {})
+    def create_host(self, values, history=None):
+        values = _host_values(values)
         host = models.Host()
         host.update(values)
         try:
             with _writer() as session:
                 session.add(host)
                 session.flush()
-                return host.as_dict()
+                body = host.as_dict()
+                _add_history(
+                    session, body, 'create', _changes({}, body), history
+                )
+                return body
         except db_exc.DBDuplicateEntry as e:
             raise exception.HostAlreadyExists(name=values.get('name')) from e
+
+    @_retry
+    def create_hosts(self, values_list, history=None):
+        rows = [_host_values(v) for v in values_list]
+        if not rows:
+            return 0
+        now = timeutils.utcnow()
+        for row in rows:
+            row.setdefault('created_at', now)
+        history = history or {}
+        try:
+            with _writer() as session:
+                session.execute(sa.insert(models.Host), rows)
+                session.execute(
+                    sa.insert(models.HostHistory),
+                    [
+                        {
+                            'host_uuid': r['uuid'],
+                            'host_name': r['name'],
+                            'action': 'create',
+                            'source': history.get('source') or 'internal',
+                            'actor': history.get('actor'),
+                            'reason': history.get('reason'),
+                            'request_id': history.get('request_id'),
+                            'changes': _changes({}, r),
+                            'created_at': now,
+                        }
+                        for r in rows
+                    ],
+                )
+        except db_exc.DBDuplicateEntry as e:
+            raise exception.HostAlreadyExists(name='(one of a batch)') from e
+        return len(rows)
 
     def get_host(self, ident):
         with _reader() as session:
@@ -145,10 +246,38 @@ class Connection(alerts.AlertConnection, api.Connection):
         sort_key='id',
         sort_dir='asc',
     ):
+        filters = dict(filters or {})
+        json_filters = {
+            k: filters.pop(k) for k in HOST_JSON_FILTERS if k in filters
+        }
         with _reader() as session:
             query = _apply_filters(
                 sa.select(models.Host), models.Host, filters, HOST_FILTERS
             )
+            if any(json_filters.values()):
+                # JSON columns are text on every backend: match in Python,
+                # then page over the matches.
+                rows = _paginate(
+                    session,
+                    models.Host,
+                    query,
+                    None,
+                    None,
+                    sort_key,
+                    sort_dir,
+                    'host',
+                )
+                rows = [r for r in rows if _match_json(r, json_filters)]
+                if marker is not None:
+                    uuids = [r['uuid'] for r in rows]
+                    if marker not in uuids:
+                        # Same error as a marker naming no host at all.
+                        self.get_host(marker)
+                        raise exception.InvalidMarker(
+                            marker=marker, resource='host'
+                        )
+                    rows = rows[uuids.index(marker) + 1 :]
+                return rows[:limit] if limit else rows
             return _paginate(
                 session,
                 models.Host,
@@ -161,7 +290,7 @@ class Connection(alerts.AlertConnection, api.Connection):
             )
 
     @_retry
-    def update_host(self, ident, values, expected_state=None):
+    def update_host(self, ident, values, expected_state=None, history=None):
         values = dict(values)
         values.pop('uuid', None)
         values.pop('id', None)
@@ -179,14 +308,17 @@ class Connection(alerts.AlertConnection, api.Connection):
                         state=host.state,
                         reason=f'expected {expected_state}',
                     )
+                changes = _changes(host, values)
                 host.update(values)
                 session.flush()
+                if changes:
+                    _add_history(session, host, 'update', changes, history)
                 return host.as_dict()
         except db_exc.DBDuplicateEntry as e:
             raise exception.HostAlreadyExists(name=values.get('name')) from e
 
     @_retry
-    def destroy_host(self, ident):
+    def destroy_host(self, ident, history=None):
         with _writer() as session:
             host = session.execute(
                 _host_query(session, ident).with_for_update()
@@ -197,6 +329,7 @@ class Connection(alerts.AlertConnection, api.Connection):
                 raise exception.HostBusy(
                     host=host.name, execution=host.execution_uuid
                 )
+            _add_history(session, host, 'delete', {}, history)
             session.delete(host)
 
     @_retry
@@ -224,18 +357,34 @@ class Connection(alerts.AlertConnection, api.Connection):
                     raise exception.HostBusy(
                         host=host['name'], execution=current
                     )
+            else:
+                _add_history(
+                    session,
+                    host,
+                    'reserve',
+                    {'execution_uuid': {'old': None, 'new': execution_uuid}},
+                    {'source': 'execution', 'actor': execution_uuid},
+                )
         return self.get_host(host['uuid'])
 
     @_retry
     def release_host(self, ident, execution_uuid):
         host = self.get_host(ident)
         with _writer() as session:
-            session.execute(
+            result = session.execute(
                 sa.update(models.Host)
                 .where(models.Host.id == host['id'])
                 .where(models.Host.execution_uuid == execution_uuid)
                 .values(execution_uuid=None, updated_at=timeutils.utcnow())
             )
+            if result.rowcount == 1:
+                _add_history(
+                    session,
+                    host,
+                    'release',
+                    {'execution_uuid': {'old': execution_uuid, 'new': None}},
+                    {'source': 'execution', 'actor': execution_uuid},
+                )
 
     # Executions
 

@@ -317,9 +317,9 @@ class TestListHosts(base.DbTestCase):
         e = self.assertRaises(
             exception.InvalidParameterValue,
             self.dbapi.list_hosts,
-            filters={'labels': {'a': 'b'}},
+            filters={'colour': 'red'},
         )
-        self.assertIn("'labels'", e.message)
+        self.assertIn("'colour'", e.message)
 
     def test_unknown_sort_key(self):
         self.assertRaises(
