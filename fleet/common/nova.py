@@ -518,6 +518,53 @@ class NovaAdapter:
             'usages': usages.get('usages', {}),
         }
 
+    # -- inventory --------------------------------------------------------
+
+    def list_all_servers(self) -> list[dict]:
+        """Every server of every project, all pages (detailed view)."""
+        servers = self._call(
+            'list all instances',
+            self.nova.servers.list,
+            search_opts={'all_tenants': True},
+            limit=-1,
+        )
+        return [s.to_dict() for s in servers]
+
+    def list_hypervisors(self) -> list[dict]:
+        """``GET /os-hypervisors/detail``: ids are the Placement resource
+        provider UUIDs (microversion 2.53 and later)."""
+        hypervisors = self._call(
+            'list hypervisors', self.nova.hypervisors.list, detailed=True
+        )
+        return [h.to_dict() for h in hypervisors]
+
+    def list_aggregates(self) -> list[dict]:
+        """``GET /os-aggregates``: ``[{'id', 'name', 'availability_zone',
+        'hosts', 'metadata'}]``."""
+        aggregates = self._call('list aggregates', self.nova.aggregates.list)
+        return [a.to_dict() for a in aggregates]
+
+    def add_host_to_aggregate(self, aggregate_id: int, host: str) -> dict:
+        """``add_host`` action of an aggregate; a host already in it is
+        not an error (Nova's 409 is swallowed).
+
+        :returns: the aggregate.
+        """
+        try:
+            aggregate = self._call(
+                f'add host {host} to aggregate {aggregate_id}',
+                self.nova.aggregates.add_host,
+                aggregate_id,
+                host,
+            )
+        except exception.ComputeConflict:
+            aggregate = self._call(
+                f'get aggregate {aggregate_id}',
+                self.nova.aggregates.get,
+                aggregate_id,
+            )
+        return aggregate.to_dict()
+
 
 _adapter: NovaAdapter | None = None
 _adapter_lock = threading.Lock()

@@ -2,11 +2,28 @@
 
 Drivers are merged in the order ``[drivers] inventory`` lists them: the
 first driver that reports a host owns it (its ``source``); later drivers
-only fill in keys the earlier ones left empty. A host a driver reported
-before and no longer reports is left in place (a host does not vanish
-from the record because one API call missed it) but marked
-``facts.stale = true``.
+only fill in keys the earlier ones left empty, and add labels and
+variables the earlier ones did not set. A host a driver reported before
+and no longer reports is left in place (a host does not vanish from the
+record because one API call missed it) but marked ``facts.stale = true``.
+
+Labels and variables a driver reports are merged over what the host has,
+so keys an operator set through the API survive a sync.
+
+A driver whose hosts carry ``instances`` (and whose class sets
+``reports_instances``) owns the instances it reports: one it no longer
+reports is forgotten. Places (regions, cells, racks, ...) a driver lists
+through ``list_places()`` are created or updated the same way.
+
+Every host change is written with a history line of source ``sync``.
+
+Usage::
+
+    from fleet.conductor import inventory
+    inventory.sync()   # {'created': 1, 'updated': 0, 'stale': 0, ...}
 """
+
+import time
 
 from oslo_log import log
 
@@ -31,59 +48,147 @@ SYNCED_KEYS = (
     'nova_service_status',
     'nova_disabled_reason',
 )
+#: Dict keys merged key by key over the host's own.
+MERGED_KEYS = ('labels', 'variables')
+INSTANCE_KEYS = (
+    'name',
+    'status',
+    'task_state',
+    'project_id',
+    'flavor',
+    'vcpus',
+    'memory_mb',
+    'disk_gb',
+)
+_EMPTY = (None, {}, '')
+SYNC_HISTORY = {'source': 'sync', 'actor': 'fleet-conductor'}
 
 
 def _merge(reports):
+    """Merge driver reports into {host name: values}.
+
+    :param reports: [(source, [host dict, ...]), ...] in priority order.
+    """
     merged = {}
     for source, hosts in reports:
         for host in hosts:
             entry = merged.setdefault(host['name'], {'source': source})
             for key in SYNCED_KEYS:
-                if entry.get(key) in (None, {}, '') and host.get(key) not in (
-                    None,
-                    {},
-                    '',
-                ):
+                if entry.get(key) in _EMPTY and host.get(key) not in _EMPTY:
                     entry[key] = host[key]
+            for key in MERGED_KEYS:
+                if host.get(key):
+                    entry[key] = dict(host[key], **entry.get(key, {}))
     return merged
 
 
-def sync():
-    """Bring the hosts table in line with the inventory drivers.
+def _merge_instances(reports, drivers):
+    """{uuid: values} of every instance reported, and the sources that
+    own their instances."""
+    instances = {}
+    sources = []
+    for source, hosts in reports:
+        if not getattr(drivers[source], 'reports_instances', False):
+            continue
+        sources.append(source)
+        for host in hosts:
+            for inst in host.get('instances') or ():
+                if inst['uuid'] in instances:
+                    continue
+                values = {k: inst.get(k) for k in INSTANCE_KEYS}
+                values.update(host=host['name'], source=source)
+                instances[inst['uuid']] = values
+    return instances, sources
 
-    :returns: {'created': n, 'updated': n, 'stale': n}
+
+def _sync_places(dbapi, drivers):
+    counts = {'created': 0, 'updated': 0}
+    existing = {(p['kind'], p['name']): p for p in dbapi.list_places()}
+    for source, driver in drivers.items():
+        for place in driver.list_places():
+            key = (place['kind'], place['name'])
+            current = existing.get(key)
+            if current is None:
+                existing[key] = dbapi.create_place(dict(place, source=source))
+                counts['created'] += 1
+                continue
+            changes = {}
+            for field in MERGED_KEYS:
+                merged = dict(current[field], **(place.get(field) or {}))
+                if merged != current[field]:
+                    changes[field] = merged
+            for field in ('description', 'parent_uuid'):
+                if place.get(field) and place[field] != current[field]:
+                    changes[field] = place[field]
+            if changes:
+                existing[key] = dbapi.update_place(current['uuid'], changes)
+                counts['updated'] += 1
+    return counts
+
+
+def _changes(current, values):
+    changes = {}
+    for key, value in values.items():
+        if key == 'facts':
+            value = dict(current['facts'], **value)
+        elif key in MERGED_KEYS:
+            value = dict(current[key], **value)
+        if current.get(key) != value:
+            changes[key] = value
+    return changes
+
+
+def sync():
+    """Bring hosts, instances and places in line with the drivers.
+
+    :returns: counts: ``created``, ``updated``, ``stale`` hosts,
+        ``instances`` ({created, updated, deleted}), ``places``
+        ({created, updated}) and ``seconds``.
     """
+    started = time.monotonic()
     dbapi = db_api.get_instance()
-    reports = [
-        (name, driver.list_hosts())
-        for name, driver in factory.get_drivers('inventory').items()
-    ]
+    drivers = factory.get_drivers('inventory')
+    reports = [(name, driver.list_hosts()) for name, driver in drivers.items()]
     merged = _merge(reports)
     counts = {'created': 0, 'updated': 0, 'stale': 0}
+    current = {h['name']: h for h in dbapi.list_hosts()}
+    new = []
     for name, values in merged.items():
         values['facts'] = dict(values.get('facts') or {}, stale=False)
-        try:
-            current = dbapi.get_host(name)
-        except exception.HostNotFound:
-            dbapi.create_host(dict(values, name=name))
-            counts['created'] += 1
+        host = current.get(name)
+        if host is None:
+            new.append(dict(values, name=name))
             continue
-        changes = {k: v for k, v in values.items() if current.get(k) != v}
+        changes = _changes(host, values)
         if changes:
-            if 'facts' in changes:
-                changes['facts'] = dict(current['facts'], **values['facts'])
-            dbapi.update_host(name, changes)
+            try:
+                dbapi.update_host(host['uuid'], changes, history=SYNC_HISTORY)
+            except exception.HostNotFound:
+                continue
             counts['updated'] += 1
-    sources = [name for name, _ in reports]
-    for host in dbapi.list_hosts(filters={'source': sources}):
-        if host['name'] not in merged and not host['facts'].get('stale'):
+    if new:
+        counts['created'] = dbapi.create_hosts(new, history=SYNC_HISTORY)
+    sources = {name for name, _ in reports}
+    for host in current.values():
+        if (
+            host['source'] in sources
+            and host['name'] not in merged
+            and not host['facts'].get('stale')
+        ):
             dbapi.update_host(
-                host['uuid'], {'facts': dict(host['facts'], stale=True)}
+                host['uuid'],
+                {'facts': dict(host['facts'], stale=True)},
+                history=dict(SYNC_HISTORY, reason='no longer reported'),
             )
             counts['stale'] += 1
+    instances, owners = _merge_instances(reports, drivers)
+    counts['instances'] = dbapi.sync_instances(instances, owners)
+    counts['places'] = _sync_places(dbapi, drivers)
+    counts['seconds'] = round(time.monotonic() - started, 3)
     LOG.info(
-        'Inventory sync: %(created)d created, %(updated)d updated, '
-        '%(stale)d no longer reported.',
+        'Inventory sync in %(seconds)ss: %(created)d created, %(updated)d '
+        'updated, %(stale)d no longer reported; instances %(instances)s; '
+        'places %(places)s.',
         counts,
     )
     return counts

@@ -9,6 +9,7 @@ Usage::
 
 from oslo_config import cfg
 
+from fleet.conf import alerts
 from fleet.conf import api
 from fleet.conf import conductor
 from fleet.conf import database
@@ -16,17 +17,20 @@ from fleet.conf import default
 from fleet.conf import drivers
 from fleet.conf import executor
 from fleet.conf import fake_cloud
+from fleet.conf import inventory
 from fleet.conf import maintenance
 from fleet.conf import nova
 
 CONF = cfg.CONF
 
+alerts.register_opts(CONF)
 api.register_opts(CONF)
 conductor.register_opts(CONF)
 database.register_opts(CONF)
 default.register_opts(CONF)
 drivers.register_opts(CONF)
 fake_cloud.register_opts(CONF)
+inventory.register_opts(CONF)
 executor.register_opts(CONF)
 nova.register_opts(CONF)
 maintenance.register_opts(CONF)

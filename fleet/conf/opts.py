@@ -6,6 +6,7 @@ else declares options.
 
 import itertools
 
+from fleet.conf import alerts
 from fleet.conf import api
 from fleet.conf import conductor
 from fleet.conf import database
@@ -13,17 +14,20 @@ from fleet.conf import default
 from fleet.conf import drivers
 from fleet.conf import executor
 from fleet.conf import fake_cloud
+from fleet.conf import inventory
 from fleet.conf import maintenance
 from fleet.conf import nova
 
 _MODULES = (
     default,
+    alerts,
     api,
     conductor,
     database,
     drivers,
     executor,
     fake_cloud,
+    inventory,
     maintenance,
     nova,
 )

@@ -44,7 +44,22 @@ class InventoryDriver(BaseDriver):
         :returns: a list of dicts with at least ``name`` and ``kind``; the
             other keys are host columns (``region``, ``availability_zone``,
             ``rack``, ``labels``, ``facts``, ``nova_service_id``, ...).
+            A driver that sets ``reports_instances`` adds ``instances``:
+            ``[{'uuid', 'name', 'status', 'task_state', 'project_id',
+            'flavor', 'vcpus', 'memory_mb', 'disk_gb'}]``.
         """
+
+    #: Whether hosts carry their ``instances``: the sync then forgets the
+    #: instances of this source it no longer reports.
+    reports_instances = False
+
+    def list_places(self):
+        """Places this source knows (regions, cells, racks, ...).
+
+        :returns: ``[{'kind', 'name', 'labels', 'variables',
+            'description'}]``; none by default.
+        """
+        return []
 
 
 class MonitoringDriver(BaseDriver):

@@ -1,8 +1,10 @@
 import itertools
 
+from fleet.policies import alert
 from fleet.policies import base
 from fleet.policies import execution
 from fleet.policies import host
+from fleet.policies import runbook
 
 
 def list_rules():
@@ -11,5 +13,7 @@ def list_rules():
             base.list_rules(),
             host.list_rules(),
             execution.list_rules(),
+            alert.list_rules(),
+            runbook.list_rules(),
         )
     )

@@ -34,6 +34,28 @@ rules = [
             }
         ],
     ),
+    policy.DocumentedRuleDefault(
+        name=PREFIX % 'approve',
+        check_str='rule:admin_api',
+        description='Approve an execution awaiting approval (API 1.3).',
+        operations=[
+            {
+                'path': '/v1/executions/{execution_uuid}/approve',
+                'method': 'POST',
+            }
+        ],
+    ),
+    policy.DocumentedRuleDefault(
+        name=PREFIX % 'reject',
+        check_str='rule:admin_api',
+        description='Reject an execution awaiting approval (API 1.3).',
+        operations=[
+            {
+                'path': '/v1/executions/{execution_uuid}/reject',
+                'method': 'POST',
+            }
+        ],
+    ),
 ]
 
 

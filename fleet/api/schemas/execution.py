@@ -40,3 +40,9 @@ CREATE = {
     'required': ['host'],
     'additionalProperties': False,
 }
+
+REJECT = {
+    'type': 'object',
+    'properties': {'reason': {'type': 'string', 'maxLength': 1000}},
+    'additionalProperties': False,
+}

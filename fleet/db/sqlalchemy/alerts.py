@@ -122,6 +122,18 @@ class AlertConnection:
             alert.annotations = signal.get('annotations') or alert.annotations
             alert.severity = signal['severity']
             silence = signal.get('silence')
+            if (
+                not silence
+                and alert.state == alert_states.SILENCED
+                and (
+                    alert.silenced_until is None or alert.silenced_until <= now
+                )
+            ):
+                # The host is back or the silence expired: it fires again.
+                alert.state = alert_states.FIRING
+                alert.silenced_until = None
+                alert.silence_reason = None
+                result['raised'] = True
             if silence and alert.state in (
                 alert_states.FIRING,
                 alert_states.ACKNOWLEDGED,

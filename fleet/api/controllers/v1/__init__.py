@@ -4,14 +4,20 @@ import pecan
 from pecan import rest
 
 from fleet.api import microversion
+from fleet.api.controllers.v1 import alert
 from fleet.api.controllers.v1 import execution
 from fleet.api.controllers.v1 import host
+from fleet.api.controllers.v1 import runbook
 from fleet.api.controllers.v1 import utils
+from fleet.api.controllers.v1 import webhook
 
 
 class Controller(rest.RestController):
     hosts = host.HostsController()
     executions = execution.ExecutionsController()
+    alerts = alert.AlertsController()
+    runbooks = runbook.RunbooksController()
+    webhooks = webhook.WebhooksController()
 
     @pecan.expose('json')
     def get(self):
@@ -22,4 +28,7 @@ class Controller(rest.RestController):
         }
         if utils.allow_executions():
             doc['resources']['executions'] = {'href': url + '/v1/executions'}
+        if utils.allow_alerts():
+            doc['resources']['alerts'] = {'href': url + '/v1/alerts'}
+            doc['resources']['runbooks'] = {'href': url + '/v1/runbooks'}
         return doc

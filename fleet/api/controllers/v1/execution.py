@@ -18,9 +18,9 @@ from pecan import rest
 from fleet.api.controllers.v1 import utils
 from fleet.api.schemas import execution as schema
 from fleet.common import exception
+from fleet.common import executions
 from fleet.common import policy
 from fleet.common import states
-from fleet.drivers import factory
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
@@ -75,42 +75,9 @@ def _check_version() -> None:
         )
 
 
-def _parameters(body: dict) -> dict:
-    """The run's parameters with every default filled in, so the run does
-    not change if the defaults do while it is persisted."""
-    kind = body.get('kind', 'drain')
-    executor = body.get('executor') or CONF.drivers.default_executor
-    if executor not in CONF.drivers.executor:
-        raise exception.DriverNotEnabled(
-            kind='Executor',
-            name=executor,
-            enabled=', '.join(CONF.drivers.executor),
-        )
-    max_parallel = body.get(
-        'max_parallel', CONF.maintenance.default_max_parallel
-    )
-    if max_parallel > CONF.maintenance.max_parallel_limit:
-        raise exception.Invalid(
-            reason=f'max_parallel {max_parallel} is above the limit '
-            f'{CONF.maintenance.max_parallel_limit} ([maintenance] '
-            f'max_parallel_limit).'
-        )
-    policy = dict(body.get('on_instance_failure') or {})
-    policy.setdefault('retries', CONF.maintenance.default_retries)
-    policy.setdefault('then', 'abort')
-    params = {
-        'kind': kind,
-        'executor': executor,
-        'executor_args': body.get('executor_args') or {},
-        'max_parallel': max_parallel,
-        'on_instance_failure': policy,
-        'target_host': body.get('target_host'),
-        'reenable': body.get('reenable', True),
-        'expected_facts': body.get('expected_facts') or {},
-    }
-    if 'executor_timeout' in body:
-        params['executor_timeout'] = body['executor_timeout']
-    return params
+#: Kept for callers of the old name; the one implementation is shared
+#: with the runs that runbooks start.
+_parameters = executions.prepare_parameters
 
 
 class ExecutionsController(rest.RestController):
@@ -159,59 +126,30 @@ class ExecutionsController(rest.RestController):
         if uuid is not None:
             if action == 'cancel':
                 return self._cancel(uuid)
+            if action in ('approve', 'reject') and utils.allow_alerts():
+                return self._decide(uuid, action)
             raise exception.NotFound(
-                f'No action {action!r} on executions; try "cancel".'
+                f'No action {action!r} on executions; try "cancel" (or, '
+                f'from API 1.3, "approve" or "reject").'
             )
         ctx = pecan.request.context
         policy.authorize('fleet:execution:create', {}, ctx)
         body = utils.request_json()
         utils.validate_body(schema.CREATE, body)
         params = _parameters(body)
-        if params['kind'] == 'drain_patch_reboot':
-            factory.get_executor(params['executor']).validate_arguments(
-                params['executor_args']
-            )
         dbapi = pecan.request.dbapi
         host = dbapi.get_host(body['host'])
-        if host['kind'] != 'compute':
-            raise exception.Invalid(
-                reason=f'host {host["name"]} is a {host["kind"]}; only '
-                f'compute hosts can be drained.'
-            )
-        uuid = uuidutils.generate_uuid()
-        # Hold the host first: of two requests racing for it exactly one
-        # gets past this line, the other gets 409.
-        dbapi.reserve_host(host['uuid'], uuid)
-        try:
-            execution = dbapi.create_execution(
-                {
-                    'uuid': uuid,
-                    'kind': params['kind'],
-                    'state': states.EXEC_PENDING,
-                    'host_uuid': host['uuid'],
-                    'parameters': params,
-                    'requested_by': {
-                        'user_id': ctx.user_id,
-                        'project_id': ctx.project_id,
-                        'request_id': ctx.request_id,
-                    },
-                }
-            )
-        except Exception:
-            dbapi.release_host(host['uuid'], uuid)
-            raise
-        dbapi.add_execution_event(
-            uuid,
-            f'Run requested by {ctx.user_id} on host {host["name"]}.',
-            details={'parameters': params},
-        )
-        pecan.request.rpcapi.start_execution(ctx, uuid)
-        LOG.info(
-            'Execution %s (%s) of host %s created by %s.',
-            uuid,
-            params['kind'],
-            host['name'],
-            ctx.user_id,
+        execution = executions.create(
+            dbapi,
+            pecan.request.rpcapi,
+            ctx,
+            host,
+            params,
+            requested_by={
+                'user_id': ctx.user_id,
+                'project_id': ctx.project_id,
+                'request_id': ctx.request_id,
+            },
         )
         pecan.response.status = http_client.ACCEPTED
         body = to_api(execution)
@@ -246,5 +184,27 @@ class ExecutionsController(rest.RestController):
             level='warning',
         )
         LOG.info('Execution %s: cancel requested by %s.', uuid, ctx.user_id)
+        pecan.response.status = http_client.ACCEPTED
+        return to_api(execution)
+
+    def _decide(self, uuid, action):
+        """Approve or reject a run awaiting approval (API 1.3)."""
+        ctx = pecan.request.context
+        policy.authorize(f'fleet:execution:{action}', {}, ctx)
+        if not uuidutils.is_uuid_like(uuid):
+            raise exception.InvalidUUID(uuid=uuid)
+        dbapi = pecan.request.dbapi
+        if action == 'approve':
+            execution = executions.approve(
+                dbapi, pecan.request.rpcapi, ctx, uuid
+            )
+        else:
+            reason = None
+            if pecan.request.body:
+                body = utils.request_json()
+                utils.validate_body(schema.REJECT, body)
+                reason = body.get('reason')
+            execution = executions.reject(dbapi, ctx, uuid, reason)
+        LOG.info('Execution %s: %sd by %s.', uuid, action, ctx.user_id)
         pecan.response.status = http_client.ACCEPTED
         return to_api(execution)

@@ -121,3 +121,13 @@ def allow_executions():
         1,
         versions.MINOR_1_EXECUTIONS,
     )
+
+
+def allow_alerts():
+    """Whether the request's version has /v1/alerts, /v1/runbooks and the
+    approve / reject actions of executions (1.3)."""
+    version = getattr(pecan.request, 'version', None)
+    return version is not None and version.as_tuple() >= (
+        1,
+        versions.MINOR_3_ALERTS,
+    )

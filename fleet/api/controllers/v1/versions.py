@@ -7,6 +7,9 @@ in this history:
 
 * 1.0 - Initial version: hosts (list, show, create, update, delete).
 * 1.1 - Executions: maintenance runs (create, list, show, cancel).
+* 1.2 - (taken by the inventory resources, issue 5.)
+* 1.3 - Alerts (list, show, post, acknowledge, silence), runbooks (CRUD,
+  import/export, dry run), executions approve/reject.
 """
 
 SERVICE_TYPE = 'fleet'
@@ -14,9 +17,10 @@ HEADER = 'OpenStack-API-Version'
 
 MINOR_0_INITIAL = 0
 MINOR_1_EXECUTIONS = 1
+MINOR_3_ALERTS = 3
 
 MINOR_MIN_VERSION = MINOR_0_INITIAL
-MINOR_MAX_VERSION = MINOR_1_EXECUTIONS
+MINOR_MAX_VERSION = MINOR_3_ALERTS
 
 MIN_VERSION_STRING = f'1.{MINOR_MIN_VERSION}'
 MAX_VERSION_STRING = f'1.{MINOR_MAX_VERSION}'

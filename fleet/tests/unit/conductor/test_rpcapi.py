@@ -51,13 +51,18 @@ class TestConductorRPC(base.DbTestCase):
 
     def test_sync_inventory(self):
         counts = self.api.sync_inventory(self.context)
-        self.assertEqual({'created': 3, 'updated': 0, 'stale': 0}, counts)
+        self.assertEqual(
+            {'created': 3, 'updated': 0, 'stale': 0},
+            {k: counts[k] for k in ('created', 'updated', 'stale')},
+        )
+        self.assertEqual(3, counts['instances']['created'])
         self.assertEqual(
             3, len(self.dbapi.list_hosts(filters={'source': 'fake'}))
         )
+        counts = self.api.sync_inventory(self.context)
         self.assertEqual(
             {'created': 0, 'updated': 0, 'stale': 0},
-            self.api.sync_inventory(self.context),
+            {k: counts[k] for k in ('created', 'updated', 'stale')},
         )
 
     def test_fleet_exceptions_come_back_as_themselves(self):

@@ -20,6 +20,7 @@ FLEET_GROUPS = {
     'drivers',
     'executor',
     'fake_cloud',
+    'inventory',
     'maintenance',
     'nova',
 }

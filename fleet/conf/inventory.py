@@ -1,0 +1,67 @@
+from oslo_config import cfg
+
+group = cfg.OptGroup(
+    'inventory',
+    title='Inventory',
+    help='Where the inventory comes from beyond the periodic full sync '
+    '([conductor] inventory_sync_interval): Nova\'s versioned '
+    'notifications, the static driver\'s file, the nova driver\'s extras.',
+)
+
+opts = [
+    cfg.BoolOpt(
+        'listen_notifications',
+        default=False,
+        help='Apply Nova\'s versioned notifications (service.update, '
+        'instance.create.end, instance.delete.end, live migrations, '
+        'instance.update) to the inventory as they come, between full '
+        'syncs. Needs a real message bus shared with Nova: off by default, '
+        'as the all-in-one\'s fake:// bus carries none.',
+    ),
+    cfg.StrOpt(
+        'notifications_topic',
+        default='versioned_notifications',
+        help='Topic Nova sends its versioned notifications on '
+        '(nova.conf [notifications] versioned_notifications_topics).',
+    ),
+    cfg.StrOpt(
+        'notifications_exchange',
+        default='nova',
+        help='Exchange Nova sends its notifications to (its '
+        'control_exchange).',
+    ),
+    cfg.StrOpt(
+        'notifications_pool',
+        default='fleet-inventory',
+        help='Listener pool: every pool gets its own copy of each '
+        'notification, and conductors in one pool share the work. Keep it '
+        'apart from other fleet listeners (e.g. monitoring).',
+    ),
+    cfg.StrOpt(
+        'static_file',
+        help='YAML or JSON file of the physical resources Nova does not '
+        'know (switches, PDUs, storage nodes) and of places (regions, '
+        'cells, racks) with their labels and variables; read by the '
+        '"static" inventory driver at each sync.',
+    ),
+    cfg.StrOpt(
+        'nova_region',
+        help='Region the "nova" inventory driver puts its hosts in; by '
+        'default [nova] region_name, else RegionOne.',
+    ),
+    cfg.BoolOpt(
+        'nova_aggregates',
+        default=True,
+        help='Whether the "nova" inventory driver reads host aggregates '
+        '(facts.aggregates, capacity per aggregate).',
+    ),
+]
+
+
+def register_opts(conf):
+    conf.register_group(group)
+    conf.register_opts(opts, group=group)
+
+
+def list_opts():
+    return {group: opts}
