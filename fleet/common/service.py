@@ -20,6 +20,7 @@ from fleet import conf as fleet_conf  # noqa: F401 - registers options
 from fleet import version
 from fleet.common import rpc
 from fleet.conductor import manager
+from fleet.conductor import notifications as inventory_notifications
 from fleet.drivers import factory
 
 CONF = cfg.CONF
@@ -78,6 +79,8 @@ class ConductorService(service.ServiceBase):
         self.rpcserver = None
         self._stop = threading.Event()
         self._periodics = []
+        #: Nova notifications -> inventory ([inventory] listen_notifications)
+        self.inventory_listener = None
 
     def start(self):
         rpc.init(CONF)
@@ -86,6 +89,14 @@ class ConductorService(service.ServiceBase):
         target = messaging.Target(topic=CONF.conductor.topic, server=self.host)
         self.rpcserver = rpc.get_server(target, [self.manager])
         self.rpcserver.start()
+        if CONF.inventory.listen_notifications:
+            self.inventory_listener = inventory_notifications.get_listener()
+            self.inventory_listener.start()
+            LOG.info(
+                'Inventory listening to Nova notifications on %s (pool %s).',
+                CONF.inventory.notifications_topic,
+                CONF.inventory.notifications_pool,
+            )
         for interval, func in self.manager.periodic_tasks():
             if interval > 0:
                 thread = _Periodic(interval, func, self._stop)
@@ -99,6 +110,10 @@ class ConductorService(service.ServiceBase):
 
     def stop(self, graceful=True):
         self._stop.set()
+        if self.inventory_listener is not None:
+            self.inventory_listener.stop()
+            if graceful:
+                self.inventory_listener.wait()
         if self.rpcserver is not None:
             self.rpcserver.stop()
             if graceful:
