@@ -173,14 +173,11 @@ class DisableComputeService(base.MaintenanceTask):
         service = self.compute.get_service(host_name)
         if base.is_failure(result):
             # It failed before or after disabling: only our own reason
-            # proves that we did it.
+            # proves that we did it. Without it, it changed neither the
+            # service nor the host's state: leave both (a host left in
+            # maintenance by an earlier run must not turn "active" while
+            # its nova-compute is still disabled).
             if service['disabled_reason'] != reason:
-                self.update_host_state(
-                    host_name,
-                    states.HOST_ACTIVE,
-                    None,
-                    keep=(states.HOST_UNMANAGED,),
-                )
                 return
             was_enabled = True
         else:
@@ -195,7 +192,12 @@ class DisableComputeService(base.MaintenanceTask):
             )
             return
         moved = instances_moved(self.dbapi, execution_uuid)
-        if moved == 0 and was_enabled:
+        # Someone else (a human who found a fault) disabled it meanwhile
+        # with a reason of their own: theirs now, not fleet's to enable.
+        ours = service['status'] == 'enabled' or (
+            service['disabled_reason'] == reason
+        )
+        if moved == 0 and was_enabled and ours:
             self.compute.enable_service(host_name)
             self.update_host_state(host_name, states.HOST_ACTIVE, None)
             self.event(
@@ -204,11 +206,15 @@ class DisableComputeService(base.MaintenanceTask):
                 f'host active again.',
             )
             return
-        why = (
-            f'{moved} instance(s) already moved away'
-            if moved
-            else 'nova-compute was disabled before the run'
-        )
+        if moved:
+            why = f'{moved} instance(s) already moved away'
+        elif not ours:
+            why = (
+                f'nova-compute was disabled meanwhile by someone else '
+                f'("{service["disabled_reason"]}")'
+            )
+        else:
+            why = 'nova-compute was disabled before the run'
         self.update_host_state(
             host_name,
             states.HOST_MAINTENANCE,

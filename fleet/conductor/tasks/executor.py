@@ -34,7 +34,19 @@ def _hand_to_human(task, execution_uuid, host_name, result) -> None:
 
 class RunExecutor(base.MaintenanceTask):
     """Run the patch / reboot action on the drained host, with its output
-    in the run's history."""
+    in the run's history.
+
+    **The action must be idempotent.** TaskFlow persists a step's result
+    only when it ends: a conductor that dies (SIGKILL, a crash, a reboot
+    of its machine) while the executor runs leaves the step ``RUNNING``
+    in the logbook, and the conductor that resumes the run runs the whole
+    action again from its start, on a host that may be half-patched or
+    already patched and rebooted. Playbooks and commands must therefore
+    converge to the same end state when run twice (``dnf -y update``, an
+    Ansible ``package: state=latest``, a reboot guarded by a "needs
+    reboot" check), never assume a fresh host, and not fail on work
+    already done.
+    """
 
     def execute(
         self, execution_uuid: str, host_name: str, params: dict

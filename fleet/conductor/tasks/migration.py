@@ -200,6 +200,16 @@ class WaitForMigration(base.MaintenanceTask):
                 and inst['status'] == 'VERIFY_RESIZE'
             ):
                 self.compute.confirm_migration(uuid)
+            elif (
+                started['state'] == 'already_moved'
+                and inst['status'] == 'VERIFY_RESIZE'
+                and self._unconfirmed(started)
+            ):
+                # Resumed after a conductor died between the end of this
+                # run's cold migration and its confirmation: without it
+                # the instance would wait in VERIFY_RESIZE until the
+                # timeout fails the run.
+                self.compute.confirm_migration(uuid)
             elif self._landed(started, migration, inst):
                 return self._done(execution_uuid, started, migration, inst)
             now = time.monotonic()
@@ -234,6 +244,16 @@ class WaitForMigration(base.MaintenanceTask):
         if latest is None or latest['id'] == started['previous_migration_id']:
             return None
         return latest
+
+    def _unconfirmed(self, started: dict) -> bool:
+        """Whether the instance's newest cold migration left the run's
+        host and awaits its confirmation (not someone else's resize)."""
+        latest = self.compute.get_latest_migration(self.instance_uuid, COLD)
+        return (
+            latest is not None
+            and latest['status'] == 'finished'
+            and latest['source'] == started['source']
+        )
 
     @staticmethod
     def _landed(started: dict, migration: dict | None, inst: dict) -> bool:

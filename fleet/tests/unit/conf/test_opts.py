@@ -15,6 +15,7 @@ from fleet.tests import base
 #: Option groups fleet itself declares (other groups belong to libraries).
 FLEET_GROUPS = {
     'DEFAULT',
+    'alerts',
     'api',
     'conductor',
     'drivers',

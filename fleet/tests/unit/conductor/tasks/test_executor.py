@@ -1,0 +1,265 @@
+"""The executor step and the host verification, called directly: a
+failure of either hands the host to a human and never re-enables it."""
+
+import itertools
+from unittest import mock
+
+import fixtures
+
+from fleet.common import exception
+from fleet.common import states
+from fleet.conductor.tasks import base as tasks_base
+from fleet.conductor.tasks import compute
+from fleet.conductor.tasks import executor
+from fleet.conductor.tasks import lifecycle
+from fleet.drivers import base as driver_base
+from fleet.tests.unit.conductor.tasks import utils
+from fleet.tests.unit.conductor.tasks.utils import HOST
+from fleet.tests.unit.conductor.tasks.utils import OTHER
+
+
+class ExecutorTestCase(utils.TaskTestCase):
+    def setUp(self):
+        super().setUp()
+        # The run so far: disabled, drained, in maintenance.
+        self.disabled = compute.DisableComputeService().execute(
+            self.uuid, HOST
+        )
+        for inst in self.cloud.instances.values():
+            if inst['host'] == HOST:
+                inst['host'] = OTHER
+        lifecycle.MarkHostMaintenance().execute(self.uuid, HOST)
+
+    def use_executor(self, result=None, error=None):
+        driver = mock.Mock(spec=driver_base.ExecutorDriver)
+        driver.name = 'script'
+        driver.run.return_value = result
+        driver.run.side_effect = error
+        self.useFixture(
+            fixtures.MockPatch(
+                'fleet.drivers.factory.get_executor', return_value=driver
+            )
+        )
+        return driver
+
+    def assert_handed_to_human(self, step):
+        host = self.host()
+        self.assertEqual(states.HOST_UNMANAGED, host['state'])
+        self.assertIn(f'{step} failed', host['state_reason'])
+        self.assertIn('a human is needed', host['state_reason'])
+        # What DisableComputeService's revert then does: nothing.
+        compute.DisableComputeService().revert(self.disabled, self.uuid, HOST)
+        self.assertEqual('disabled', self.service()['status'])
+        self.assertEqual(states.HOST_UNMANAGED, self.host()['state'])
+
+
+class TestRunExecutor(ExecutorTestCase):
+    def setUp(self):
+        super().setUp()
+        self.task = executor.RunExecutor()
+
+    def test_noop_succeeds(self):
+        result = self.task.execute(self.uuid, HOST, self.params)
+        self.assertTrue(result['ok'])
+        events = self.dbapi.list_execution_events(self.uuid)
+        self.assertEqual(
+            f'Running executor noop on {HOST}.', events[-2]['message']
+        )
+        self.assertTrue(
+            events[-1]['message'].startswith('Executor noop succeeded in')
+        )
+        self.assertEqual(
+            f'noop: nothing run on {HOST}', events[-1]['details']['output']
+        )
+
+    def test_arguments_timeout_and_facts(self):
+        driver = self.use_executor(
+            driver_base.ExecutorResult(
+                ok=True, output='ok', details={'facts': {'kernel': '6.1'}}
+            )
+        )
+        params = dict(
+            self.params,
+            executor='script',
+            executor_args={'command': 'dnf -y update'},
+            executor_timeout=60,
+        )
+        self.task.execute(self.uuid, HOST, params)
+        host, args, timeout = driver.run.call_args[0]
+        self.assertEqual(HOST, host['name'])
+        self.assertEqual(({'command': 'dnf -y update'}, 60), (args, timeout))
+        self.assertEqual('6.1', self.host()['facts']['kernel'])
+
+    def test_output_is_bounded(self):
+        self.use_executor(
+            driver_base.ExecutorResult(ok=True, output='x' * 100000)
+        )
+        self.task.execute(self.uuid, HOST, self.params)
+        output = self.dbapi.list_execution_events(self.uuid)[-1]['details'][
+            'output'
+        ]
+        self.assertEqual(tasks_base.MAX_OUTPUT + len('[...]\n'), len(output))
+
+    def test_failure_names_the_last_line(self):
+        self.use_executor(
+            driver_base.ExecutorResult(
+                ok=False, output='step 1\nE: package conflict\n'
+            )
+        )
+        e = self.assertRaises(
+            tasks_base.StepFailed,
+            self.task.execute,
+            self.uuid,
+            HOST,
+            self.params,
+        )
+        self.assertIn('executor script: E: package conflict', str(e))
+        event = self.dbapi.list_execution_events(self.uuid)[-1]
+        self.assertEqual('error', event['level'])
+
+    def test_cancelled_runs_nothing(self):
+        driver = self.use_executor()
+        self.cancel()
+        self.assertRaises(
+            tasks_base.ExecutionCancelled,
+            self.task.execute,
+            self.uuid,
+            HOST,
+            self.params,
+        )
+        driver.run.assert_not_called()
+
+    def test_revert_of_a_failure_hands_the_host_to_a_human(self):
+        self.use_executor(driver_base.ExecutorResult(ok=False, output='E'))
+        e = self.assertRaises(
+            tasks_base.StepFailed,
+            self.task.execute,
+            self.uuid,
+            HOST,
+            self.params,
+        )
+        self.task.revert(utils.failure(e), self.uuid, HOST, self.params)
+        self.assert_handed_to_human('RunExecutor')
+        self.assertIn('handed to a human', self.messages()[-2])
+
+    def test_revert_of_a_driver_error_hands_the_host_to_a_human(self):
+        self.use_executor(
+            error=exception.DriverLoadError(
+                name='script', namespace='fleet.executor', reason='bad'
+            )
+        )
+        e = self.assertRaises(
+            exception.DriverLoadError,
+            self.task.execute,
+            self.uuid,
+            HOST,
+            self.params,
+        )
+        self.task.revert(utils.failure(e), self.uuid, HOST, self.params)
+        self.assert_handed_to_human('RunExecutor')
+
+    def test_revert_of_a_cancel_touches_nothing(self):
+        self.task.revert(
+            utils.failure(tasks_base.ExecutionCancelled(execution=self.uuid)),
+            self.uuid,
+            HOST,
+            self.params,
+        )
+        self.assertEqual(states.HOST_MAINTENANCE, self.host()['state'])
+
+    def test_revert_of_a_success_touches_nothing(self):
+        result = self.task.execute(self.uuid, HOST, self.params)
+        self.task.revert(result, self.uuid, HOST, self.params)
+        self.assertEqual(states.HOST_MAINTENANCE, self.host()['state'])
+
+    def test_revert_never_raises(self):
+        with mock.patch.object(
+            tasks_base.MaintenanceTask,
+            'update_host_state',
+            side_effect=RuntimeError('db'),
+        ):
+            self.task.revert(
+                utils.failure(ValueError('x')), self.uuid, HOST, self.params
+            )
+
+    def test_rerun_after_a_crash_runs_the_executor_again(self):
+        # Documented: a conductor that died during this step runs it again
+        # on resume, so playbooks and commands must be idempotent.
+        driver = self.use_executor(driver_base.ExecutorResult(ok=True))
+        self.task.execute(self.uuid, HOST, self.params)
+        self.task.execute(self.uuid, HOST, self.params)
+        self.assertEqual(2, driver.run.call_count)
+        self.assertIn('idempotent', executor.RunExecutor.__doc__)
+
+
+class TestVerifyHost(ExecutorTestCase):
+    def setUp(self):
+        super().setUp()
+        self.task = executor.VerifyHost()
+
+    def test_up(self):
+        result = self.task.execute(self.uuid, HOST, self.params)
+        self.assertEqual({'service_state': 'up'}, result)
+        self.assertEqual(
+            f'Host {HOST} verified: nova-compute up.', self.messages()[-1]
+        )
+        self.sleep.assert_not_called()
+
+    def test_waits_for_nova_compute(self):
+        self.service()['state'] = 'down'  # rebooting
+        self.sleep.side_effect = lambda s: self.service().update(state='up')
+        self.config(poll_interval=5, group='maintenance')
+        self.task.execute(self.uuid, HOST, self.params)
+        self.sleep.assert_called_once_with(5)
+
+    def test_not_up_in_time(self):
+        self.service()['state'] = 'down'
+        clock = self.useFixture(
+            fixtures.MockPatchObject(executor, 'time')
+        ).mock
+        clock.monotonic.side_effect = itertools.count(0, 10)
+        e = self.assertRaises(
+            tasks_base.StepFailed,
+            self.task.execute,
+            self.uuid,
+            HOST,
+            self.params,
+        )
+        self.assertIn(f'nova-compute on {HOST} is not up after 30 s', str(e))
+
+    def test_expected_facts(self):
+        self.dbapi.update_host(HOST, {'facts': {'kernel': '6.1'}})
+        params = dict(self.params, expected_facts={'kernel': '6.1'})
+        self.task.execute(self.uuid, HOST, params)
+        self.assertIn("facts ['kernel'] as expected", self.messages()[-1])
+        params = dict(self.params, expected_facts={'kernel': '6.2'})
+        e = self.assertRaises(
+            tasks_base.StepFailed, self.task.execute, self.uuid, HOST, params
+        )
+        self.assertIn("kernel='6.1' (expected '6.2')", str(e))
+
+    def test_revert_of_a_failure_hands_the_host_to_a_human(self):
+        self.task.revert(
+            utils.failure(
+                tasks_base.StepFailed(step='VerifyHost', reason='down')
+            ),
+            self.uuid,
+            HOST,
+            self.params,
+        )
+        self.assert_handed_to_human('VerifyHost')
+
+    def test_revert_of_a_success_touches_nothing(self):
+        result = self.task.execute(self.uuid, HOST, self.params)
+        self.task.revert(result, self.uuid, HOST, self.params)
+        self.assertEqual(states.HOST_MAINTENANCE, self.host()['state'])
+
+    def test_revert_never_raises(self):
+        with mock.patch.object(
+            tasks_base.MaintenanceTask,
+            'update_host_state',
+            side_effect=RuntimeError('db'),
+        ):
+            self.task.revert(
+                utils.failure(ValueError('x')), self.uuid, HOST, self.params
+            )
