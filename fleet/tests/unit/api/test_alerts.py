@@ -12,12 +12,22 @@ V = 'fleet 1.3'
 HOOK = '/v1/webhooks/alertmanager'
 
 
-def am_alert(name='NovaComputeDown', host='cmp-1', starts='10:00:00',
-             status='firing', fingerprint='fp1', **labels):
+def am_alert(
+    name='NovaComputeDown',
+    host='cmp-1',
+    starts='10:00:00',
+    status='firing',
+    fingerprint='fp1',
+    **labels,
+):
     return {
         'status': status,
-        'labels': dict(alertname=name, instance=f'{host}:9100',
-                       severity='critical', **labels),
+        'labels': dict(
+            alertname=name,
+            instance=f'{host}:9100',
+            severity='critical',
+            **labels,
+        ),
         'annotations': {'summary': f'{name} on {host}'},
         'startsAt': f'2026-11-21T{starts}Z',
         'endsAt': '0001-01-01T00:00:00Z',
@@ -107,9 +117,7 @@ class TestWebhook(AlertsTestBase):
         self.assertEqual('firing', body['results'][0]['alert']['state'])
         kinds = [
             e['kind']
-            for e in self.get(f'/v1/alerts/{uuid}', version=V).json[
-                'history'
-            ]
+            for e in self.get(f'/v1/alerts/{uuid}', version=V).json['history']
         ]
         self.assertEqual(['occurrence', 'resolved', 'occurrence'], kinds)
 
@@ -221,10 +229,14 @@ class TestRunbookActs(AlertsTestBase):
         self.start.assert_not_called()
         path = f'/v1/executions/{run["uuid"]}'
         # Not below 1.3.
-        self.request('POST', path + '/approve', version='fleet 1.1',
-                     status=404)
+        self.request(
+            'POST', path + '/approve', version='fleet 1.1', status=404
+        )
         body = self.request(
-            'POST', path + '/reject', {'reason': 'not tonight'}, version=V,
+            'POST',
+            path + '/reject',
+            {'reason': 'not tonight'},
+            version=V,
             status=202,
         ).json
         self.assertEqual(states.EXEC_REJECTED, body['state'])
@@ -238,7 +250,9 @@ class TestRunbookActs(AlertsTestBase):
         self.fire(3)
         run = self.dbapi.list_executions()[0]
         body = self.request(
-            'POST', f'/v1/executions/{run["uuid"]}/approve', version=V,
+            'POST',
+            f'/v1/executions/{run["uuid"]}/approve',
+            version=V,
             status=202,
         ).json
         self.assertEqual(states.EXEC_PENDING, body['state'])
@@ -277,9 +291,7 @@ class TestAlertsAPI(AlertsTestBase):
     def test_needs_1_3(self):
         self.request('GET', '/v1/alerts', version='fleet 1.1', status=404)
         self.request('GET', '/v1/runbooks', status=404)
-        self.assertIn(
-            'alerts', self.get('/v1/', version=V).json['resources']
-        )
+        self.assertIn('alerts', self.get('/v1/', version=V).json['resources'])
 
     def test_post_list_show(self):
         alert = self.post_alert(host='cmp-1', severity='critical').json[
@@ -298,16 +310,20 @@ class TestAlertsAPI(AlertsTestBase):
         self.assertTrue(same['duplicate'])
         self.assertEqual(3, same['alert']['count'])
         listed = self.get('/v1/alerts?state=firing&host=cmp-1', version=V)
-        self.assertEqual([alert['uuid']], [
-            a['uuid'] for a in listed.json['alerts']
-        ])
+        self.assertEqual(
+            [alert['uuid']], [a['uuid'] for a in listed.json['alerts']]
+        )
         shown = self.get(f'/v1/alerts/{alert["uuid"]}', version=V).json
         self.assertEqual(3, len(shown['history']))
         self.request('GET', '/v1/alerts?state=on', version=V, status=400)
 
     def test_post_validation(self):
-        for body in ({}, {'name': ''}, {'name': 'x', 'status': 'meh'},
-                     {'name': 'x', 'extra': 1}):
+        for body in (
+            {},
+            {'name': ''},
+            {'name': 'x', 'status': 'meh'},
+            {'name': 'x', 'extra': 1},
+        ):
             self.request('POST', '/v1/alerts', body, version=V, status=400)
         self.assertEqual([], self.dbapi.list_alerts())
 
@@ -315,7 +331,10 @@ class TestAlertsAPI(AlertsTestBase):
         uuid = self.post_alert(host='cmp-1').json['alert']['uuid']
         path = f'/v1/alerts/{uuid}'
         body = self.request(
-            'POST', path + '/acknowledge', {'comment': 'on it'}, version=V,
+            'POST',
+            path + '/acknowledge',
+            {'comment': 'on it'},
+            version=V,
             status=200,
         ).json
         self.assertEqual(alert_states.ACKNOWLEDGED, body['state'])
@@ -323,8 +342,10 @@ class TestAlertsAPI(AlertsTestBase):
         self.request('POST', path + '/acknowledge', version=V, status=409)
         self.request('POST', path + '/silence', {}, version=V, status=400)
         body = self.request(
-            'POST', path + '/silence',
-            {'reason': 'known, ticket 12', 'duration': 600}, version=V,
+            'POST',
+            path + '/silence',
+            {'reason': 'known, ticket 12', 'duration': 600},
+            version=V,
             status=200,
         ).json
         self.assertEqual('silenced', body['state'])

@@ -24,14 +24,15 @@ class TestRunbooksAPI(test_alerts.AlertsTestBase):
         self.assertEqual([body['uuid']], [r['uuid'] for r in listed])
         changed = dict(RUNBOOK, cooldown=60, enabled=False)
         body = self.request(
-            'PUT', f'/v1/runbooks/{body["uuid"]}', changed, version=V,
+            'PUT',
+            f'/v1/runbooks/{body["uuid"]}',
+            changed,
+            version=V,
             status=200,
         ).json
         self.assertEqual(60, body['cooldown'])
         self.assertFalse(body['enabled'])
-        self.request(
-            'POST', '/v1/runbooks', RUNBOOK, version=V, status=409
-        )
+        self.request('POST', '/v1/runbooks', RUNBOOK, version=V, status=409)
         self.request(
             'DELETE', f'/v1/runbooks/{body["uuid"]}', version=V, status=204
         )
@@ -42,12 +43,20 @@ class TestRunbooksAPI(test_alerts.AlertsTestBase):
     def test_yaml_body(self):
         text = yaml.safe_dump(RUNBOOK)
         body = self.request(
-            'POST', '/v1/runbooks', text, version=V, status=201,
+            'POST',
+            '/v1/runbooks',
+            text,
+            version=V,
+            status=201,
             content_type='application/yaml',
         ).json
         self.assertEqual(RUNBOOK['name'], body['name'])
         response = self.request(
-            'POST', '/v1/runbooks', 'a: [', version=V, status=400,
+            'POST',
+            '/v1/runbooks',
+            'a: [',
+            version=V,
+            status=400,
             content_type='application/yaml',
         )
         self.assert_fault(response, 400, 'YAML')
@@ -57,8 +66,10 @@ class TestRunbooksAPI(test_alerts.AlertsTestBase):
         for key, value in (
             ('remediation', {'action': 'reboot'}),
             ('remediation', {'action': 'maintenance', 'kind': 'nuke'}),
-            ('remediation', {'action': 'maintenance',
-                             'parameters': {'host': 'x'}}),
+            (
+                'remediation',
+                {'action': 'maintenance', 'parameters': {'host': 'x'}},
+            ),
             ('threshold', {'count': 0}),
             ('approval', 'whenever'),
             ('limits', {'per': 'planet'}),
@@ -100,9 +111,7 @@ class TestRunbooksAPI(test_alerts.AlertsTestBase):
         )
         # A bad catalog changes nothing.
         bad = {'runbooks': [dict(RUNBOOK, cooldown=1), {'name': 'x'}]}
-        self.request(
-            'POST', '/v1/runbooks/import', bad, version=V, status=400
-        )
+        self.request('POST', '/v1/runbooks/import', bad, version=V, status=400)
         self.assertEqual(
             5, self.dbapi.get_runbook('compute-down-drain')['cooldown']
         )
@@ -116,9 +125,7 @@ class TestRunbooksAPI(test_alerts.AlertsTestBase):
         self.assertEqual(1, body['decisions'][0]['occurrences'])
         # The dry run did nothing; the real second occurrence acts.
         self.assertEqual([], self.dbapi.list_executions())
-        self.hook(
-            test_alerts.payload(test_alerts.am_alert(starts='10:01:00'))
-        )
+        self.hook(test_alerts.payload(test_alerts.am_alert(starts='10:01:00')))
         self.assertEqual(1, len(self.dbapi.list_executions()))
         shown = self.get(f'/v1/runbooks/{rb["uuid"]}', version=V).json
         self.assertEqual('execution', shown['actions'][0]['action'])
