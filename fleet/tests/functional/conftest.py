@@ -5,6 +5,9 @@
 failed, because they need real RabbitMQ, MariaDB, PostgreSQL and Keystone.
 """
 
+import datetime
+import json
+import logging
 import os
 
 import pytest
@@ -17,6 +20,7 @@ ENABLED = os.environ.get('FLEET_FUNCTIONAL', '').lower() not in (
     'false',
     'no',
 )
+LOG = logging.getLogger(__name__)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -64,3 +68,84 @@ def database(request):
     db = base.DATABASES[request.param]()
     yield db
     db.drop()
+
+
+#: Migration states in which Nova is still moving an instance.
+_MIGRATION_DONE = (
+    'completed',
+    'confirmed',
+    'error',
+    'failed',
+    'cancelled',
+    'reverted',
+    'done',
+)
+
+
+def _reenable_left_disabled(config):
+    """Re-enable the nova-compute services an earlier, killed run of these
+    tests left disabled: their reason starts with "fleet" (fleet's own
+    "fleet: maintenance run <uuid>", and every test's reason). A compute
+    with a migration in flight in the last hour is left alone: something
+    is using it right now.
+
+    :returns: the hosts re-enabled.
+    """
+    from keystoneauth1 import session as ks_session
+    from keystoneauth1.identity import v3
+    from novaclient import client as nova_client
+
+    session = ks_session.Session(
+        auth=v3.Password(auth_url=config['auth_url'], **config['admin']),
+        timeout=30,
+    )
+    nova = nova_client.Client(
+        '2.88', session=session, region_name=config['region']
+    )
+    since = datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=1)
+    busy = set()
+    for m in nova.migrations.list(changes_since=since.isoformat()):
+        if m.status not in _MIGRATION_DONE:
+            busy.update((m.source_compute, m.dest_compute))
+    fixed = []
+    for service in nova.services.list(binary='nova-compute'):
+        reason = service.disabled_reason or ''
+        if service.status != 'disabled' or not reason.startswith('fleet'):
+            continue
+        if service.host in busy:
+            LOG.warning(
+                'minicloud: %s is disabled ("%s") but has a migration in '
+                'flight; left as it is.',
+                service.host,
+                reason,
+            )
+            continue
+        nova.services.enable(service.id)
+        LOG.warning(
+            'minicloud: re-enabled nova-compute on %s, left disabled by an '
+            'earlier test run ("%s").',
+            service.host,
+            reason,
+        )
+        fixed.append(service.host)
+    return fixed
+
+
+@pytest.fixture(scope='session', autouse=True)
+def minicloud_cleanup():
+    """CI reuses the machine's running minicloud: a run killed mid-test
+    (SIGKILL, a timeout) can leave a compute disabled, which would make
+    every later maintenance test skip or fail for want of a target. Fix
+    that once per session, before any test; log, never fail."""
+    state_dir = os.environ.get('FLEET_MINICLOUD_DIR') or os.path.join(
+        os.path.expanduser('~'), '.fleet-minicloud'
+    )
+    path = os.path.join(state_dir, 'fleet.json')
+    if ENABLED and os.path.exists(path):
+        try:
+            with open(path) as f:
+                config = json.load(f)
+            _reenable_left_disabled(config)
+        except Exception as e:
+            LOG.warning('minicloud: clean-up skipped: %s', e)
+    yield
