@@ -26,9 +26,11 @@ from taskflow.listeners import base as tf_listeners
 from taskflow.persistence import backends as tf_backends
 from taskflow.persistence import models as tf_models
 
+from fleet.common import context as fleet_context
 from fleet.common import states
 from fleet.db import api as db_api
 from fleet.drivers import factory
+from fleet.notifications import execution as exec_notifications
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
@@ -153,6 +155,17 @@ class ProgressListener(tf_listeners.Listener):
         )
 
 
+def _notify(event_type, uuid):
+    """execution.start / execution.end; never fails the run."""
+    try:
+        execution = db_api.get_instance().get_execution(uuid)
+        exec_notifications.emit(
+            fleet_context.get_admin_context(), event_type, execution
+        )
+    except Exception:
+        LOG.exception('Run %s: cannot notify %s.', uuid, event_type)
+
+
 class Runner:
     """Starts, resumes and stops the engines of one conductor."""
 
@@ -266,6 +279,7 @@ class Runner:
         thread.start()
 
     def _run(self, uuid, engine):
+        _notify(exec_notifications.START, uuid)
         try:
             with ProgressListener(engine, uuid):
                 engine.run()
@@ -276,6 +290,8 @@ class Runner:
             with self._lock:
                 self._engines.pop(uuid, None)
             self._check_closed(uuid)
+            if uuid not in self._suspending:
+                _notify(exec_notifications.END, uuid)
 
     def _check_closed(self, uuid):
         """A run whose engine stopped must not stay active without a
