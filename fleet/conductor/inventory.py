@@ -28,6 +28,7 @@ import time
 from oslo_log import log
 
 from fleet.common import exception
+from fleet.common import nova
 from fleet.db import api as db_api
 from fleet.drivers import factory
 
@@ -192,3 +193,40 @@ def sync():
         counts,
     )
     return counts
+
+
+def add_host_to_aggregates(host, aggregates):
+    """Add ``host`` to the Nova aggregates named ``aggregates``.
+
+    Without the ``nova`` inventory driver there are no aggregates: nothing
+    is done. The result is recorded in the host's history.
+
+    :returns: names of the aggregates the host was added to.
+    :raises: ComputeError
+    """
+    if 'nova' not in factory.get_drivers('inventory') or not aggregates:
+        return []
+    adapter = nova.get_adapter()
+    wanted = set(aggregates)
+    added = []
+    for agg in adapter.list_aggregates():
+        if agg['name'] in wanted:
+            adapter.add_host_to_aggregate(agg['id'], host)
+            added.append(agg['name'])
+    dbapi = db_api.get_instance()
+    try:
+        current = dbapi.get_host(host)
+    except exception.HostNotFound:
+        return added
+    facts = dict(current['facts'])
+    facts['aggregates'] = sorted(
+        set(facts.get('aggregates') or []) | set(added)
+    )
+    dbapi.update_host(
+        current['uuid'],
+        {'facts': facts},
+        history=dict(
+            SYNC_HISTORY, reason='aggregates of the host it replaces'
+        ),
+    )
+    return added

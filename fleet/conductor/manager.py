@@ -16,7 +16,7 @@ LOG = log.getLogger(__name__)
 class ConductorManager:
     """RPC endpoint of fleet-conductor. Versions: see rpcapi."""
 
-    target = messaging.Target(version='1.1')
+    target = messaging.Target(version='1.2')
 
     def __init__(self, host):
         self.host = host
@@ -38,6 +38,9 @@ class ConductorManager:
 
     def sync_inventory(self, context):
         return inventory.sync()
+
+    def add_host_to_aggregates(self, context, host, aggregates):
+        return inventory.add_host_to_aggregates(host, aggregates)
 
     def start_execution(self, context, execution_uuid):
         """Run a pending execution (cast by the API)."""

@@ -9,6 +9,7 @@ API version history:
 
 * 1.0 - Initial version: sync_inventory, ping.
 * 1.1 - Added start_execution (cast).
+* 1.2 - Added add_host_to_aggregates (call; hardware replacement).
 """
 
 from oslo_config import cfg
@@ -22,7 +23,7 @@ CONF = cfg.CONF
 class ConductorAPI:
     """Calls and casts from the API (and tools) to the conductors."""
 
-    RPC_API_VERSION = '1.1'
+    RPC_API_VERSION = '1.2'
 
     def __init__(self, topic=None):
         target = messaging.Target(
@@ -53,4 +54,11 @@ class ConductorAPI:
         """
         self._prepare('1.1').cast(
             context, 'start_execution', execution_uuid=execution_uuid
+        )
+
+    def add_host_to_aggregates(self, context, host, aggregates):
+        """Add ``host`` to the Nova aggregates named (replacement of a
+        failed host); returns the names it is now a member of."""
+        return self._prepare('1.2').call(
+            context, 'add_host_to_aggregates', host=host, aggregates=aggregates
         )

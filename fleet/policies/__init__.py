@@ -4,6 +4,7 @@ from fleet.policies import alert
 from fleet.policies import base
 from fleet.policies import execution
 from fleet.policies import host
+from fleet.policies import inventory
 from fleet.policies import runbook
 
 
@@ -15,5 +16,6 @@ def list_rules():
             execution.list_rules(),
             alert.list_rules(),
             runbook.list_rules(),
+            inventory.list_rules(),
         )
     )

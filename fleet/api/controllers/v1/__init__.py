@@ -5,8 +5,10 @@ from pecan import rest
 
 from fleet.api import microversion
 from fleet.api.controllers.v1 import alert
+from fleet.api.controllers.v1 import capacity
 from fleet.api.controllers.v1 import execution
 from fleet.api.controllers.v1 import host
+from fleet.api.controllers.v1 import place
 from fleet.api.controllers.v1 import runbook
 from fleet.api.controllers.v1 import utils
 from fleet.api.controllers.v1 import webhook
@@ -18,6 +20,10 @@ class Controller(rest.RestController):
     alerts = alert.AlertsController()
     runbooks = runbook.RunbooksController()
     webhooks = webhook.WebhooksController()
+    places = place.PlacesController()
+    # inventory first: the next line rebinds the name "capacity" here.
+    inventory = capacity.InventoryController()
+    capacity = capacity.CapacityController()
 
     @pecan.expose('json')
     def get(self):
@@ -28,6 +34,12 @@ class Controller(rest.RestController):
         }
         if utils.allow_executions():
             doc['resources']['executions'] = {'href': url + '/v1/executions'}
+        if utils.allow_inventory():
+            for name in ('places', 'capacity'):
+                doc['resources'][name] = {'href': f'{url}/v1/{name}'}
+            doc['resources']['ansible_inventory'] = {
+                'href': url + '/v1/inventory/ansible'
+            }
         if utils.allow_alerts():
             doc['resources']['alerts'] = {'href': url + '/v1/alerts'}
             doc['resources']['runbooks'] = {'href': url + '/v1/runbooks'}

@@ -10,9 +10,12 @@ import webob.exc
 
 from fleet.api.controllers.v1 import utils
 from fleet.api.schemas import host as schema
+from fleet.api.schemas import place as schema_place
 from fleet.common import exception
 from fleet.common import policy
 from fleet.common import states
+from fleet.inventory import replace as replace_mod
+from fleet.inventory import variables
 
 LOG = log.getLogger(__name__)
 
@@ -26,6 +29,8 @@ FILTERS = (
     'rack',
     'source',
 )
+#: Repeatable ``key=value`` filters on JSON columns (API 1.2).
+KV_FILTERS = {'label': 'labels', 'variable': 'variables'}
 SORT_KEYS = ('id', 'name', 'kind', 'state', 'created_at', 'updated_at')
 HIDDEN = ('id', 'execution_uuid')
 
@@ -43,6 +48,51 @@ def to_api(host):
         }
     ]
     return body
+
+
+def _history(reason=None):
+    """Who and why, for the host's history."""
+    ctx = pecan.request.context
+    return {
+        'source': 'api',
+        'actor': ctx.user_id,
+        'request_id': ctx.request_id,
+        'reason': reason,
+    }
+
+
+def _instance_to_api(inst):
+    body = {
+        k: inst[k]
+        for k in (
+            'uuid',
+            'name',
+            'status',
+            'task_state',
+            'host',
+            'project_id',
+            'flavor',
+            'vcpus',
+            'memory_mb',
+            'disk_gb',
+        )
+    }
+    body['updated_at'] = utils.isoformat(
+        inst['updated_at'] or inst['created_at']
+    )
+    return body
+
+
+def _history_to_api(row):
+    return {
+        'created_at': utils.isoformat(row['created_at']),
+        'action': row['action'],
+        'source': row['source'],
+        'actor': row['actor'],
+        'request_id': row['request_id'],
+        'reason': row['reason'],
+        'changes': row['changes'],
+    }
 
 
 def _merge(current, patch):
@@ -66,9 +116,16 @@ class HostsController(rest.RestController):
     def get_all(self, **params):
         ctx = pecan.request.context
         policy.authorize('fleet:host:get_all', {}, ctx)
-        utils.check_query(params, FILTERS)
+        allowed = (
+            FILTERS + tuple(KV_FILTERS) if utils.allow_inventory() else FILTERS
+        )
+        utils.check_query(params, allowed)
         page = utils.pagination(params, SORT_KEYS)
         filters = {k: v for k, v in params.items() if k in FILTERS}
+        for param, column in KV_FILTERS.items():
+            wanted = utils.key_values(params, param)
+            if wanted:
+                filters[column] = wanted
         if 'kind' in filters and filters['kind'] not in states.HOST_KINDS:
             raise exception.InvalidParameterValue(
                 err=f'Unknown kind {filters["kind"]!r}; kinds: '
@@ -87,13 +144,55 @@ class HostsController(rest.RestController):
         return body
 
     @pecan.expose('json')
-    def get_one(self, ident):
+    def get_one(self, ident, *remainder):
+        # *remainder, not sub=None: pecan answers 404 to GET /hosts/{id}
+        # when get_one has more positional arguments than the path.
         ctx = pecan.request.context
+        if remainder:
+            return self._get_sub(ident, '/'.join(remainder))
         policy.authorize('fleet:host:get', {}, ctx)
-        return to_api(pecan.request.dbapi.get_host(ident))
+        dbapi = pecan.request.dbapi
+        host = dbapi.get_host(ident)
+        body = to_api(host)
+        if utils.allow_inventory():
+            body['instances'] = [
+                _instance_to_api(i)
+                for i in dbapi.list_instances(filters={'host': host['name']})
+            ]
+        return body
+
+    def _get_sub(self, ident, sub):
+        utils.check_inventory_version()
+        ctx = pecan.request.context
+        dbapi = pecan.request.dbapi
+        if sub == 'variables':
+            policy.authorize('fleet:host:variables', {}, ctx)
+            host = dbapi.get_host(ident)
+            places = variables.index_places(dbapi.list_places())
+            return variables.resolve(host, places)
+        if sub == 'history':
+            policy.authorize('fleet:host:history', {}, ctx)
+            limit = pecan.request.params.get('limit')
+            try:
+                limit = int(limit) if limit else None
+            except ValueError:
+                raise exception.InvalidParameterValue(
+                    err=f'limit must be an integer, got {limit!r}.'
+                ) from None
+            rows = dbapi.list_host_history(ident, limit=limit)
+            return {'history': [_history_to_api(r) for r in rows]}
+        raise exception.NotFound(
+            f'No {sub!r} under a host; try "variables" or "history".'
+        )
 
     @pecan.expose('json')
-    def post(self):
+    def post(self, ident=None, action=None):
+        if ident is not None:
+            if action != 'replace':
+                raise exception.NotFound(
+                    f'No action {action!r} on hosts; try "replace".'
+                )
+            return self._replace(ident)
         ctx = pecan.request.context
         policy.authorize('fleet:host:create', {}, ctx)
         body = utils.request_json()
@@ -102,7 +201,7 @@ class HostsController(rest.RestController):
             raise exception.Invalid(reason='a host name cannot be a UUID.')
         values = dict(body, source='api', state=states.HOST_ACTIVE)
         values.setdefault('kind', 'compute')
-        host = pecan.request.dbapi.create_host(values)
+        host = pecan.request.dbapi.create_host(values, history=_history())
         LOG.info('Host %s created by %s.', host['name'], ctx.user_id)
         pecan.response.status = http_client.CREATED
         pecan.response.location = to_api(host)['links'][0]['href']
@@ -132,7 +231,9 @@ class HostsController(rest.RestController):
                 reason='a host handed to a human (state "unmanaged") needs '
                 'a state_reason saying why.'
             )
-        host = dbapi.update_host(host['uuid'], values)
+        host = dbapi.update_host(
+            host['uuid'], values, history=_history(body.get('state_reason'))
+        )
         LOG.info(
             'Host %s updated by %s: %s.',
             host['name'],
@@ -155,6 +256,39 @@ class HostsController(rest.RestController):
                 f'{host["source"]} inventory driver; remove it '
                 f'there, or retire it (PATCH state=retired).'
             )
-        dbapi.destroy_host(host['uuid'])
+        dbapi.destroy_host(host['uuid'], history=_history())
         LOG.info('Host %s deleted by %s.', host['name'], ctx.user_id)
         pecan.response.status = http_client.NO_CONTENT
+
+    def _replace(self, ident):
+        utils.check_inventory_version()
+        ctx = pecan.request.context
+        policy.authorize('fleet:host:replace', {}, ctx)
+        body = utils.request_json()
+        utils.validate_body(schema_place.REPLACE, body)
+        dbapi = pecan.request.dbapi
+        result = replace_mod.replace_host(
+            dbapi,
+            ident,
+            body['replacement'],
+            history=_history(body.get('reason')),
+            retire=body.get('retire', False),
+        )
+        aggregates = []
+        if result['aggregates']:
+            # Nova is changed by a conductor, not by the API.
+            aggregates = pecan.request.rpcapi.add_host_to_aggregates(
+                ctx, result['new']['name'], result['aggregates']
+            )
+        LOG.info(
+            'Host %s replaced by %s (by %s).',
+            result['old']['name'],
+            result['new']['name'],
+            ctx.user_id,
+        )
+        return {
+            'replaced': to_api(result['old']),
+            'replacement': to_api(result['new']),
+            'cloned': result['cloned'],
+            'aggregates': aggregates,
+        }

@@ -131,3 +131,45 @@ def allow_alerts():
         1,
         versions.MINOR_3_ALERTS,
     )
+
+
+def allow_inventory():
+    """Whether the request's version has /v1/places, /v1/capacity,
+    /v1/inventory/ansible and the hosts' instances, variables, history
+    and replace (1.2)."""
+    version = getattr(pecan.request, 'version', None)
+    return version is not None and version.as_tuple() >= (
+        1,
+        versions.MINOR_2_INVENTORY,
+    )
+
+
+def check_inventory_version():
+    """:raises: NotFound below 1.2, as a resource that does not exist."""
+    if not allow_inventory():
+        raise exception.NotFound(
+            'This inventory resource needs API version 1.2 or later '
+            '(header "OpenStack-API-Version: fleet 1.2").'
+        )
+
+
+def key_values(params, name):
+    """``name=k=v`` query parameters (repeatable) as {k: v}; ``name=k``
+    alone matches any value (None).
+
+    :raises: InvalidParameterValue
+    """
+    raw = params.get(name)
+    if raw is None:
+        return {}
+    if isinstance(raw, str):
+        raw = [raw]
+    result = {}
+    for item in raw:
+        key, sep, value = item.partition('=')
+        if not key:
+            raise exception.InvalidParameterValue(
+                err=f'{name} must be "key=value" or "key", got {item!r}.'
+            )
+        result[key] = value if sep else None
+    return result

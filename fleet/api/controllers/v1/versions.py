@@ -7,7 +7,9 @@ in this history:
 
 * 1.0 - Initial version: hosts (list, show, create, update, delete).
 * 1.1 - Executions: maintenance runs (create, list, show, cancel).
-* 1.2 - (taken by the inventory resources, issue 5.)
+* 1.2 - Inventory: places (regions, AZs, cells, racks) with variables,
+  host variables resolved with provenance, host history and instances,
+  label/variable filters, capacity, Ansible inventory, host replacement.
 * 1.3 - Alerts (list, show, post, acknowledge, silence), runbooks (CRUD,
   import/export, dry run), executions approve/reject.
 """
@@ -17,6 +19,7 @@ HEADER = 'OpenStack-API-Version'
 
 MINOR_0_INITIAL = 0
 MINOR_1_EXECUTIONS = 1
+MINOR_2_INVENTORY = 2
 MINOR_3_ALERTS = 3
 
 MINOR_MIN_VERSION = MINOR_0_INITIAL

@@ -87,3 +87,37 @@ class TestSync(base.DbTestCase):
         host = self.dbapi.get_host('switch-1')
         self.assertEqual('api', host['source'])
         self.assertNotIn('stale', host['facts'])
+
+
+class TestSyncInstances(base.DbTestCase):
+    def test_instances_follow_the_cloud(self):
+        cloud = fake_cloud.get_cloud()
+        counts = inventory.sync()
+        self.assertEqual(
+            {'created': 3, 'updated': 0, 'deleted': 0}, counts['instances']
+        )
+        with cloud.lock:
+            uuid = next(iter(cloud.instances))
+            cloud.instances[uuid]['host'] = 'sim-compute-003'
+            gone = list(cloud.instances)[-1]
+            del cloud.instances[gone]
+        counts = inventory.sync()
+        self.assertEqual(
+            {'created': 0, 'updated': 1, 'deleted': 1}, counts['instances']
+        )
+        self.assertEqual(
+            'sim-compute-003', self.dbapi.get_instance(uuid)['host']
+        )
+
+    def test_sync_changes_write_history(self):
+        inventory.sync()
+        cloud = fake_cloud.get_cloud()
+        with cloud.lock:
+            cloud.hosts['sim-compute-001']['status'] = 'disabled'
+        inventory.sync()
+        last = self.dbapi.list_host_history('sim-compute-001')[0]
+        self.assertEqual(('update', 'sync'), (last['action'], last['source']))
+        self.assertEqual(
+            {'old': 'enabled', 'new': 'disabled'},
+            last['changes']['nova_service_status'],
+        )

@@ -1,0 +1,138 @@
+"""Inventory API (1.2): places, host variables/history/instances, label
+filters, capacity, Ansible inventory, replacement."""
+
+from fleet.conductor import inventory
+from fleet.tests.unit.api import base
+
+V = 'fleet 1.2'
+
+
+class TestInventoryAPI(base.APITestCase):
+    def setUp(self):
+        super().setUp()
+        inventory.sync()  # 3 simulated computes, 1 instance each
+
+    def post(self, path, body, status):
+        return self.request('POST', path, body, version=V, status=status)
+
+    def test_below_1_2_is_404(self):
+        self.get('/v1/places', version='fleet 1.1', status=404)
+        self.get('/v1/capacity', version='fleet 1.1', status=404)
+        body = self.get('/v1/hosts/sim-compute-001', version='fleet 1.1').json
+        self.assertNotIn('instances', body)
+
+    def test_variables_resolved_with_provenance(self):
+        self.post(
+            '/v1/places',
+            {
+                'name': 'RegionOne',
+                'kind': 'region',
+                'variables': {'ntp': 'a', 'x': 1},
+            },
+            201,
+        )
+        self.post(
+            '/v1/places',
+            {
+                'name': 'nova',
+                'kind': 'availability_zone',
+                'variables': {'x': 2},
+            },
+            201,
+        )
+        self.request(
+            'PATCH',
+            '/v1/hosts/sim-compute-001',
+            {'variables': {'y': 3}},
+            version=V,
+            status=200,
+        )
+        view = self.get('/v1/hosts/sim-compute-001/variables', version=V).json
+        self.assertEqual({'ntp': 'a', 'x': 2, 'y': 3}, view['variables'])
+        self.assertEqual('availability_zone:nova', view['sources']['x'])
+        self.assertEqual(
+            ['region', 'availability_zone', 'host'],
+            [lv['level'] for lv in view['levels']],
+        )
+
+    def test_duplicate_place_is_409(self):
+        self.post('/v1/places', {'name': 'r1', 'kind': 'rack'}, 201)
+        self.post('/v1/places', {'name': 'r1', 'kind': 'rack'}, 409)
+
+    def test_history_records_api_changes(self):
+        self.request(
+            'PATCH',
+            '/v1/hosts/sim-compute-002',
+            {'labels': {'role': 'gpu'}},
+            version=V,
+            status=200,
+        )
+        rows = self.get('/v1/hosts/sim-compute-002/history', version=V).json[
+            'history'
+        ]
+        self.assertEqual(['update', 'create'], [r['action'] for r in rows])
+        self.assertEqual('api', rows[0]['source'])
+        self.assertEqual(
+            {'old': {}, 'new': {'role': 'gpu'}}, rows[0]['changes']['labels']
+        )
+        self.assertEqual('sync', rows[1]['source'])
+
+    def test_instances_in_host(self):
+        body = self.get('/v1/hosts/sim-compute-001', version=V).json
+        self.assertEqual(
+            ['sim-compute-001-vm1'], [i['name'] for i in body['instances']]
+        )
+
+    def test_label_filter(self):
+        self.request(
+            'PATCH',
+            '/v1/hosts/sim-compute-001',
+            {'labels': {'role': 'gpu', 'x': 'y'}},
+            version=V,
+            status=200,
+        )
+
+        def names(query):
+            hosts = self.get('/v1/hosts?' + query, version=V).json['hosts']
+            return [h['name'] for h in hosts]
+
+        self.assertEqual(['sim-compute-001'], names('label=role=gpu'))
+        self.assertEqual(['sim-compute-001'], names('label=role=gpu&label=x'))
+        self.assertEqual([], names('label=role=cpu'))
+        self.get('/v1/hosts?label=a=b', version='fleet 1.1', status=400)
+
+    def test_capacity_without(self):
+        view = self.get('/v1/capacity?without=sim-compute-001', version=V).json
+        self.assertEqual(3, view['total']['hosts'])
+        self.assertEqual(1, view['what_if']['displaced']['vcpus'])
+        self.assertTrue(view['what_if']['fits'])
+        self.get('/v1/capacity?without=nope', version=V, status=400)
+
+    def test_ansible(self):
+        doc = self.get('/v1/inventory/ansible', version=V).json
+        self.assertEqual(3, len(doc['_meta']['hostvars']))
+        self.assertEqual(3, len(doc['az_nova']['hosts']))
+        self.assertIn('region_RegionOne', doc['all']['children'])
+
+    def test_replace(self):
+        self.request(
+            'PATCH',
+            '/v1/hosts/sim-compute-001',
+            {'labels': {'role': 'gpu'}, 'variables': {'v': 1}},
+            version=V,
+            status=200,
+        )
+        body = self.post(
+            '/v1/hosts/sim-compute-001/replace',
+            {'replacement': 'new-1', 'reason': 'PSU'},
+            200,
+        ).json
+        self.assertEqual('maintenance', body['replaced']['state'])
+        new = self.dbapi.get_host('new-1')
+        self.assertEqual(
+            ({'role': 'gpu'}, {'v': 1}, 'nova'),
+            (new['labels'], new['variables'], new['availability_zone']),
+        )
+        actions = [r['action'] for r in self.dbapi.list_host_history('new-1')]
+        self.assertEqual(['replace', 'create'], actions)
+        self.post('/v1/hosts/new-1/replace', {'replacement': 'new-1'}, 400)
