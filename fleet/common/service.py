@@ -18,6 +18,7 @@ from oslo_service import service
 
 from fleet import conf as fleet_conf  # noqa: F401 - registers options
 from fleet import version
+from fleet.alerts import monitoring
 from fleet.common import rpc
 from fleet.conductor import manager
 from fleet.conductor import notifications as inventory_notifications
@@ -97,6 +98,8 @@ class ConductorService(service.ServiceBase):
                 CONF.inventory.notifications_topic,
                 CONF.inventory.notifications_pool,
             )
+        # Signals -> alerts -> runbooks ([drivers] monitoring).
+        self.monitoring = monitoring.start()
         for interval, func in self.manager.periodic_tasks():
             if interval > 0:
                 thread = _Periodic(interval, func, self._stop)
@@ -110,6 +113,7 @@ class ConductorService(service.ServiceBase):
 
     def stop(self, graceful=True):
         self._stop.set()
+        monitoring.stop(getattr(self, 'monitoring', None))
         if self.inventory_listener is not None:
             self.inventory_listener.stop()
             if graceful:

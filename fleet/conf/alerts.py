@@ -55,6 +55,16 @@ opts = [
         'notification becomes one signal however many conductors run. '
         'Apart from the inventory listener\'s pool.',
     ),
+    cfg.IntOpt(
+        'nova_service_poll_interval',
+        default=60,
+        min=0,
+        help='Seconds between two looks of the "nova" monitoring driver at '
+        'Nova\'s os-services (through the compute driver): Nova sends no '
+        'notification when a compute stops reporting, so a compute seen '
+        '"down" raises NovaComputeDown, one occurrence per look; seen '
+        '"up" again, the alert resolves. 0 disables the poll.',
+    ),
 ]
 
 
