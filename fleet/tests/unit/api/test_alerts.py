@@ -368,3 +368,65 @@ class TestAlertsAPI(AlertsTestBase):
         self.dbapi.update_host('cmp-1', {'state': 'active'})
         alert = self.post_alert(host='cmp-1').json['alert']
         self.assertEqual('firing', alert['state'])
+
+
+class TestWebhookBehindKeystone(base.KeystoneAPITestCase):
+    """With keystonemiddleware in the pipeline: the webhook takes its
+    bearer token when one is configured, a Keystone token otherwise."""
+
+    def setUp(self):
+        super().setUp()
+        patcher = mock.patch.object(rpcapi.ConductorAPI, 'start_execution')
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def test_keystone_token_and_policy(self):
+        self.request('POST', HOOK, payload(am_alert()), status=401, headers={})
+        self.request(
+            'POST',
+            HOOK,
+            payload(am_alert()),
+            status=403,
+            headers=self.headers_of('reader'),
+        )
+        self.request(
+            'POST',
+            HOOK,
+            payload(am_alert()),
+            status=200,
+            headers=self.headers_of('member'),
+        )
+        self.assertEqual(1, len(self.dbapi.list_alerts()))
+
+    def test_bearer_token_bypasses_keystone(self):
+        self.config(webhook_token='s3cret', group='alerts')
+        forged = {'X-Roles': 'admin', 'X-Identity-Status': 'Confirmed'}
+        response = self.request(
+            'POST', HOOK, payload(am_alert()), status=401, headers=forged
+        )
+        self.assert_fault(response, 401, 'Bearer')
+        # A Keystone token is not the webhook's token.
+        self.request(
+            'POST',
+            HOOK,
+            payload(am_alert()),
+            status=401,
+            headers=self.headers_of('admin'),
+        )
+        self.assertEqual([], self.dbapi.list_alerts())
+        self.request(
+            'POST',
+            HOOK,
+            payload(am_alert()),
+            status=200,
+            headers={'Authorization': 'Bearer s3cret'},
+        )
+        # Only the webhook bypasses Keystone.
+        self.request(
+            'GET',
+            '/v1/alerts',
+            status=401,
+            version=V,
+            headers={'Authorization': 'Bearer s3cret'},
+        )
+        self.assertEqual(1, len(self.dbapi.list_alerts()))
