@@ -249,6 +249,22 @@ class EnableComputeService(base.MaintenanceTask):
                 f'(reenable: false); host in maintenance.',
             )
             return {'enabled': False}
+        service = self.compute.get_service(host_name)
+        ours = disabled_reason(execution_uuid)
+        if service['status'] != 'enabled' and (
+            service['disabled_reason'] != ours
+        ):
+            # Someone disabled it during the run with a reason of their
+            # own (a human who found a fault): theirs, not fleet's to
+            # enable.
+            why = (
+                f'nova-compute on {host_name} was disabled during run '
+                f'{execution_uuid} by someone else '
+                f'("{service["disabled_reason"]}"); fleet leaves it so'
+            )
+            self.update_host_state(host_name, states.HOST_MAINTENANCE, why)
+            self.event(execution_uuid, why + '.', level='warning')
+            return {'enabled': False}
         self.compute.enable_service(host_name)
         self.update_host_state(host_name, states.HOST_ACTIVE, None)
         self.event(

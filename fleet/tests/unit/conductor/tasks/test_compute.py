@@ -292,6 +292,18 @@ class TestEnableComputeService(utils.TaskTestCase):
         self.assertEqual(states.HOST_ACTIVE, self.host()['state'])
         self.assertIn('enabled; host active', self.messages()[-1])
 
+    def test_execute_leaves_a_service_a_human_disabled(self):
+        self.task.compute.disable_service(HOST, 'operator: bad DIMM')
+        result = self.task.execute(self.uuid, HOST, self.params)
+        self.assertEqual({'enabled': False}, result)
+        service = self.service()
+        self.assertEqual('disabled', service['status'])
+        self.assertEqual('operator: bad DIMM', service['disabled_reason'])
+        host = self.host()
+        self.assertEqual(states.HOST_MAINTENANCE, host['state'])
+        self.assertIn('bad DIMM', host['state_reason'])
+        self.assertIn('by someone else', self.messages()[-1])
+
     def test_reenable_false_leaves_maintenance(self):
         params = dict(self.params, reenable=False)
         result = self.task.execute(self.uuid, HOST, params)
