@@ -254,7 +254,11 @@ class Runner:
         backend = get_backend()
         with contextlib.closing(backend.get_connection()) as conn:
             book = conn.get_logbook(execution['logbook_uuid'])
-        flow_detail = next(iter(book))
+        flow_detail = next(iter(book), None)
+        if flow_detail is None:
+            # The conductor died after saving the logbook but before the
+            # engine saved its flow: nothing of the run has happened yet.
+            return self.start(execution)
         engine = engines.load_from_detail(
             flow_detail, backend=backend, **self._options(execution)
         )

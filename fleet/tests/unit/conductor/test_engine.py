@@ -129,6 +129,21 @@ class TestRuns(RunnerTestCase):
             self.assertEqual(1, len(self.migrations_of(uuid)), uuid)
         self.assertEqual('enabled', self.cloud.hosts[HOST]['status'])
 
+    def test_resume_of_a_logbook_without_flow_starts_the_run(self):
+        # The conductor died after saving the logbook, before the engine
+        # saved its flow: the resumed run starts from the beginning.
+        execution = self.create_run()
+        book = engine.tf_models.LogBook('execution-' + execution['uuid'])
+        conn = engine.get_backend().get_connection()
+        conn.save_logbook(book)
+        conn.close()
+        self.dbapi.update_execution(
+            execution['uuid'], {'logbook_uuid': book.uuid}
+        )
+        done = self.run_to_end(execution, resume=True)
+        self.assertEqual(states.EXEC_SUCCEEDED, done['state'])
+        self.assertEqual([], self.cloud.instances_on(HOST))
+
     def test_no_valid_host_aborts_and_reenables(self):
         for name, host in self.cloud.hosts.items():
             if name != HOST:
