@@ -13,13 +13,20 @@ import sqlalchemy as sa
 
 from fleet.alerts import exception as alert_exc
 from fleet.alerts import states as alert_states
-from fleet.db.sqlalchemy import api as sa_api
 from fleet.db.sqlalchemy import models
 
 ALERT_FILTERS = ('name', 'state', 'severity', 'source', 'host_uuid')
 RUNBOOK_FILTERS = ('name', 'enabled')
 #: Events that count for a runbook's threshold.
 OCCURRENCE = 'occurrence'
+
+
+def _sa():
+    # fleet.db.sqlalchemy.api mixes AlertConnection into its Connection:
+    # its helpers are looked up at call time, whichever module loads first.
+    from fleet.db.sqlalchemy import api
+
+    return api
 
 
 def _runbook_query(ident):
@@ -51,7 +58,7 @@ class AlertConnection:
         """
         now = timeutils.utcnow()
         results = []
-        with sa_api._writer() as session:
+        with _sa()._writer() as session:
             for signal in signals:
                 results.append(self._ingest_one(session, signal, now))
             session.flush()
@@ -175,7 +182,7 @@ class AlertConnection:
 
     def get_alert(self, uuid):
         """:raises: AlertNotFound"""
-        with sa_api._reader() as session:
+        with _sa()._reader() as session:
             return self._get_alert(session, uuid).as_dict()
 
     def list_alerts(
@@ -186,11 +193,11 @@ class AlertConnection:
         sort_key='id',
         sort_dir='asc',
     ):
-        with sa_api._reader() as session:
-            query = sa_api._apply_filters(
+        with _sa()._reader() as session:
+            query = _sa()._apply_filters(
                 sa.select(models.Alert), models.Alert, filters, ALERT_FILTERS
             )
-            return sa_api._paginate(
+            return _sa()._paginate(
                 session,
                 models.Alert,
                 query,
@@ -204,7 +211,7 @@ class AlertConnection:
     @oslo_db_api.retry_on_deadlock
     def update_alert(self, uuid, values, message, kind='update', details=None):
         """Change an alert and record why in its history."""
-        with sa_api._writer() as session:
+        with _sa()._writer() as session:
             alert = self._get_alert(session, uuid, for_update=True)
             alert.update(values)
             session.add(
@@ -220,7 +227,7 @@ class AlertConnection:
 
     @oslo_db_api.retry_on_deadlock
     def add_alert_event(self, uuid, kind, message, details=None):
-        with sa_api._writer() as session:
+        with _sa()._writer() as session:
             alert = self._get_alert(session, uuid)
             session.add(
                 models.AlertEvent(
@@ -233,7 +240,7 @@ class AlertConnection:
 
     def list_alert_events(self, uuid):
         """An alert's history, oldest first."""
-        with sa_api._reader() as session:
+        with _sa()._reader() as session:
             alert = self._get_alert(session, uuid)
             query = (
                 sa.select(models.AlertEvent)
@@ -244,7 +251,7 @@ class AlertConnection:
 
     def count_alert_occurrences(self, uuid, since):
         """Distinct occurrences of an alert recorded since ``since``."""
-        with sa_api._reader() as session:
+        with _sa()._reader() as session:
             alert = self._get_alert(session, uuid)
             return session.execute(
                 sa.select(sa.func.count(models.AlertEvent.id))
@@ -262,7 +269,7 @@ class AlertConnection:
         runbook = models.Runbook()
         runbook.update(values)
         try:
-            with sa_api._writer() as session:
+            with _sa()._writer() as session:
                 session.add(runbook)
                 session.flush()
                 return runbook.as_dict()
@@ -273,7 +280,7 @@ class AlertConnection:
 
     def get_runbook(self, ident):
         """By uuid or name. :raises: RunbookNotFound"""
-        with sa_api._reader() as session:
+        with _sa()._reader() as session:
             runbook = session.execute(
                 _runbook_query(ident)
             ).scalar_one_or_none()
@@ -289,14 +296,14 @@ class AlertConnection:
         sort_key='id',
         sort_dir='asc',
     ):
-        with sa_api._reader() as session:
-            query = sa_api._apply_filters(
+        with _sa()._reader() as session:
+            query = _sa()._apply_filters(
                 sa.select(models.Runbook),
                 models.Runbook,
                 filters,
                 RUNBOOK_FILTERS,
             )
-            return sa_api._paginate(
+            return _sa()._paginate(
                 session,
                 models.Runbook,
                 query,
@@ -313,7 +320,7 @@ class AlertConnection:
         values.pop('uuid', None)
         values.pop('id', None)
         try:
-            with sa_api._writer() as session:
+            with _sa()._writer() as session:
                 runbook = session.execute(
                     _runbook_query(ident).with_for_update()
                 ).scalar_one_or_none()
@@ -329,7 +336,7 @@ class AlertConnection:
 
     @oslo_db_api.retry_on_deadlock
     def destroy_runbook(self, ident):
-        with sa_api._writer() as session:
+        with _sa()._writer() as session:
             runbook = session.execute(
                 _runbook_query(ident)
             ).scalar_one_or_none()
@@ -346,7 +353,7 @@ class AlertConnection:
     def add_runbook_action(self, runbook_uuid, values):
         """Record what a runbook did (``action``: execution, handoff,
         skipped, ...) and return it."""
-        with sa_api._writer() as session:
+        with _sa()._writer() as session:
             runbook = session.execute(
                 _runbook_query(runbook_uuid)
             ).scalar_one()
@@ -359,7 +366,7 @@ class AlertConnection:
     def last_runbook_action(self, runbook_uuid, host_uuid, actions, since):
         """The newest action of ``actions`` a runbook took on a host since
         ``since``, or None (the cooldown check)."""
-        with sa_api._reader() as session:
+        with _sa()._reader() as session:
             runbook = session.execute(
                 _runbook_query(runbook_uuid)
             ).scalar_one()
@@ -375,7 +382,7 @@ class AlertConnection:
 
     def list_runbook_actions(self, runbook_uuid, limit=50):
         """A runbook's latest actions, newest first."""
-        with sa_api._reader() as session:
+        with _sa()._reader() as session:
             runbook = session.execute(
                 _runbook_query(runbook_uuid)
             ).scalar_one_or_none()
