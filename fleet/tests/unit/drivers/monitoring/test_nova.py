@@ -157,7 +157,7 @@ class TestListener(base.DbTestCase):
                 {'binary': 'nova-compute', 'host': 'c1', 'forced_down': True}
             )
             notifier.info({}, 'service.update', payload)
-            for _ in range(200):
+            for _ in range(600):
                 alerts = self.dbapi.list_alerts()
                 if alerts:
                     break
