@@ -12,7 +12,10 @@ apart from the monitoring listener's):
 * ``instance.delete.end``: the instance is forgotten;
 * every other ``instance.*`` event (``live_migration_pre``,
   ``live_migration_post`` sent by the *source*, ...): status and task
-  state only, never the host, which the source still names.
+  state only, never the host, which the source still names; and nothing
+  at all when it names a host the instance has already left (the
+  source's ``live_migration_post.end`` comes after the destination's
+  ``post_dest.end``, still ``migrating``).
 
 A message is acknowledged only once applied: the endpoint returns
 ``HANDLED`` after the database write, ``REQUEUE`` when the database is
@@ -173,6 +176,8 @@ class InventoryEndpoint:
                 self.dbapi.delete_instance(data['uuid'], timestamp) is not None
             )
         if event_type.startswith('instance.'):
+            if event_type not in HOST_EVENTS and self._moved_away(data):
+                return False
             values = instance_values(data, event_type in HOST_EVENTS)
             result = self.dbapi.apply_instance(values, timestamp)
             if (
@@ -188,6 +193,20 @@ class InventoryEndpoint:
                 )
             return result is not None
         return False
+
+    def _moved_away(self, data):
+        """Whether the payload names a host the instance has left: the
+        old host's stale view, e.g. the source's
+        ``instance.live_migration_post.end``, sent after the destination's
+        ``post_dest.end`` with the source as host and task state still
+        ``migrating``. Its status must not overwrite the new host's."""
+        if not data.get('host'):
+            return False
+        try:
+            current = self.dbapi.get_instance(data['uuid'])
+        except exception.InstanceNotFound:
+            return False
+        return current['host'] is not None and current['host'] != data['host']
 
     def _service_update(self, data):
         if data.get('binary') != COMPUTE_BINARY or not data.get('host'):

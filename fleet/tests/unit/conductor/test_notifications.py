@@ -90,6 +90,39 @@ class TestInventoryEndpoint(base.DbTestCase):
         inst = self.dbapi.get_instance(UUID)
         self.assertEqual('fc2', inst['host'])
 
+    def test_source_post_end_after_dest_keeps_status(self):
+        # As Nova sends it: the source's post.end comes last, still naming
+        # the source and still "migrating" (seen on a real cloud).
+        self.notify('instance.create.end', _instance(), 1)
+        self.notify(
+            'instance.live_migration_post.start',
+            _instance(task_state='migrating'),
+            2,
+        )
+        self.notify(
+            'instance.live_migration_post_dest.end', _instance(host='fc2'), 3
+        )
+        self.notify(
+            'instance.live_migration_post.end',
+            _instance(host='fc1', task_state='migrating'),
+            4,
+        )
+        inst = self.dbapi.get_instance(UUID)
+        self.assertEqual(
+            ('fc2', 'ACTIVE', None),
+            (inst['host'], inst['status'], inst['task_state']),
+        )
+        self.assertEqual(1, self.endpoint.ignored)
+        # A later event of the new host still applies.
+        self.notify(
+            'instance.power_off.start',
+            _instance(host='fc2', task_state='powering-off'),
+            5,
+        )
+        self.assertEqual(
+            'powering-off', self.dbapi.get_instance(UUID)['task_state']
+        )
+
     def test_late_notification_is_ignored(self):
         self.notify('instance.update', _instance(host='fc2'), 5)
         self.notify('instance.update', _instance(host='fc1'), 3)
