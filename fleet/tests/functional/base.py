@@ -305,3 +305,65 @@ DATABASES = {
     'mysql': create_mysql_database,
     'postgresql': create_postgresql_database,
 }
+
+
+# The minicloud (fleet.json)
+
+
+def nova_options(config):
+    """fleet's ``[nova]`` section for the minicloud described by
+    ``config`` (fleet.json): its Keystone, fleet's service user, its
+    region."""
+    creds = config['fleet']
+    return {
+        'auth_type': 'password',
+        'auth_url': config['auth_url'],
+        'username': creds['username'],
+        'password': creds['password'],
+        'project_name': creds['project_name'],
+        'user_domain_name': creds['user_domain_name'],
+        'project_domain_name': creds['project_domain_name'],
+        'region_name': config['region'],
+        'valid_interfaces': 'public',
+    }
+
+
+@contextlib.contextmanager
+def conductor_rpc(conf_path, topic):
+    """fleet's RPC client (:class:`fleet.conductor.rpcapi.ConductorAPI`)
+    in the test process, on the transport of the config file
+    ``conf_path``, talking to the conductors of ``topic``."""
+    from oslo_config import cfg
+    import oslo_messaging as messaging
+    from oslo_messaging import conffixture
+
+    from fleet import conf as fleet_conf  # noqa: F401 - registers options
+    from fleet.common import rpc
+    from fleet.conductor import rpcapi
+
+    conf = cfg.ConfigOpts()
+    # Registers every option oslo.messaging reads (it is not set up).
+    conffixture.ConfFixture(conf)
+    conf(['--config-file', str(conf_path)], project='fleet')
+    transport = messaging.get_rpc_transport(
+        conf, allowed_remote_exmods=rpc.ALLOWED_EXMODS
+    )
+    saved = rpc.TRANSPORT
+    rpc.TRANSPORT = transport
+    try:
+        yield rpcapi.ConductorAPI(topic=topic)
+    finally:
+        rpc.TRANSPORT = saved
+        transport.cleanup()
+
+
+def delete_queue(transport_url, name):
+    """Delete a RabbitMQ queue (e.g. a notification pool's, which is
+    durable and would otherwise collect every notification for ever);
+    best effort."""
+    import kombu
+
+    url = transport_url.replace('rabbit://', 'amqp://', 1)
+    with contextlib.suppress(Exception):
+        with kombu.Connection(url, connect_timeout=10) as conn:
+            conn.default_channel.queue_delete(name)
