@@ -7,5 +7,7 @@ from fleet.drivers import base
 class NoopExecutor(base.ExecutorDriver):
     def run(self, host, arguments, timeout):
         return base.ExecutorResult(
-            ok=True, output=f'noop: nothing run on {host["name"]}',
-            details={'arguments': arguments})
+            ok=True,
+            output=f'noop: nothing run on {host["name"]}',
+            details={'arguments': arguments},
+        )
