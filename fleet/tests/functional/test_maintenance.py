@@ -115,7 +115,6 @@ def fleet(cloud, procs, tmp_path):
     config = nova.config
     database = base.create_mysql_database()
     api_port = base.free_port()
-    creds = config['fleet']
     conf = base.write_config(
         tmp_path / 'fleet.conf',
         {
@@ -135,17 +134,7 @@ def fleet(cloud, procs, tmp_path):
             },
             'drivers': {'compute': 'nova'},
             'maintenance': {'poll_interval': 0.5},
-            'nova': {
-                'auth_type': 'password',
-                'auth_url': config['auth_url'],
-                'username': creds['username'],
-                'password': creds['password'],
-                'project_name': creds['project_name'],
-                'user_domain_name': creds['user_domain_name'],
-                'project_domain_name': creds['project_domain_name'],
-                'region_name': config['region'],
-                'valid_interfaces': 'public',
-            },
+            'nova': base.nova_options(config),
             'oslo_messaging_notifications': {'driver': 'noop'},
         },
     )
