@@ -43,10 +43,7 @@ def to_api(alert, events=None):
     body = {k: v for k, v in alert.items() if k != 'id'}
     for key in DATES:
         body[key] = utils.isoformat(alert.get(key))
-    url = pecan.request.application_url
-    body['links'] = [
-        {'rel': 'self', 'href': f'{url}/v1/alerts/{alert["uuid"]}'}
-    ]
+    body['links'] = utils.self_links('alerts', alert["uuid"])
     if events is not None:
         body['history'] = [
             {

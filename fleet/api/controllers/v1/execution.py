@@ -49,10 +49,7 @@ def to_api(execution: dict, events: list | None = None) -> dict:
     body['progress'] = progress
     for key in ('created_at', 'updated_at', 'started_at', 'finished_at'):
         body[key] = utils.isoformat(execution[key])
-    url = pecan.request.application_url
-    body['links'] = [
-        {'rel': 'self', 'href': f'{url}/v1/executions/{execution["uuid"]}'}
-    ]
+    body['links'] = utils.self_links('executions', execution["uuid"])
     if events is not None:
         body['events'] = [
             {

@@ -41,12 +41,7 @@ def to_api(host):
     body['execution'] = host['execution_uuid']
     for key in ('created_at', 'updated_at'):
         body[key] = utils.isoformat(host[key])
-    body['links'] = [
-        {
-            'rel': 'self',
-            'href': f'{pecan.request.application_url}/v1/hosts/{host["uuid"]}',
-        }
-    ]
+    body['links'] = utils.self_links('hosts', host['uuid'])
     return body
 
 

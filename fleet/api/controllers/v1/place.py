@@ -28,10 +28,7 @@ def to_api(place):
     body = {k: v for k, v in place.items() if k != 'id'}
     for key in ('created_at', 'updated_at'):
         body[key] = utils.isoformat(place[key])
-    url = pecan.request.application_url
-    body['links'] = [
-        {'rel': 'self', 'href': f'{url}/v1/places/{place["uuid"]}'}
-    ]
+    body['links'] = utils.self_links('places', place["uuid"])
     return body
 
 

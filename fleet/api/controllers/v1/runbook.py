@@ -47,10 +47,7 @@ def _to_api(runbook, actions=None):
     body = runbooks.to_api(runbook)
     body['created_at'] = utils.isoformat(runbook['created_at'])
     body['updated_at'] = utils.isoformat(runbook['updated_at'])
-    url = pecan.request.application_url
-    body['links'] = [
-        {'rel': 'self', 'href': f'{url}/v1/runbooks/{runbook["uuid"]}'}
-    ]
+    body['links'] = utils.self_links('runbooks', runbook["uuid"])
     if actions is not None:
         body['actions'] = [
             {

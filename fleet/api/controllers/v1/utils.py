@@ -114,6 +114,12 @@ def isoformat(value):
     return value.isoformat() + 'Z' if value is not None else None
 
 
+def self_links(collection, uuid):
+    """The ``links`` of a resource: its own URL under /v1/<collection>."""
+    url = pecan.request.application_url
+    return [{'rel': 'self', 'href': f'{url}/v1/{collection}/{uuid}'}]
+
+
 def allow_executions():
     """Whether the request's version has /v1/executions (1.1)."""
     version = getattr(pecan.request, 'version', None)
