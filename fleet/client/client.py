@@ -27,9 +27,12 @@ from keystoneauth1 import exceptions as ksa_exc
 from keystoneauth1 import noauth
 from keystoneauth1 import session as ksa_session
 
+from fleet.client import alerts
 from fleet.client import exceptions
 from fleet.client import executions
 from fleet.client import hosts
+from fleet.client import places
+from fleet.client import runbooks
 
 SERVICE_TYPE = 'fleet'
 HEADER = 'OpenStack-API-Version'
@@ -38,7 +41,7 @@ MIN_HEADER = 'OpenStack-API-Minimum-Version'
 
 #: The oldest and newest API versions this library speaks.
 MIN_VERSION = (1, 0)
-MAX_VERSION = (1, 1)
+MAX_VERSION = (1, 3)
 LATEST = 'latest'
 
 _VERSION_RE = re.compile(r'^\s*(\d+)\.(\d+)\s*$')
@@ -126,6 +129,10 @@ class Client:
         self.negotiated_version = None
         self.hosts = hosts.HostManager(self)
         self.executions = executions.ExecutionManager(self)
+        self.places = places.PlaceManager(self)
+        self.capacity = places.CapacityManager(self)
+        self.alerts = alerts.AlertManager(self)
+        self.runbooks = runbooks.RunbookManager(self)
 
     @property
     def api_version(self):

@@ -7,6 +7,8 @@ API 1.1 and later)::
 """
 
 MIN_VERSION = (1, 1)
+#: Approving and rejecting runs that await approval.
+APPROVAL_VERSION = (1, 3)
 
 #: Query filters of GET /v1/executions; ``host`` takes a name or UUID.
 FILTERS = ('host', 'kind', 'state', 'host_uuid', 'conductor')
@@ -84,3 +86,24 @@ class ExecutionManager:
         ``cancelled``."""
         response = self._request('POST', f'{self.path}/{uuid}/cancel')
         return response.json() if response.content else None
+
+    def approve(self, uuid):
+        """Let a run awaiting approval (a runbook's, ``approval:
+        admin``) start (API 1.3)."""
+        return self.client.request(
+            'POST',
+            f'{self.path}/{uuid}/approve',
+            min_version=APPROVAL_VERSION,
+            what='Approving executions',
+        ).json()
+
+    def reject(self, uuid, reason=None):
+        """Refuse a run awaiting approval; it ends ``rejected`` (API
+        1.3)."""
+        return self.client.request(
+            'POST',
+            f'{self.path}/{uuid}/reject',
+            json={'reason': reason} if reason else None,
+            min_version=APPROVAL_VERSION,
+            what='Rejecting executions',
+        ).json()

@@ -19,6 +19,13 @@ FILTERS = (
     'source',
 )
 SORT_KEYS = ('id', 'name', 'kind', 'state', 'created_at', 'updated_at')
+#: Label/variable filters, host history and variables, replacement.
+INVENTORY_VERSION = (1, 2)
+
+
+def _key_values(pairs):
+    """``{k: v}`` -> ``['k=v', ...]``; a None value matches any value."""
+    return [k if v is None else f'{k}={v}' for k, v in sorted(pairs.items())]
 
 
 class HostManager:
@@ -36,7 +43,14 @@ class HostManager:
         return f'{self.path}/{ident}'
 
     def list(
-        self, limit=None, marker=None, sort_key=None, sort_dir=None, **filters
+        self,
+        limit=None,
+        marker=None,
+        sort_key=None,
+        sort_dir=None,
+        labels=None,
+        variables=None,
+        **filters,
     ):
         """Hosts matching every filter given.
 
@@ -44,6 +58,9 @@ class HostManager:
         :param marker: UUID of the host to start after.
         :param sort_key: one of :data:`SORT_KEYS`.
         :param sort_dir: ``asc`` or ``desc``.
+        :param labels: ``{key: value}`` the hosts' labels must have; a
+            None value matches any value of the key (API 1.2).
+        :param variables: the same, of the host's own variables (API 1.2).
         :param filters: any of :data:`FILTERS`.
         :returns: list of host dicts.
         """
@@ -52,7 +69,19 @@ class HostManager:
             raise TypeError(f'Unknown host filter(s): {sorted(unknown)}')
         params = dict(filters)
         params.update(marker=marker, sort_key=sort_key, sort_dir=sort_dir)
-        return self.client.list(self.path, 'hosts', params, limit=limit)
+        kwargs = {}
+        if labels or variables:
+            kwargs.update(
+                min_version=INVENTORY_VERSION,
+                what='Filtering hosts by label or variable',
+            )
+            if labels:
+                params['label'] = _key_values(labels)
+            if variables:
+                params['variable'] = _key_values(variables)
+        return self.client.list(
+            self.path, 'hosts', params, limit=limit, **kwargs
+        )
 
     def get(self, ident):
         """A host by name or UUID."""
@@ -93,3 +122,44 @@ class HostManager:
         if owner is not None:
             patch['owner'] = owner
         return self.update(ident, **patch)
+
+    def history(self, ident, limit=None):
+        """What happened to a host, newest first (API 1.2): creations,
+        changes with who, why and the fields changed, replacements."""
+        params = {'limit': limit} if limit is not None else None
+        return self.client.get_json(
+            self._one(ident) + '/history',
+            params=params,
+            min_version=INVENTORY_VERSION,
+            what='Host history',
+        )['history']
+
+    def variables(self, ident):
+        """A host's variables resolved through its places (API 1.2):
+        ``{'variables': {k: v}, 'sources': {k: 'kind:name' or 'host'},
+        'levels': [...]}``."""
+        return self.client.get_json(
+            self._one(ident) + '/variables',
+            min_version=INVENTORY_VERSION,
+            what='Host variables',
+        )
+
+    def replace(self, ident, replacement, reason=None, retire=False):
+        """Replace a host by another (API 1.2): the replacement takes its
+        place, labels, variables and aggregates; with ``retire`` the old
+        one is retired.
+
+        :returns: ``{'replaced', 'replacement', 'cloned', 'aggregates'}``.
+        """
+        body = {'replacement': replacement}
+        if reason is not None:
+            body['reason'] = reason
+        if retire:
+            body['retire'] = True
+        return self.client.request(
+            'POST',
+            self._one(ident) + '/replace',
+            json=body,
+            min_version=INVENTORY_VERSION,
+            what='Host replacement',
+        ).json()

@@ -425,3 +425,45 @@ class CancelExecution(command.ShowOne):
                 interval=parsed_args.poll_interval,
             )
         return show_execution(run)
+
+
+class ApproveExecution(command.ShowOne):
+    """Approve a run awaiting approval: it starts (API 1.3)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('execution', metavar='<uuid>', help='Run UUID.')
+        _add_wait_options(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.fleet
+        run = client.executions.approve(parsed_args.execution)
+        run = _finish(
+            self.app,
+            client,
+            run,
+            parsed_args,
+            f'Execution {parsed_args.execution}',
+        )
+        return show_execution(run)
+
+
+class RejectExecution(command.ShowOne):
+    """Reject a run awaiting approval: it ends "rejected" (API 1.3)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('execution', metavar='<uuid>', help='Run UUID.')
+        parser.add_argument(
+            '--reason', metavar='<reason>', help='Why (kept in its result).'
+        )
+        return parser
+
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.fleet
+        return show_execution(
+            client.executions.reject(
+                parsed_args.execution, reason=parsed_args.reason
+            )
+        )

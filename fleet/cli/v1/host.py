@@ -2,6 +2,7 @@
 
 import logging
 
+from cliff import columns
 from osc_lib import exceptions
 from osc_lib import utils
 from osc_lib.cli import format_columns
@@ -130,6 +131,55 @@ def _variables(pairs):
     return {k: common.json_value(v) for k, v in pairs}
 
 
+def _match(items):
+    """``['rack=r1', 'gpu']`` -> ``{'rack': 'r1', 'gpu': None}``."""
+    result = {}
+    for item in items:
+        key, sep, value = item.partition('=')
+        if not key:
+            raise exceptions.CommandError(
+                f'expected KEY or KEY=VALUE, got {item!r}'
+            )
+        result[key] = value if sep else None
+    return result or None
+
+
+class InstancesColumn(columns.FormattableColumn):
+    """A host's instances, one line each (API 1.2)."""
+
+    def human_readable(self):
+        return '\n'.join(
+            f'{i.get("name") or i.get("uuid")} ({i.get("uuid")}): '
+            f'{i.get("status")}'
+            + (f', {i["task_state"]}' if i.get('task_state') else '')
+            for i in self._value or []
+        )
+
+    def machine_readable(self):
+        return self._value or []
+
+
+class ChangesColumn(columns.FormattableColumn):
+    def human_readable(self):
+        value = self._value
+        if isinstance(value, dict):
+            return ', '.join(
+                f'{k}: {_change(v)}' for k, v in sorted(value.items())
+            )
+        return '' if value is None else str(value)
+
+    def machine_readable(self):
+        return self._value
+
+
+def _change(value):
+    if isinstance(value, dict) and set(value) <= {'old', 'new'}:
+        return f'{value.get("old")!r} -> {value.get("new")!r}'
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        return f'{value[0]!r} -> {value[1]!r}'
+    return repr(value)
+
+
 class ListHost(command.Lister):
     """List hosts."""
 
@@ -158,6 +208,22 @@ class ListHost(command.Lister):
             metavar='<source>',
             help='Only hosts reported by this inventory source ("api" for '
             'those created through fleet).',
+        )
+        parser.add_argument(
+            '--label',
+            metavar='<key>[=<value>]',
+            action='append',
+            default=[],
+            help='Only hosts with this label (any value if none is given); '
+            'repeat for several (API 1.2).',
+        )
+        parser.add_argument(
+            '--variable',
+            metavar='<key>[=<value>]',
+            action='append',
+            default=[],
+            help='Only hosts with this variable of their own (any value if '
+            'none is given); repeat for several (API 1.2).',
         )
         common.add_pagination(parser, 'hosts')
         parser.add_argument(
@@ -189,6 +255,8 @@ class ListHost(command.Lister):
             marker=parsed_args.marker,
             sort_key=sort_key,
             sort_dir=sort_dir,
+            labels=_match(parsed_args.label),
+            variables=_match(parsed_args.variable),
             **filters,
         )
         columns = LONG_COLUMNS if parsed_args.long else LIST_COLUMNS
@@ -215,7 +283,14 @@ class ShowHost(command.ShowOne):
 
     def take_action(self, parsed_args):
         client = self.app.client_manager.fleet
-        return common.show_item(client.hosts.get(parsed_args.host))
+        host = client.hosts.get(parsed_args.host)
+        columns_, values = common.show_item(host)
+        if 'instances' in host:
+            values = tuple(
+                InstancesColumn(v) if k == 'instances' else v
+                for k, v in zip(columns_, values, strict=True)
+            )
+        return columns_, values
 
 
 class CreateHost(command.ShowOne):
@@ -413,4 +488,125 @@ class UnmanageHost(command.Command):
             parsed_args.host,
             reason=parsed_args.reason,
             owner=parsed_args.owner,
+        )
+
+
+class HistoryHost(command.Lister):
+    """Show what happened to a host, newest first: who changed what and
+    why (API 1.2)."""
+
+    COLUMNS = (
+        ('created_at', 'Date'),
+        ('action', 'Action'),
+        ('source', 'Source'),
+        ('actor', 'Actor'),
+        ('reason', 'Reason'),
+        ('changes', 'Changes'),
+    )
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('host', metavar='<host>', help='Name or UUID.')
+        parser.add_argument(
+            '--limit',
+            metavar='<num>',
+            type=int,
+            help='Show at most this many entries (the newest).',
+        )
+        parser.add_argument(
+            '--long',
+            action='store_true',
+            help='Also show the request id of each change.',
+        )
+        return parser
+
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.fleet
+        rows = client.hosts.history(parsed_args.host, limit=parsed_args.limit)
+        cols = self.COLUMNS
+        if parsed_args.long:
+            cols = cols + (('request_id', 'Request ID'),)
+        return (
+            [title for _, title in cols],
+            (
+                utils.get_dict_properties(
+                    row,
+                    [field for field, _ in cols],
+                    formatters={'changes': ChangesColumn},
+                )
+                for row in rows
+            ),
+        )
+
+
+class VariablesHost(command.Lister):
+    """Show a host's variables resolved through its region, availability
+    zone, cell and rack, each with where it comes from (API 1.2)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('host', metavar='<host>', help='Name or UUID.')
+        return parser
+
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.fleet
+        view = client.hosts.variables(parsed_args.host)
+        sources = view.get('sources') or {}
+        return (
+            ['Key', 'Value', 'Source'],
+            (
+                (key, value, sources.get(key))
+                for key, value in sorted((view.get('variables') or {}).items())
+            ),
+        )
+
+
+class ReplaceHost(command.ShowOne):
+    """Replace a host by another: the replacement takes its place,
+    labels, variables and aggregates (API 1.2)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument(
+            'host', metavar='<old-host>', help='Host replaced (name or UUID).'
+        )
+        parser.add_argument(
+            'replacement',
+            metavar='<new-host>',
+            help='Host that takes over (name or UUID).',
+        )
+        parser.add_argument(
+            '--reason', metavar='<reason>', help='Why (kept in history).'
+        )
+        parser.add_argument(
+            '--retire',
+            action='store_true',
+            help='Retire the old host as well.',
+        )
+        return parser
+
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.fleet
+        result = client.hosts.replace(
+            parsed_args.host,
+            parsed_args.replacement,
+            reason=parsed_args.reason,
+            retire=parsed_args.retire,
+        )
+        old, new = result['replaced'], result['replacement']
+        fields = (
+            'replaced',
+            'replaced_state',
+            'replacement',
+            'replacement_uuid',
+            'cloned',
+            'aggregates',
+        )
+        return fields, (
+            old['name'],
+            old['state'],
+            new['name'],
+            new['uuid'],
+            format_columns.ListColumn(result.get('cloned') or []),
+            format_columns.ListColumn(result.get('aggregates') or []),
         )

@@ -51,7 +51,10 @@ class TestClientAgainstAPI(base.DbTestCase):
             'c9', kind='storage', rack='r1', labels={'a': '1', 'b': '2'}
         )
         self.assertEqual('storage', host['kind'])
-        self.assertEqual(host, self.client.hosts.get(host['uuid']))
+        # From API 1.2 a host shown also lists its instances.
+        self.assertEqual(
+            dict(host, instances=[]), self.client.hosts.get(host['uuid'])
+        )
         host = self.client.hosts.update(
             'c9', labels={'a': None, 'c': '3'}, variables={'n': 1}
         )
@@ -159,7 +162,7 @@ class TestClientMocked(base.TestCase):
         self.mock.get(self.URL + '/v1/hosts', json=hosts)
         client = fleet_client.Client(endpoint=self.URL)
         self.assertEqual([], client.hosts.list())
-        self.assertEqual(['fleet 1.1', 'fleet 1.0'], seen)
+        self.assertEqual(['fleet 1.3', 'fleet 1.0'], seen)
         self.assertEqual('1.0', client.api_version)
         # Executions need more than the server has: said before asking.
         e = self.assertRaises(
