@@ -19,6 +19,7 @@ from oslo_service import service
 from fleet import conf as fleet_conf  # noqa: F401 - registers options
 from fleet import version
 from fleet.alerts import monitoring
+from fleet.common import coordination
 from fleet.common import rpc
 from fleet.conductor import manager
 from fleet.conductor import notifications as inventory_notifications
@@ -86,6 +87,9 @@ class ConductorService(service.ServiceBase):
     def start(self):
         rpc.init(CONF)
         factory.load_all()
+        # [coordination] backend_url: join the live conductors before
+        # resuming (and taking over) runs; unset, a no-op.
+        coordination.start(self.host)
         self.manager.init_host()
         target = messaging.Target(topic=CONF.conductor.topic, server=self.host)
         self.rpcserver = rpc.get_server(target, [self.manager])
@@ -123,6 +127,8 @@ class ConductorService(service.ServiceBase):
             if graceful:
                 self.rpcserver.wait()
         self.manager.del_host()
+        # After the runs are suspended and their locks released.
+        coordination.stop()
         LOG.info('fleet-conductor %s stopped.', self.host)
 
     def wait(self):

@@ -27,6 +27,7 @@ from taskflow.persistence import backends as tf_backends
 from taskflow.persistence import models as tf_models
 
 from fleet.common import context as fleet_context
+from fleet.common import coordination
 from fleet.common import states
 from fleet.db import api as db_api
 from fleet.drivers import factory
@@ -34,6 +35,15 @@ from fleet.notifications import execution as exec_notifications
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
+
+#: Runs a conductor may start or resume.
+_ACTIVE_STATES = (
+    states.EXEC_PENDING,
+    states.EXEC_RUNNING,
+    states.EXEC_CANCELLING,
+)
+#: start / resume: take the run whoever owns it (uncoordinated).
+ANY_CONDUCTOR = object()
 
 FLOW_FACTORY = 'fleet.conductor.flows.maintenance.get_maintenance_flow'
 #: Tasks whose progress is per instance, not per step.
@@ -169,9 +179,13 @@ def _notify(event_type, uuid):
 class Runner:
     """Starts, resumes and stops the engines of one conductor."""
 
-    def __init__(self, host):
+    def __init__(self, host, coordinator=None):
         self.host = host
         self.dbapi = db_api.get_instance()
+        #: None: the process' coordinator (fleet.common.coordination).
+        self._coordinator = coordinator
+        #: uuid -> the run lock held while the run runs (coordinated).
+        self._run_locks = {}
         self._lock = threading.Lock()
         self._engines = {}
         self._threads = {}
@@ -201,8 +215,87 @@ class Runner:
             'max_workers': max(workers, 1),
         }
 
-    def start(self, execution):
-        """Build, persist and run the flow of a new run (pending)."""
+    @property
+    def coordinator(self):
+        return self._coordinator or coordination.get_coordinator()
+
+    def _claim(self, execution, expected_conductor):
+        """Coordinated: take the run's lock, then own the run in the
+        database if its conductor is still ``expected_conductor``.
+
+        :returns: the run as now stored, or None if another conductor
+            holds or owns it (the lock is then not kept).
+        """
+        coordinator = self.coordinator
+        if coordinator is None:
+            return execution
+        uuid = execution['uuid']
+        lock = coordinator.acquire_run_lock(uuid)
+        if lock is None:
+            LOG.info('Run %s is locked by another conductor.', uuid)
+            return None
+        try:
+            if expected_conductor is ANY_CONDUCTOR:
+                expected_conductor = execution['conductor']
+            if not self.dbapi.claim_execution(
+                uuid,
+                expected_conductor,
+                self.host,
+                expected_states=_ACTIVE_STATES,
+            ):
+                LOG.info(
+                    'Run %s is not active any more or was claimed by '
+                    'another conductor.',
+                    uuid,
+                )
+                coordinator.release_run_lock(lock)
+                return None
+            execution = self.dbapi.get_execution(uuid)
+        except Exception:
+            coordinator.release_run_lock(lock)
+            raise
+        with self._lock:
+            self._run_locks[uuid] = lock
+        return execution
+
+    def _unlock(self, uuid):
+        with self._lock:
+            lock = self._run_locks.pop(uuid, None)
+        coordinator = self.coordinator
+        if lock is not None and coordinator is not None:
+            coordinator.release_run_lock(lock)
+
+    def _claimed(self, execution, expected_conductor, func):
+        claimed = self._claim(execution, expected_conductor)
+        if claimed is None:
+            return False
+        try:
+            func(claimed)
+        except Exception:
+            self._unlock(claimed['uuid'])
+            raise
+        return True
+
+    def start(self, execution, expected_conductor=ANY_CONDUCTOR):
+        """Build, persist and run the flow of a new run (pending).
+
+        With coordination the run's lock is held until the run ends, and
+        the run is started only if its conductor is still
+        ``expected_conductor`` (default: as in ``execution``).
+
+        :returns: True if started, False if another conductor has it.
+        """
+        return self._claimed(execution, expected_conductor, self._start)
+
+    def resume(self, execution, expected_conductor=ANY_CONDUCTOR):
+        """Resume a run from its logbook, or start it if it has none.
+
+        :returns: True if resumed, False if another conductor has it
+            (coordinated; see :meth:`start`).
+        """
+        return self._claimed(execution, expected_conductor, self._resume)
+
+    def _start(self, execution):
         uuid = execution['uuid']
         host = self.dbapi.get_host(execution['host_uuid'])
         instances = sorted(
@@ -246,11 +339,10 @@ class Runner:
         )
         self._spawn(uuid, engine)
 
-    def resume(self, execution):
-        """Resume a run from its logbook, or start it if it has none."""
+    def _resume(self, execution):
         uuid = execution['uuid']
         if not execution['logbook_uuid']:
-            return self.start(execution)
+            return self._start(execution)
         backend = get_backend()
         with contextlib.closing(backend.get_connection()) as conn:
             book = conn.get_logbook(execution['logbook_uuid'])
@@ -258,7 +350,7 @@ class Runner:
         if flow_detail is None:
             # The conductor died after saving the logbook but before the
             # engine saved its flow: nothing of the run has happened yet.
-            return self.start(execution)
+            return self._start(execution)
         engine = engines.load_from_detail(
             flow_detail, backend=backend, **self._options(execution)
         )
@@ -293,7 +385,12 @@ class Runner:
         finally:
             with self._lock:
                 self._engines.pop(uuid, None)
-            self._check_closed(uuid)
+            try:
+                self._check_closed(uuid)
+            finally:
+                # Coordinated: another conductor may now take the run
+                # (a suspended one) over.
+                self._unlock(uuid)
             if uuid not in self._suspending:
                 _notify(exec_notifications.END, uuid)
 

@@ -4,6 +4,7 @@ from oslo_config import cfg
 from oslo_log import log
 import oslo_messaging as messaging
 
+from fleet.common import coordination
 from fleet.common import states
 from fleet.conductor import engine
 from fleet.conductor import inventory
@@ -18,9 +19,15 @@ class ConductorManager:
 
     target = messaging.Target(version='1.2')
 
-    def __init__(self, host):
+    def __init__(self, host, coordinator=None):
         self.host = host
-        self.runner = engine.Runner(host)
+        #: None: the process' coordinator, if [coordination] backend_url.
+        self._coordinator = coordinator
+        self.runner = engine.Runner(host, coordinator=coordinator)
+
+    @property
+    def coordinator(self):
+        return self._coordinator or coordination.get_coordinator()
 
     def init_host(self):
         """Called once when the service starts, before RPC is served:
@@ -57,10 +64,37 @@ class ConductorManager:
                 execution['conductor'],
             )
             return
-        self.runner.start(execution)
+        if not self.runner.start(
+            execution, expected_conductor=execution['conductor']
+        ):
+            LOG.info(
+                'Run %s is taken by another conductor; not starting it.',
+                execution_uuid,
+            )
 
-    def resume_executions(self):
-        """Resume the active runs owned by this conductor (or by none)."""
+    def take_over_executions(self):
+        """Periodic (coordinated): resume_executions; this conductor's own
+        runs only if ``[maintenance] resume_on_start``."""
+        self.resume_executions(own=CONF.maintenance.resume_on_start)
+
+    def resume_executions(self, own=True):
+        """Resume the active runs owned by this conductor (or by none).
+
+        Coordinated ([coordination] backend_url), also take over the runs
+        of conductors that are not live members of the group: the run's
+        lock and a conditional update of its conductor let one conductor
+        only have each run. Called at start and, through
+        take_over_executions, every ``[coordination] takeover_interval``
+        seconds.
+        """
+        coordinator = self.coordinator
+        live = None
+        if coordinator is not None:
+            try:
+                live = coordinator.live_members()
+            except Exception:
+                LOG.exception('Cannot list the live conductors.')
+                return
         dbapi = db_api.get_instance()
         active = dbapi.list_executions(
             filters={
@@ -71,15 +105,39 @@ class ConductorManager:
                 ]
             }
         )
+        running = set(self.runner.running())
         for execution in active:
-            if execution['conductor'] not in (None, self.host):
+            owner = execution['conductor']
+            if owner not in (None, self.host) and (
+                live is None or owner in live
+            ):
+                continue
+            if execution['uuid'] in running or (
+                not own and owner == self.host
+            ):
                 continue
             try:
-                self.runner.resume(execution)
-                LOG.info('Run %s resumed.', execution['uuid'])
+                if self.runner.resume(execution, expected_conductor=owner):
+                    if owner in (None, self.host):
+                        LOG.info('Run %s resumed.', execution['uuid'])
+                    else:
+                        LOG.warning(
+                            'Run %s taken over from conductor %s, which '
+                            'is not a live member any more.',
+                            execution['uuid'],
+                            owner,
+                        )
             except Exception:
                 LOG.exception('Cannot resume run %s.', execution['uuid'])
 
     def periodic_tasks(self):
         """(interval seconds, callable) pairs run by the service."""
-        return [(CONF.conductor.inventory_sync_interval, inventory.sync)]
+        tasks = [(CONF.conductor.inventory_sync_interval, inventory.sync)]
+        if self.coordinator is not None:
+            tasks.append(
+                (
+                    CONF.coordination.takeover_interval,
+                    self.take_over_executions,
+                )
+            )
+        return tasks

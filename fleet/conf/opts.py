@@ -9,6 +9,7 @@ import itertools
 from fleet.conf import alerts
 from fleet.conf import api
 from fleet.conf import conductor
+from fleet.conf import coordination
 from fleet.conf import database
 from fleet.conf import default
 from fleet.conf import drivers
@@ -23,6 +24,7 @@ _MODULES = (
     alerts,
     api,
     conductor,
+    coordination,
     database,
     drivers,
     executor,

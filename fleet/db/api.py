@@ -130,6 +130,21 @@ class Connection(metaclass=abc.ABCMeta):
         """
 
     @abc.abstractmethod
+    def claim_execution(
+        self, uuid, expected_conductor, new_conductor, expected_states=None
+    ):
+        """Atomically set a run's conductor to ``new_conductor`` if it is
+        still ``expected_conductor`` (None: owned by no conductor).
+
+        Of several conductors racing to take over the same run exactly
+        one gets True.
+
+        :param expected_states: when set, claim only a run in one of these
+            states.
+        :returns: True if this call claimed the run, else False.
+        """
+
+    @abc.abstractmethod
     def add_execution_event(
         self, uuid, message, level='info', step=None, details=None
     ):

@@ -460,6 +460,32 @@ class Connection(
             return execution.as_dict()
 
     @_retry
+    def claim_execution(
+        self, uuid, expected_conductor, new_conductor, expected_states=None
+    ):
+        column = models.Execution.conductor
+        query = sa.update(models.Execution).where(
+            models.Execution.uuid == uuid
+        )
+        if expected_conductor is None:
+            query = query.where(column.is_(None))
+        else:
+            query = query.where(column == expected_conductor)
+        if expected_states:
+            query = query.where(
+                models.Execution.state.in_(list(expected_states))
+            )
+        with _writer() as session:
+            # A conditional UPDATE, like reserve_host: of several
+            # conductors racing for the run exactly one sees rowcount 1.
+            result = session.execute(
+                query.values(
+                    conductor=new_conductor, updated_at=timeutils.utcnow()
+                )
+            )
+            return result.rowcount == 1
+
+    @_retry
     def add_execution_event(
         self, uuid, message, level='info', step=None, details=None
     ):

@@ -18,6 +18,7 @@ FLEET_GROUPS = {
     'alerts',
     'api',
     'conductor',
+    'coordination',
     'drivers',
     'executor',
     'fake_cloud',
