@@ -3,6 +3,7 @@
 import argparse
 import json
 
+from osc_lib import utils
 from osc_lib.cli import format_columns
 
 #: Fields shown as key=value lists in tables (JSON objects in -f json).
@@ -65,3 +66,20 @@ def show_item(item, hidden=('links',)):
     fmt = formatters(item)
     values = tuple(fmt[k](item[k]) if k in fmt else item[k] for k in fields)
     return tuple(fields), values
+
+
+def listing(items, columns, formatters=None):
+    """(titles, rows) of a Lister.
+
+    :param items: the API's resource dicts.
+    :param columns: ``(field, title)`` pairs, in display order.
+    :param formatters: ``{field: FormattableColumn class}``.
+    """
+    fields = [field for field, _ in columns]
+    return (
+        [title for _, title in columns],
+        (
+            utils.get_dict_properties(item, fields, formatters=formatters)
+            for item in items
+        ),
+    )

@@ -5,7 +5,6 @@ import argparse
 import re
 
 from cliff import columns
-from osc_lib import utils
 from osc_lib.cli import format_columns
 from osc_lib.command import command
 
@@ -157,16 +156,8 @@ class ListAlert(command.Lister):
             **filters,
         )
         cols = LONG_COLUMNS if parsed_args.long else LIST_COLUMNS
-        return (
-            [title for _, title in cols],
-            (
-                utils.get_dict_properties(
-                    alert,
-                    [field for field, _ in cols],
-                    formatters={'labels': format_columns.DictColumn},
-                )
-                for alert in alerts
-            ),
+        return common.listing(
+            alerts, cols, formatters={'labels': format_columns.DictColumn}
         )
 
 

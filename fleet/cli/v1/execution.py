@@ -6,7 +6,6 @@ import time
 
 from cliff import columns
 from osc_lib import exceptions
-from osc_lib import utils
 from osc_lib.cli import format_columns
 from osc_lib.command import command
 
@@ -375,16 +374,8 @@ class ListExecution(command.Lister):
             **filters,
         )
         cols = LONG_COLUMNS if parsed_args.long else LIST_COLUMNS
-        return (
-            [title for _, title in cols],
-            (
-                utils.get_dict_properties(
-                    run,
-                    [field for field, _ in cols],
-                    formatters={'progress': ProgressColumn},
-                )
-                for run in runs
-            ),
+        return common.listing(
+            runs, cols, formatters={'progress': ProgressColumn}
         )
 
 

@@ -4,7 +4,6 @@ import logging
 
 from cliff import columns
 from osc_lib import exceptions
-from osc_lib import utils
 from osc_lib.cli import format_columns
 from osc_lib.command import command
 
@@ -260,16 +259,8 @@ class ListHost(command.Lister):
             **filters,
         )
         columns = LONG_COLUMNS if parsed_args.long else LIST_COLUMNS
-        return (
-            [title for _, title in columns],
-            (
-                utils.get_dict_properties(
-                    host,
-                    [field for field, _ in columns],
-                    formatters={'labels': format_columns.DictColumn},
-                )
-                for host in hosts
-            ),
+        return common.listing(
+            hosts, columns, formatters={'labels': format_columns.DictColumn}
         )
 
 
@@ -526,16 +517,8 @@ class HistoryHost(command.Lister):
         cols = self.COLUMNS
         if parsed_args.long:
             cols = cols + (('request_id', 'Request ID'),)
-        return (
-            [title for _, title in cols],
-            (
-                utils.get_dict_properties(
-                    row,
-                    [field for field, _ in cols],
-                    formatters={'changes': ChangesColumn},
-                )
-                for row in rows
-            ),
+        return common.listing(
+            rows, cols, formatters={'changes': ChangesColumn}
         )
 
 

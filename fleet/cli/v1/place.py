@@ -4,7 +4,6 @@ racks, with the variables their hosts inherit (API 1.2 and later)."""
 import logging
 
 from osc_lib import exceptions
-from osc_lib import utils
 from osc_lib.cli import format_columns
 from osc_lib.command import command
 
@@ -164,19 +163,13 @@ class ListPlace(command.Lister):
             **filters,
         )
         cols = LONG_COLUMNS if parsed_args.long else LIST_COLUMNS
-        return (
-            [title for _, title in cols],
-            (
-                utils.get_dict_properties(
-                    place,
-                    [field for field, _ in cols],
-                    formatters={
-                        'labels': format_columns.DictColumn,
-                        'variables': format_columns.DictColumn,
-                    },
-                )
-                for place in items
-            ),
+        return common.listing(
+            items,
+            cols,
+            formatters={
+                'labels': format_columns.DictColumn,
+                'variables': format_columns.DictColumn,
+            },
         )
 
 

@@ -7,7 +7,6 @@ import sys
 
 from cliff import columns
 from osc_lib import exceptions
-from osc_lib import utils
 from osc_lib.cli import format_columns
 from osc_lib.command import command
 import yaml
@@ -205,15 +204,7 @@ class ListRunbook(command.Lister):
             'threshold': format_columns.DictColumn,
             'limits': format_columns.DictColumn,
         }
-        return (
-            [title for _, title in cols],
-            (
-                utils.get_dict_properties(
-                    rb, [field for field, _ in cols], formatters=fmt
-                )
-                for rb in items
-            ),
-        )
+        return common.listing(items, cols, formatters=fmt)
 
 
 class ShowRunbook(command.ShowOne):
@@ -306,15 +297,7 @@ class DryRunRunbook(command.Lister):
     def take_action(self, parsed_args):
         client = self.app.client_manager.fleet
         result = client.runbooks.dry_run(parsed_args.runbook)
-        return (
-            [title for _, title in DECISION_COLUMNS],
-            (
-                utils.get_dict_properties(
-                    d, [field for field, _ in DECISION_COLUMNS]
-                )
-                for d in result.get('decisions') or []
-            ),
-        )
+        return common.listing(result.get('decisions') or [], DECISION_COLUMNS)
 
 
 class ExportRunbook(command.Command):
