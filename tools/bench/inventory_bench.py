@@ -31,6 +31,18 @@ def rss_mib():
     return 0.0
 
 
+def _delete_queues(transport_url, names):
+    """Drop the queues the notifier declared for the bench's private
+    topic: nothing consumes them after the run, so each run would leave
+    one behind, full of copies of its messages."""
+    import kombu
+
+    url = transport_url.replace('rabbit://', 'amqp://', 1)
+    with kombu.Connection(url, connect_timeout=10) as conn:
+        for name in names:
+            conn.default_channel.queue_delete(name)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--hosts', type=int, default=10000)
@@ -127,6 +139,7 @@ def main():
     elapsed = time.monotonic() - start
     listener.stop()
     listener.wait()
+    _delete_queues(args.transport_url, [f'{topic}.info'])
     done = endpoint.applied + endpoint.ignored
     print(
         f'notifications={args.messages} applied={endpoint.applied} '
