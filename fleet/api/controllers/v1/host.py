@@ -100,6 +100,20 @@ def _merge(current, patch):
     return merged
 
 
+def _show(host):
+    """A host as GET /v1/hosts/{ident} shows it at the request's
+    microversion; create and update answer the same shape."""
+    body = to_api(host)
+    if utils.allow_inventory():
+        body['instances'] = [
+            _instance_to_api(i)
+            for i in pecan.request.dbapi.list_instances(
+                filters={'host': host['name']}
+            )
+        ]
+    return body
+
+
 def _require_ident(ident):
     # pecan routes PATCH and DELETE of the collection here, without ident.
     if ident is None:
@@ -146,15 +160,7 @@ class HostsController(rest.RestController):
         if remainder:
             return self._get_sub(ident, '/'.join(remainder))
         policy.authorize('fleet:host:get', {}, ctx)
-        dbapi = pecan.request.dbapi
-        host = dbapi.get_host(ident)
-        body = to_api(host)
-        if utils.allow_inventory():
-            body['instances'] = [
-                _instance_to_api(i)
-                for i in dbapi.list_instances(filters={'host': host['name']})
-            ]
-        return body
+        return _show(pecan.request.dbapi.get_host(ident))
 
     def _get_sub(self, ident, sub):
         utils.check_inventory_version()
@@ -199,8 +205,9 @@ class HostsController(rest.RestController):
         host = pecan.request.dbapi.create_host(values, history=_history())
         LOG.info('Host %s created by %s.', host['name'], ctx.user_id)
         pecan.response.status = http_client.CREATED
-        pecan.response.location = to_api(host)['links'][0]['href']
-        return to_api(host)
+        body = _show(host)
+        pecan.response.location = body['links'][0]['href']
+        return body
 
     @pecan.expose('json')
     def patch(self, ident=None):
@@ -235,7 +242,7 @@ class HostsController(rest.RestController):
             ctx.user_id,
             ', '.join(sorted(body)),
         )
-        return to_api(host)
+        return _show(host)
 
     # No template: a 204 must have an empty body, not JSON "null".
     @pecan.expose()

@@ -83,6 +83,33 @@ class TestInventoryAPI(base.APITestCase):
             ['sim-compute-001-vm1'], [i['name'] for i in body['instances']]
         )
 
+    def test_create_update_answer_as_show(self):
+        for version in ('fleet 1.1', V):
+            made = self.request(
+                'POST',
+                '/v1/hosts',
+                {'name': f'h-{version[-1]}'},
+                version=version,
+                status=201,
+            ).json
+            path = f'/v1/hosts/{made["uuid"]}'
+            shown = self.get(path, version=version).json
+            self.assertEqual(shown, made)
+            changed = self.request(
+                'PATCH', path, {'rack': 'r1'}, version=version, status=200
+            ).json
+            self.assertEqual(self.get(path, version=version).json, changed)
+        changed = self.request(
+            'PATCH',
+            '/v1/hosts/sim-compute-001',
+            {'rack': 'r2'},
+            version=V,
+            status=200,
+        ).json
+        self.assertEqual(
+            ['sim-compute-001-vm1'], [i['name'] for i in changed['instances']]
+        )
+
     def test_label_filter(self):
         self.request(
             'PATCH',
