@@ -83,6 +83,8 @@ class ConductorService(service.ServiceBase):
         self._periodics = []
         #: Nova notifications -> inventory ([inventory] listen_notifications)
         self.inventory_listener = None
+        #: Signals -> alerts -> runbooks ([drivers] monitoring)
+        self.monitoring = None
 
     def start(self):
         rpc.init(CONF)
@@ -102,7 +104,6 @@ class ConductorService(service.ServiceBase):
                 CONF.inventory.notifications_topic,
                 CONF.inventory.notifications_pool,
             )
-        # Signals -> alerts -> runbooks ([drivers] monitoring).
         self.monitoring = monitoring.start()
         for interval, func in self.manager.periodic_tasks():
             if interval > 0:
@@ -117,7 +118,7 @@ class ConductorService(service.ServiceBase):
 
     def stop(self, graceful=True):
         self._stop.set()
-        monitoring.stop(getattr(self, 'monitoring', None))
+        monitoring.stop(self.monitoring)
         if self.inventory_listener is not None:
             self.inventory_listener.stop()
             if graceful:
