@@ -156,9 +156,13 @@ class MigrationNotFound(NotFound):
 
 
 class PlaceNotFound(NotFound):
+    _msg_fmt = 'Place %(place)s could not be found.'
+
+
+class PlaceAmbiguous(Conflict):
     _msg_fmt = (
-        'Place %(place)s could not be found (a name shared by places of '
-        'several kinds needs its uuid).'
+        'Several places are named %(place)s (kinds: %(kinds)s); use the '
+        'uuid, or say which with ?kind=.'
     )
 
 

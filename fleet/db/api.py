@@ -189,7 +189,11 @@ class Connection(metaclass=abc.ABCMeta):
 
     @abc.abstractmethod
     def get_place(self, ident, kind=None):
-        """A place by uuid, or by name (and kind). :raises: PlaceNotFound"""
+        """A place by uuid, or by name (and kind).
+
+        :raises: PlaceNotFound; PlaceAmbiguous for a name that places of
+            several kinds share and no ``kind``.
+        """
 
     @abc.abstractmethod
     def list_places(
@@ -204,11 +208,11 @@ class Connection(metaclass=abc.ABCMeta):
 
     @abc.abstractmethod
     def update_place(self, ident, values):
-        """:raises: PlaceNotFound, PlaceAlreadyExists"""
+        """:raises: PlaceNotFound, PlaceAmbiguous, PlaceAlreadyExists"""
 
     @abc.abstractmethod
     def destroy_place(self, ident):
-        """:raises: PlaceNotFound"""
+        """:raises: PlaceNotFound, PlaceAmbiguous"""
 
     # Instances
 

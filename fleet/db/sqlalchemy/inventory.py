@@ -64,6 +64,24 @@ class InventoryConnection:
             query = query.filter_by(kind=kind)
         return query
 
+    def _one_place(self, session, ident, kind=None, for_update=False):
+        """The one place ``ident`` (and ``kind``) names.
+
+        :raises: PlaceNotFound; PlaceAmbiguous when places of several
+            kinds share the name.
+        """
+        query = self._place_query(ident, kind)
+        if for_update:
+            query = query.with_for_update()
+        places = session.execute(query).scalars().all()
+        if not places:
+            raise exception.PlaceNotFound(place=ident)
+        if len(places) > 1:
+            raise exception.PlaceAmbiguous(
+                place=ident, kinds=', '.join(sorted(p.kind for p in places))
+            )
+        return places[0]
+
     @oslo_db_api.retry_on_deadlock
     def create_place(self, values):
         values = dict(values)
@@ -85,13 +103,7 @@ class InventoryConnection:
 
     def get_place(self, ident, kind=None):
         with sa_api._reader() as session:
-            places = (
-                session.execute(self._place_query(ident, kind)).scalars().all()
-            )
-            if len(places) != 1:
-                # A name shared by places of several kinds is ambiguous.
-                raise exception.PlaceNotFound(place=ident)
-            return places[0].as_dict()
+            return self._one_place(session, ident, kind).as_dict()
 
     def list_places(
         self,
@@ -123,11 +135,7 @@ class InventoryConnection:
         values.pop('id', None)
         try:
             with sa_api._writer() as session:
-                place = session.execute(
-                    self._place_query(ident).with_for_update()
-                ).scalar_one_or_none()
-                if place is None:
-                    raise exception.PlaceNotFound(place=ident)
+                place = self._one_place(session, ident, for_update=True)
                 place.update(values)
                 session.flush()
                 return place.as_dict()
@@ -139,11 +147,7 @@ class InventoryConnection:
     @oslo_db_api.retry_on_deadlock
     def destroy_place(self, ident):
         with sa_api._writer() as session:
-            place = session.execute(
-                self._place_query(ident).with_for_update()
-            ).scalar_one_or_none()
-            if place is None:
-                raise exception.PlaceNotFound(place=ident)
+            place = self._one_place(session, ident, for_update=True)
             session.delete(place)
 
     # Instances

@@ -32,6 +32,19 @@ def to_api(place):
     return body
 
 
+def _get_place(ident):
+    """The place ``ident`` names, narrowed by the ``?kind=`` query
+    parameter: a name that places of several kinds share needs it (or
+    the uuid)."""
+    kind = pecan.request.GET.get('kind')
+    if kind is not None and kind not in variables.PLACE_KINDS:
+        raise exception.InvalidParameterValue(
+            err=f'Unknown kind {kind!r}; kinds: '
+            f'{", ".join(variables.PLACE_KINDS)}.'
+        )
+    return pecan.request.dbapi.get_place(ident, kind=kind)
+
+
 class PlacesController(rest.RestController):
     @pecan.expose('json')
     def get_all(self, **params):
@@ -58,7 +71,7 @@ class PlacesController(rest.RestController):
     def get_one(self, ident):
         utils.check_inventory_version()
         policy.authorize('fleet:place:get', {}, pecan.request.context)
-        return to_api(pecan.request.dbapi.get_place(ident))
+        return to_api(_get_place(ident))
 
     @pecan.expose('json')
     def post(self):
@@ -85,7 +98,7 @@ class PlacesController(rest.RestController):
         body = utils.request_json()
         utils.validate_body(schema.UPDATE, body)
         dbapi = pecan.request.dbapi
-        place = dbapi.get_place(ident)
+        place = _get_place(ident)
         values = dict(body)
         for key in ('labels', 'variables'):
             if key in values:
@@ -107,7 +120,7 @@ class PlacesController(rest.RestController):
         ctx = pecan.request.context
         policy.authorize('fleet:place:delete', {}, ctx)
         dbapi = pecan.request.dbapi
-        place = dbapi.get_place(ident)
+        place = _get_place(ident)
         dbapi.destroy_place(place['uuid'])
         LOG.info(
             '%s %s deleted by %s.', place['kind'], place['name'], ctx.user_id

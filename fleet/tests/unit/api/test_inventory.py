@@ -59,6 +59,39 @@ class TestInventoryAPI(base.APITestCase):
         self.post('/v1/places', {'name': 'r1', 'kind': 'rack'}, 201)
         self.post('/v1/places', {'name': 'r1', 'kind': 'rack'}, 409)
 
+    def test_name_shared_by_kinds_is_409(self):
+        rack = self.post('/v1/places', {'name': 'x1', 'kind': 'rack'}, 201)
+        cell = self.post('/v1/places', {'name': 'x1', 'kind': 'cell'}, 201)
+        for method, body in (
+            ('GET', None),
+            ('PATCH', {'labels': {}}),
+            ('DELETE', None),
+        ):
+            response = self.request(
+                method, '/v1/places/x1', body, version=V, status=409
+            )
+            error = self.assert_fault(response, 409, 'cell, rack')
+            self.assertIn('?kind=', error['detail'])
+        shown = self.get('/v1/places/x1?kind=rack', version=V).json
+        self.assertEqual(rack.json['uuid'], shown['uuid'])
+        changed = self.request(
+            'PATCH',
+            '/v1/places/x1?kind=cell',
+            {'labels': {'a': 'b'}},
+            version=V,
+            status=200,
+        ).json
+        self.assertEqual(cell.json['uuid'], changed['uuid'])
+        self.assertEqual({'a': 'b'}, changed['labels'])
+        self.get('/v1/places/x1?kind=region', version=V, status=404)
+        self.get('/v1/places/x1?kind=planet', version=V, status=400)
+        self.request(
+            'DELETE', '/v1/places/x1?kind=rack', version=V, status=204
+        )
+        shown = self.get('/v1/places/x1', version=V).json
+        self.assertEqual(cell.json['uuid'], shown['uuid'])
+        self.get(f'/v1/places/{rack.json["uuid"]}', version=V, status=404)
+
     def test_history_records_api_changes(self):
         self.request(
             'PATCH',
