@@ -5,6 +5,10 @@ takes)."""
 from fleet.api.schemas import execution as execution_schema
 
 _NAME = {'type': 'string', 'minLength': 1, 'maxLength': 255}
+
+#: Sub-routes of /v1/runbooks: a runbook so named could not be shown by
+#: name (GET /v1/runbooks/export is the catalog).
+RESERVED_NAMES = ('export', 'import')
 _ONE_OR_MORE = {
     'oneOf': [
         _NAME,

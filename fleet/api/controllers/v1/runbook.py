@@ -75,6 +75,15 @@ def _values(body):
     return values
 
 
+def _check_name(body):
+    """Reject a runbook name that is a sub-route of /v1/runbooks."""
+    if body.get('name') in schema.RESERVED_NAMES:
+        raise exception.Invalid(
+            reason=f'a runbook cannot be named {body["name"]!r}; reserved '
+            f'names: {", ".join(schema.RESERVED_NAMES)}.'
+        )
+
+
 class RunbooksController(rest.RestController):
     @pecan.expose('json')
     def get_all(self, **params):
@@ -133,6 +142,7 @@ class RunbooksController(rest.RestController):
         policy.authorize('fleet:runbook:create', {}, ctx)
         body = _body()
         utils.validate_body(schema.RUNBOOK, body)
+        _check_name(body)
         runbook = dbapi.create_runbook(_values(body))
         LOG.info('Runbook %s created by %s.', runbook['name'], ctx.user_id)
         pecan.response.status = http_client.CREATED
@@ -147,6 +157,7 @@ class RunbooksController(rest.RestController):
         policy.authorize('fleet:runbook:update', {}, ctx)
         body = _body()
         utils.validate_body(schema.RUNBOOK_WITH_UUID, body)
+        _check_name(body)
         body.pop('uuid', None)
         runbook = pecan.request.dbapi.update_runbook(ident, _values(body))
         LOG.info('Runbook %s replaced by %s.', runbook['name'], ctx.user_id)
@@ -166,6 +177,8 @@ class RunbooksController(rest.RestController):
         policy.authorize('fleet:runbook:create', {}, ctx)
         body = _body()
         utils.validate_body(schema.CATALOG, body)
+        for item in body['runbooks']:
+            _check_name(item)
         names = [r['name'] for r in body['runbooks']]
         if len(set(names)) != len(names):
             raise exception.Invalid(reason='a runbook name appears twice')

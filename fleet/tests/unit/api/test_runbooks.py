@@ -87,6 +87,37 @@ class TestRunbooksAPI(test_alerts.AlertsTestBase):
             self.assert_fault(response, 400)
         self.assertEqual([], self.dbapi.list_runbooks())
 
+    def test_reserved_names_are_400(self):
+        rb = self.runbook()
+        for name in ('export', 'import'):
+            response = self.request(
+                'POST',
+                '/v1/runbooks',
+                dict(RUNBOOK, name=name),
+                version=V,
+                status=400,
+            )
+            self.assert_fault(response, 400, 'export, import')
+            response = self.request(
+                'PUT',
+                f'/v1/runbooks/{rb["uuid"]}',
+                dict(RUNBOOK, name=name),
+                version=V,
+                status=400,
+            )
+            self.assert_fault(response, 400, 'export, import')
+            response = self.request(
+                'POST',
+                '/v1/runbooks/import',
+                {'runbooks': [dict(RUNBOOK, name=name)]},
+                version=V,
+                status=400,
+            )
+            self.assert_fault(response, 400, 'export, import')
+        self.assertEqual(
+            [RUNBOOK['name']], [r['name'] for r in self.dbapi.list_runbooks()]
+        )
+
     def test_export_import_roundtrip(self):
         self.runbook()
         self.runbook(name='other', approval='admin')
