@@ -12,10 +12,13 @@ The ``openstack`` command is the one installed next to this interpreter;
 its JSON output is parsed, its stderr checked for one-line errors.
 """
 
+import datetime
 import json
 import os
 import subprocess
 import sys
+import time
+import uuid
 
 import pytest
 
@@ -211,6 +214,113 @@ def test_aio_maintenance_wait_fails_with_reason(aio):
     assert 'Traceback' not in result.stderr
     last = result.stderr.splitlines()[-1]
     assert 'sim-compute-003' in last and 'unmanaged' in last, result.stderr
+
+
+def _wait_for_run(aio, run_uuid, timeout=60):
+    """``execution show`` until the run is over; its last view."""
+    deadline = time.monotonic() + timeout
+    while True:
+        run = aio.json('fleet', 'execution', 'show', run_uuid)
+        if run['state'] in ('succeeded', 'failed', 'cancelled', 'rejected'):
+            return run
+        assert time.monotonic() < deadline, run
+        time.sleep(0.5)
+
+
+def test_aio_runbook_remediates_repeated_alert(aio, tmp_path):
+    """A runbook (from a file) drains a host on the 2nd occurrence of an
+    alert; the alert is then acknowledged and silenced."""
+    host = 'sim-compute-001'
+    alert_name = base.unique('CliDisk')
+    runbook_name = base.unique('cli-rb-')
+    path = tmp_path / 'runbook.yaml'
+    path.write_text(
+        f'name: {runbook_name}\n'
+        f'match:\n  alert_name: {alert_name}\n'
+        'threshold:\n  count: 2\n'
+        'remediation:\n  action: maintenance\n  kind: drain\n'
+        'approval: automatic\n'
+    )
+    runbook = aio.json('fleet', 'runbook', 'create', '--file', path)
+    assert runbook['name'] == runbook_name
+    assert runbook['threshold']['count'] == 2, runbook
+    listed = aio.json('fleet', 'runbook', 'list', '--name', runbook_name)
+    assert [r['UUID'] for r in listed] == [runbook['uuid']]
+    assert listed[0]['Remediation'] == {
+        'action': 'maintenance',
+        'kind': 'drain',
+    }
+    catalog = json.loads(
+        aio('fleet', 'runbook', 'export', '--format', 'json').stdout
+    )
+    assert runbook_name in [r['name'] for r in catalog['runbooks']]
+
+    first = aio.json('fleet', 'alert', 'create', alert_name, '--host', host)
+    assert (first['count'], first['state']) == (1, 'firing'), first
+    assert [d['action'] for d in first['decisions']] == ['none'], first
+    dry = aio.json('fleet', 'runbook', 'dry-run', runbook_name)
+    assert [(d['Alert UUID'], d['Action'], d['Occurrences']) for d in dry] == [
+        (first['uuid'], 'none', 1)
+    ], dry
+    assert 'threshold 2' in dry[0]['Reason'], dry
+
+    second = aio.json('fleet', 'alert', 'create', alert_name, '--host', host)
+    assert (second['uuid'], second['count']) == (first['uuid'], 2), second
+    [decision] = second['decisions']
+    assert (decision['runbook'], decision['action'], decision['kind']) == (
+        runbook_name,
+        'execution',
+        'drain',
+    ), decision
+    alerts = aio.json('fleet', 'alert', 'list', '--name', alert_name)
+    assert [(a['UUID'], a['Count'], a['Host']) for a in alerts] == [
+        (first['uuid'], 2, host)
+    ], alerts
+    runs = aio.json('fleet', 'execution', 'list', '--host', host)
+    assert [r['UUID'] for r in runs] == [decision['execution_uuid']], runs
+    run = _wait_for_run(aio, decision['execution_uuid'])
+    assert run['state'] == 'succeeded', run
+    assert run['kind'] == 'drain'
+    assert run['requested_by']['runbook'] == runbook_name, run
+    assert run['requested_by']['alert_uuid'] == first['uuid'], run
+
+    acked = aio.json('fleet', 'alert', 'ack', first['uuid'])
+    assert acked['state'] == 'acknowledged', acked
+    silenced = aio.json('fleet', 'alert', 'silence', first['uuid'],
+                        '--reason', 'r', '--duration', '1h')  # fmt: skip
+    assert (silenced['state'], silenced['silence_reason']) == (
+        'silenced',
+        'r',
+    ), silenced
+    until = datetime.datetime.fromisoformat(silenced['silenced_until'])
+    updated = datetime.datetime.fromisoformat(silenced['updated_at'])
+    assert 3500 < (until - updated).total_seconds() < 3700, silenced
+
+
+def test_aio_places_capacity_history(aio):
+    name = base.unique('cli-rack-')
+    place = aio.json('fleet', 'place', 'create', name, '--kind', 'rack',
+                     '--variable', 'ntp=10.0.0.1')  # fmt: skip
+    assert (place['name'], place['kind']) == (name, 'rack'), place
+    assert place['variables'] == {'ntp': '10.0.0.1'}, place
+    places = aio.json('fleet', 'place', 'list', '--kind', 'rack')
+    assert place['uuid'] in [p['UUID'] for p in places], places
+
+    capacity = aio.json('fleet', 'capacity', 'show')
+    names = {h['name'] for h in capacity['hosts']}
+    assert {f'sim-compute-00{i}' for i in range(1, 5)} <= names, capacity
+    assert capacity['total']['hosts'] == len(capacity['hosts']), capacity
+    assert capacity['total']['total']['vcpus'] > 0, capacity
+
+    history = aio.json('fleet', 'host', 'history', 'sim-compute-001')
+    assert history, history
+    assert ('create', 'sync') in [
+        (e['Action'], e['Source']) for e in history
+    ], history
+
+    missing = str(uuid.uuid4())
+    line = one_line_error(aio('fleet', 'alert', 'show', missing, rc=1).stderr)
+    assert f'Alert {missing} could not be found. (HTTP 404)' in line
 
 
 # Behind the minicloud's Keystone
