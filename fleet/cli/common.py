@@ -52,6 +52,32 @@ def add_pagination(parser, resource):
     )
 
 
+def add_list_options(parser, resource, sort_keys):
+    """--limit, --marker, --sort and --long of a list command."""
+    add_pagination(parser, resource)
+    parser.add_argument(
+        '--sort',
+        metavar='<key>[:<direction>]',
+        type=sort_option,
+        help=f'Sort by one of {", ".join(sort_keys)}, "asc" (default) or '
+        '"desc".',
+    )
+    parser.add_argument(
+        '--long', action='store_true', help='Show more columns.'
+    )
+
+
+def page_args(parsed_args):
+    """The client's paging keywords from --limit, --marker and --sort."""
+    sort_key, sort_dir = parsed_args.sort or (None, None)
+    return {
+        'limit': parsed_args.limit,
+        'marker': parsed_args.marker,
+        'sort_key': sort_key,
+        'sort_dir': sort_dir,
+    }
+
+
 def formatters(item):
     return {
         k: format_columns.DictColumn

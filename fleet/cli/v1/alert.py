@@ -126,18 +126,7 @@ class ListAlert(command.Lister):
         parser.add_argument(
             '--host', metavar='<host>', help='Only alerts of this host.'
         )
-        common.add_pagination(parser, 'alerts')
-        parser.add_argument(
-            '--sort',
-            metavar='<key>[:<direction>]',
-            type=common.sort_option,
-            help='Sort by one of '
-            f'{", ".join(client_alerts.SORT_KEYS)}, "asc" (default) or '
-            '"desc".',
-        )
-        parser.add_argument(
-            '--long', action='store_true', help='Show more columns.'
-        )
+        common.add_list_options(parser, 'alerts', client_alerts.SORT_KEYS)
         return parser
 
     def take_action(self, parsed_args):
@@ -147,12 +136,8 @@ class ListAlert(command.Lister):
             for f in ('name', 'state', 'severity', 'source', 'host')
             if getattr(parsed_args, f) is not None
         }
-        sort_key, sort_dir = parsed_args.sort or (None, None)
         alerts = client.alerts.list(
-            limit=parsed_args.limit,
-            marker=parsed_args.marker,
-            sort_key=sort_key,
-            sort_dir=sort_dir,
+            **common.page_args(parsed_args),
             **filters,
         )
         cols = LONG_COLUMNS if parsed_args.long else LIST_COLUMNS

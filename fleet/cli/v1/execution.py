@@ -344,17 +344,8 @@ class ListExecution(command.Lister):
             choices=STATES,
             help=f'Only runs in this state ({", ".join(STATES)}).',
         )
-        common.add_pagination(parser, 'executions')
-        parser.add_argument(
-            '--sort',
-            metavar='<key>[:<direction>]',
-            type=common.sort_option,
-            help='Sort by one of '
-            f'{", ".join(client_executions.SORT_KEYS)}, "asc" (default) or '
-            '"desc".',
-        )
-        parser.add_argument(
-            '--long', action='store_true', help='Show more columns.'
+        common.add_list_options(
+            parser, 'executions', client_executions.SORT_KEYS
         )
         return parser
 
@@ -365,12 +356,8 @@ class ListExecution(command.Lister):
             for f in ('host', 'kind', 'state')
             if getattr(parsed_args, f) is not None
         }
-        sort_key, sort_dir = parsed_args.sort or (None, None)
         runs = client.executions.list(
-            limit=parsed_args.limit,
-            marker=parsed_args.marker,
-            sort_key=sort_key,
-            sort_dir=sort_dir,
+            **common.page_args(parsed_args),
             **filters,
         )
         cols = LONG_COLUMNS if parsed_args.long else LIST_COLUMNS

@@ -224,21 +224,7 @@ class ListHost(command.Lister):
             help='Only hosts with this variable of their own (any value if '
             'none is given); repeat for several (API 1.2).',
         )
-        common.add_pagination(parser, 'hosts')
-        parser.add_argument(
-            '--sort',
-            metavar='<key>[:<direction>]',
-            type=common.sort_option,
-            help='Sort by one of '
-            f'{", ".join(client_hosts.SORT_KEYS)}, "asc" (default) or '
-            '"desc".',
-        )
-        parser.add_argument(
-            '--long',
-            action='store_true',
-            default=False,
-            help='Show more columns.',
-        )
+        common.add_list_options(parser, 'hosts', client_hosts.SORT_KEYS)
         return parser
 
     def take_action(self, parsed_args):
@@ -248,12 +234,8 @@ class ListHost(command.Lister):
             for f in client_hosts.FILTERS
             if getattr(parsed_args, f, None) is not None
         }
-        sort_key, sort_dir = parsed_args.sort or (None, None)
         hosts = client.hosts.list(
-            limit=parsed_args.limit,
-            marker=parsed_args.marker,
-            sort_key=sort_key,
-            sort_dir=sort_dir,
+            **common.page_args(parsed_args),
             labels=_match(parsed_args.label),
             variables=_match(parsed_args.variable),
             **filters,

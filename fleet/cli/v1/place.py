@@ -131,18 +131,7 @@ class ListPlace(command.Lister):
             help='Only places from this source ("api" for those created '
             'through fleet).',
         )
-        common.add_pagination(parser, 'places')
-        parser.add_argument(
-            '--sort',
-            metavar='<key>[:<direction>]',
-            type=common.sort_option,
-            help='Sort by one of '
-            f'{", ".join(client_places.SORT_KEYS)}, "asc" (default) or '
-            '"desc".',
-        )
-        parser.add_argument(
-            '--long', action='store_true', help='Show more columns.'
-        )
+        common.add_list_options(parser, 'places', client_places.SORT_KEYS)
         return parser
 
     def take_action(self, parsed_args):
@@ -154,12 +143,8 @@ class ListPlace(command.Lister):
             'source': parsed_args.source,
         }
         filters = {k: v for k, v in filters.items() if v is not None}
-        sort_key, sort_dir = parsed_args.sort or (None, None)
         items = client.places.list(
-            limit=parsed_args.limit,
-            marker=parsed_args.marker,
-            sort_key=sort_key,
-            sort_dir=sort_dir,
+            **common.page_args(parsed_args),
             **filters,
         )
         cols = LONG_COLUMNS if parsed_args.long else LIST_COLUMNS

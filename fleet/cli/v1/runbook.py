@@ -168,18 +168,7 @@ class ListRunbook(command.Lister):
             dest='enabled',
             help='Only disabled runbooks.',
         )
-        common.add_pagination(parser, 'runbooks')
-        parser.add_argument(
-            '--sort',
-            metavar='<key>[:<direction>]',
-            type=common.sort_option,
-            help='Sort by one of '
-            f'{", ".join(client_runbooks.SORT_KEYS)}, "asc" (default) or '
-            '"desc".',
-        )
-        parser.add_argument(
-            '--long', action='store_true', help='Show more columns.'
-        )
+        common.add_list_options(parser, 'runbooks', client_runbooks.SORT_KEYS)
         return parser
 
     def take_action(self, parsed_args):
@@ -189,12 +178,8 @@ class ListRunbook(command.Lister):
             filters['name'] = parsed_args.name
         if parsed_args.enabled is not None:
             filters['enabled'] = parsed_args.enabled
-        sort_key, sort_dir = parsed_args.sort or (None, None)
         items = client.runbooks.list(
-            limit=parsed_args.limit,
-            marker=parsed_args.marker,
-            sort_key=sort_key,
-            sort_dir=sort_dir,
+            **common.page_args(parsed_args),
             **filters,
         )
         cols = LONG_COLUMNS if parsed_args.long else LIST_COLUMNS
