@@ -63,7 +63,11 @@ class RunnerTestCase(base.DbTestCase):
             runner.resume(self.dbapi.get_execution(execution['uuid']))
         else:
             runner.start(execution)
-        runner._threads[execution['uuid']].join(30)
+        # A run closed before its flow began (cancelled while pending,
+        # failed to start) has no thread.
+        thread = runner._threads.get(execution['uuid'])
+        if thread is not None:
+            thread.join(30)
         return self.dbapi.get_execution(execution['uuid'])
 
     def migrations_of(self, uuid):
