@@ -5,13 +5,16 @@ failed is never re-enabled, it is handed to a human (``unmanaged``, with
 the reason) and its nova-compute stays disabled.
 """
 
+import datetime
 import time
 
 from oslo_config import cfg
 from oslo_log import log
+from oslo_utils import timeutils
 
 from fleet.common import states
 from fleet.conductor.tasks import base
+from fleet.conductor.tasks import compute
 from fleet.drivers import factory
 
 CONF = cfg.CONF
@@ -19,12 +22,32 @@ LOG = log.getLogger(__name__)
 
 
 def _hand_to_human(task, execution_uuid, host_name, result) -> None:
+    """Leave the host's nova-compute disabled with fleet's reason and hand
+    the host to a human (``unmanaged``) with the reason; a host already
+    handed to a human (e.g. force-released by an admin) keeps its reason.
+    """
     reason = (
         f'fleet run {execution_uuid}: {task.step_name} failed '
         f'({result.exception_str}); nova-compute left disabled, '
         f'a human is needed'
     )
-    task.update_host_state(host_name, states.HOST_UNMANAGED, reason)
+    try:
+        # Disabled since DisableComputeService; made sure of, with the
+        # run's own reason, so that nothing re-enables it but a human.
+        service = task.compute.get_service(host_name)
+        if service['status'] == 'enabled':
+            task.compute.disable_service(
+                host_name, compute.disabled_reason(execution_uuid)
+            )
+    except Exception:
+        LOG.exception(
+            'Run %s: cannot check nova-compute on %s.',
+            execution_uuid,
+            host_name,
+        )
+    task.update_host_state(
+        host_name, states.HOST_UNMANAGED, reason, keep=(states.HOST_UNMANAGED,)
+    )
     task.event(
         execution_uuid,
         f'Host {host_name} handed to a human: {reason}.',
@@ -103,25 +126,89 @@ class RunExecutor(base.MaintenanceTask):
             )
 
 
+def _parse_time(value) -> datetime.datetime | None:
+    """A timestamp of Nova or of the run's progress as a naive UTC
+    datetime, or None if absent or unreadable."""
+    if not value:
+        return None
+    if isinstance(value, datetime.datetime):
+        parsed = value
+    else:
+        try:
+            parsed = timeutils.parse_isotime(str(value))
+        except ValueError:
+            return None
+    return timeutils.normalize_time(parsed)
+
+
+def _wants_reboot(params: dict, executor_details: dict) -> bool:
+    """Whether the executor step was to reboot the host: it says so in its
+    result, or the run asked for it (``reboot`` in the executor arguments
+    or in an Ansible run's ``extra_vars``)."""
+    if executor_details.get('rebooted'):
+        return True
+    args = params.get('executor_args') or {}
+    extra = args.get('extra_vars') or {}
+    return bool(args.get('reboot') or extra.get('reboot'))
+
+
 class VerifyHost(base.MaintenanceTask):
-    """Check the host is back: nova-compute up, and the facts the run
-    expects (e.g. a kernel version) reported."""
+    """Prove the host came back after the executor step.
+
+    * nova-compute must report a heartbeat (``updated_at`` of its
+      os-services record) **newer than the end of the executor step**:
+      newer than the heartbeat read when this step began, right after the
+      executor step ended. Nova's ``up`` alone proves nothing: a service
+      stays ``up`` for ``service_down_time`` after its last heartbeat, so
+      a host whose nova-compute died during the patch looks up for a
+      minute. Comparing Nova's own timestamps with each other also keeps
+      clocks of fleet and of the cloud out of it.
+    * If the step rebooted the host, the restart must show where there is
+      evidence of it: the host's ``boot_time`` fact (reported by the
+      executor) newer than the step's start, or the service seen down.
+      Without either, the history says that no evidence was available.
+    * The facts the run expects (``expected_facts``) must be reported.
+
+    All within ``[maintenance] verify_timeout``; otherwise the run fails,
+    nova-compute stays disabled with fleet's reason and the host is handed
+    to a human (see the revert).
+    """
 
     def execute(
         self, execution_uuid: str, host_name: str, params: dict
     ) -> dict:
-        deadline = time.monotonic() + CONF.maintenance.verify_timeout
+        timeout = CONF.maintenance.verify_timeout
+        deadline = time.monotonic() + timeout
+        step = self._executor_step(execution_uuid)
+        first = self.compute.get_service(host_name)
+        baseline = _parse_time(first.get('updated_at'))
+        seen_down = first['state'] == 'down'
+        self.event(
+            execution_uuid,
+            f'Waiting up to {timeout} s for a heartbeat of nova-compute on '
+            f'{host_name} newer than {baseline or "none yet"} (executor step '
+            f'ended {step.get("finished_at") or "?"}).',
+        )
         while True:
             service = self.compute.get_service(host_name)
-            if service['state'] == 'up':
+            beat = _parse_time(service.get('updated_at'))
+            seen_down = seen_down or service['state'] == 'down'
+            fresh = beat is not None and (baseline is None or beat > baseline)
+            if fresh and service['state'] == 'up':
                 break
             if time.monotonic() > deadline:
                 raise base.StepFailed(
                     step=self.step_name,
-                    reason=f'nova-compute on {host_name} is not up after '
-                    f'{CONF.maintenance.verify_timeout} s',
+                    reason=f'nova-compute on {host_name} sent no heartbeat '
+                    f'after the executor step within {timeout} s (last '
+                    f'heartbeat {beat.isoformat() if beat else "never"}, '
+                    f'state '
+                    f'{service["state"]}): the host did not come back',
                 )
             base.sleep(CONF.maintenance.poll_interval)
+        restart = self._check_restart(
+            execution_uuid, host_name, params, step, seen_down
+        )
         expected = params.get('expected_facts') or {}
         facts = self.dbapi.get_host(host_name)['facts']
         wrong = {
@@ -140,12 +227,61 @@ class VerifyHost(base.MaintenanceTask):
             )
         self.event(
             execution_uuid,
-            f'Host {host_name} verified: nova-compute up'
+            f'Host {host_name} verified: nova-compute up with a heartbeat '
+            f'at {beat.isoformat()} after the executor step'
+            + (f'; {restart}' if restart else '')
             + (
                 f', facts {sorted(expected)} as expected.' if expected else '.'
             ),
         )
-        return {'service_state': service['state']}
+        return {
+            'service_state': service['state'],
+            'heartbeat': beat.isoformat(),
+            'restart': restart,
+        }
+
+    def _executor_step(self, execution_uuid: str) -> dict:
+        """The executor step's progress record (started_at, finished_at)
+        and result details, as far as recorded."""
+        execution = self.dbapi.get_execution(execution_uuid)
+        steps = (execution['progress'] or {}).get('steps') or {}
+        step = dict(steps.get('RunExecutor') or {})
+        details = {}
+        for event in self.dbapi.list_execution_events(execution_uuid):
+            if event['step'] == 'RunExecutor' and event['details']:
+                details = event['details']
+        step['details'] = details
+        return step
+
+    def _check_restart(
+        self, execution_uuid, host_name, params, step, seen_down
+    ) -> str | None:
+        """:returns: what proves the restart, or None if none was asked.
+        :raises: StepFailed if the evidence says it did not restart."""
+        if not _wants_reboot(params, step['details']):
+            return None
+        started = _parse_time(step.get('started_at'))
+        facts = self.dbapi.get_host(host_name)['facts'] or {}
+        booted = _parse_time(facts.get('boot_time'))
+        if booted is not None and started is not None:
+            if booted <= started:
+                raise base.StepFailed(
+                    step=self.step_name,
+                    reason=f'the executor step was to reboot {host_name} '
+                    f'but it last booted at {booted.isoformat()}, before '
+                    f'the step began ({started.isoformat()})',
+                )
+            return f'rebooted at {booted.isoformat()}'
+        if seen_down:
+            return 'nova-compute was seen down, then back up'
+        self.event(
+            execution_uuid,
+            f'The executor step was to reboot {host_name}: no evidence of '
+            f'the restart is available (no boot_time fact, nova-compute '
+            f'not seen down); only the fresh heartbeat is checked.',
+            level='warning',
+        )
+        return 'restart not observable'
 
     def revert(
         self, result, execution_uuid: str, host_name: str, *args, **kwargs
