@@ -12,6 +12,8 @@ in this history:
   label/variable filters, capacity, Ansible inventory, host replacement.
 * 1.3 - Alerts (list, show, post, acknowledge, silence), runbooks (CRUD,
   import/export, dry run), executions approve/reject.
+* 1.4 - Hosts: ``POST /v1/hosts/{host}/release`` (an admin forces a host
+  free: its active run ends cancelled, the host is handed to a human).
 """
 
 SERVICE_TYPE = 'fleet'
@@ -21,9 +23,10 @@ MINOR_0_INITIAL = 0
 MINOR_1_EXECUTIONS = 1
 MINOR_2_INVENTORY = 2
 MINOR_3_ALERTS = 3
+MINOR_4_HOST_RELEASE = 4
 
 MINOR_MIN_VERSION = MINOR_0_INITIAL
-MINOR_MAX_VERSION = MINOR_3_ALERTS
+MINOR_MAX_VERSION = MINOR_4_HOST_RELEASE
 
 MIN_VERSION_STRING = f'1.{MINOR_MIN_VERSION}'
 MAX_VERSION_STRING = f'1.{MINOR_MAX_VERSION}'
