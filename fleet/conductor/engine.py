@@ -131,10 +131,17 @@ class ProgressListener(tf_listeners.Listener):
             failure = details.get('result')
             message = getattr(failure, 'exception_str', str(failure))
             # The latest failure is the one that ends the run (an earlier
-            # one was retried); MarkExecutionSucceeded overwrites it.
-            self.dbapi.update_execution(
-                self.execution_uuid, {'result': f'{name}: {message}'}
-            )
+            # one was retried); MarkExecutionSucceeded overwrites it. A run
+            # already ended (e.g. its host released by an admin) keeps
+            # the result it ended with.
+            try:
+                self.dbapi.update_execution(
+                    self.execution_uuid,
+                    {'result': f'{name}: {message}'},
+                    expected_states=_ACTIVE_STATES,
+                )
+            except exception.InvalidState:
+                pass
             if not per_instance:
                 # Instance tasks record their failed attempts themselves.
                 self.dbapi.add_execution_event(
