@@ -10,6 +10,7 @@ from fleet.common import context
 from fleet.common import exception
 from fleet.common import executions
 from fleet.common import states
+from fleet.conductor.tasks import base as tasks_base
 from fleet.conductor.tasks import lifecycle
 from fleet.db.sqlalchemy import api as sa_api
 from fleet.tests.unit.conductor.tasks import utils
@@ -240,7 +241,9 @@ class TestOneTransaction(LifecycleTestCase):
     def test_a_pending_run_cancelled_shows_cancelling_when_started(self):
         uuid = self.new_run(states.EXEC_PENDING, cancel_requested=True)
         self.assertRaises(
-            Exception, lifecycle.MarkExecutionRunning().execute, uuid
+            tasks_base.ExecutionCancelled,
+            lifecycle.MarkExecutionRunning().execute,
+            uuid,
         )
         self.assertEqual(
             states.EXEC_CANCELLING, self.dbapi.get_execution(uuid)['state']

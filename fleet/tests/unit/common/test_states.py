@@ -3,6 +3,8 @@ other (state, event) pair refused."""
 
 import itertools
 
+from automaton import exceptions as automaton_exc
+
 from fleet.common import exception
 from fleet.common import states
 from fleet.tests import base
@@ -89,7 +91,7 @@ class TestExecutionMachine(base.TestCase):
 
     def test_the_machine_is_frozen(self):
         self.assertRaises(
-            Exception,
+            automaton_exc.FrozenMachine,
             states.EXECUTION_MACHINE.add_state,
             'limbo',
         )
