@@ -186,8 +186,9 @@ class VerifyHost(base.MaintenanceTask):
         self.event(
             execution_uuid,
             f'Waiting up to {timeout} s for a heartbeat of nova-compute on '
-            f'{host_name} newer than {baseline or "none yet"} (executor step '
-            f'ended {step.get("finished_at") or "?"}).',
+            f'{host_name} newer than '
+            f'{baseline.isoformat() if baseline else "none yet"} (executor '
+            f'step ended {step.get("finished_at") or "?"}).',
         )
         while True:
             service = self.compute.get_service(host_name)
