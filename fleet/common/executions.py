@@ -394,9 +394,10 @@ def release_host(dbapi, host, reason, history):
                 note=' Host handed to a human; nova-compute stays disabled.',
             )
             return dbapi.get_host(host['uuid']), ended
-        except exception.InvalidState:
-            # The run had ended without freeing the host (an orphaned
-            # hold): clear it below. A new run cannot have taken the host
-            # meanwhile: the hold was still set.
+        except (exception.InvalidState, exception.ExecutionNotFound):
+            # The run had ended without freeing the host, or was never
+            # recorded (an API process died between holding the host and
+            # recording the run): an orphaned hold, cleared below. A new
+            # run cannot have taken the host meanwhile: the hold was set.
             host_values['execution_uuid'] = None
     return dbapi.update_host(host['uuid'], host_values, history=history), None

@@ -167,6 +167,19 @@ class TestTerminalPaths(LifecycleTestCase):
         self.assertIsNone(host['execution_uuid'])
         self.assertEqual(states.HOST_UNMANAGED, host['state'])
 
+    def test_force_release_of_a_hold_without_a_run(self):
+        # The API died between holding the host and recording the run.
+        ghost = '00000000-0000-4000-8000-00000000dead'
+        self.dbapi.finish_execution(
+            self.uuid, {'state': 'failed'}, expected_states=('running',)
+        )
+        self.dbapi.reserve_host(HOST, ghost)
+        host, ended = executions.release_host(
+            self.dbapi, self.host(), 'orphan', {'actor': 'alice'}
+        )
+        self.assertIsNone(ended)
+        self.assertIsNone(host['execution_uuid'])
+
     def test_force_release_of_a_free_host(self):
         self.dbapi.finish_execution(
             self.uuid, {'state': 'failed'}, expected_states=('running',)
