@@ -239,6 +239,7 @@ def finish(
     history=None,
     values=None,
     note='',
+    step=None,
 ):
     """End a run: its final state, its result, the release of its host
     (and any ``host_values``) and a history line, in one transaction.
@@ -249,6 +250,7 @@ def finish(
     :param history: who and why, for the host's history.
     :param values: more columns of the run (e.g. ``cancel_requested``).
     :param note: appended to the history line (e.g. the host's state).
+    :param step: the flow step that ends it, for the history line.
     :returns: the run as now stored.
     :raises: ExecutionNotFound; InvalidState if the machine forbids it
         (e.g. the run has already ended).
@@ -271,6 +273,7 @@ def finish(
                 event={
                     'message': f'Run {target}: {reason}.{note}',
                     'level': level or _LEVELS.get(event, 'info'),
+                    'step': step,
                 },
                 host_values=host_values,
                 history=history,

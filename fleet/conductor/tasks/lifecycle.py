@@ -51,6 +51,7 @@ class MarkExecutionRunning(base.MaintenanceTask):
                 states.EV_CANCEL if cancelled else states.EV_FAIL,
                 reason,
                 note=host_note,
+                step=self.step_name,
             )
         except Exception:
             LOG.exception('Run %s: cannot record its end.', execution_uuid)
@@ -95,7 +96,11 @@ class MarkExecutionSucceeded(base.MaintenanceTask):
         # by an admin): the flow then reverts, and the host stays with the
         # human it was handed to.
         executions.finish(
-            self.dbapi, execution_uuid, states.EV_SUCCEED, result
+            self.dbapi,
+            execution_uuid,
+            states.EV_SUCCEED,
+            result,
+            step=self.step_name,
         )
 
     def revert(self, result, *args, **kwargs) -> None:
