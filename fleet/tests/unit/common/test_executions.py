@@ -2,6 +2,8 @@
 and releases the host in ONE transaction, through finish_execution only;
 forbidden transitions write nothing."""
 
+import ast
+import os
 from unittest import mock
 
 import fixtures
@@ -13,6 +15,7 @@ from fleet.common import states
 from fleet.conductor.tasks import base as tasks_base
 from fleet.conductor.tasks import lifecycle
 from fleet.db.sqlalchemy import api as sa_api
+from fleet.tests import base as base_test
 from fleet.tests.unit.conductor.tasks import utils
 from fleet.tests.unit.conductor.tasks.utils import HOST
 
@@ -285,3 +288,49 @@ class TestOneTransaction(LifecycleTestCase):
         self.assertEqual(
             states.EXEC_FAILED, self.dbapi.get_execution(self.uuid)['state']
         )
+
+
+class TestOneOwner(base_test.TestCase):
+    """No module but fleet.common.executions writes a run's state: every
+    other update_execution() call passes a literal dict without 'state'
+    (finish_execution is called from nowhere else)."""
+
+    def test_only_the_owner_writes_a_runs_state(self):
+        root = os.path.dirname(os.path.dirname(executions.__file__))
+        owner = os.path.abspath(executions.__file__)
+        offenders = []
+        checked = 0
+        for directory, _dirs, files in os.walk(root):
+            if os.sep + 'tests' in directory or 'db' in directory.split(
+                os.sep
+            ):
+                continue
+            for name in files:
+                if not name.endswith('.py'):
+                    continue
+                path = os.path.abspath(os.path.join(directory, name))
+                if path == owner:
+                    continue
+                with open(path) as f:
+                    tree = ast.parse(f.read())
+                for node in ast.walk(tree):
+                    if not (
+                        isinstance(node, ast.Call)
+                        and isinstance(node.func, ast.Attribute)
+                        and node.func.attr
+                        in ('update_execution', 'finish_execution')
+                    ):
+                        continue
+                    checked += 1
+                    where = f'{path}:{node.lineno}'
+                    if node.func.attr == 'finish_execution':
+                        offenders.append(where)
+                        continue
+                    values = node.args[1] if len(node.args) > 1 else None
+                    if not isinstance(values, ast.Dict) or any(
+                        isinstance(k, ast.Constant) and k.value == 'state'
+                        for k in values.keys
+                    ):
+                        offenders.append(where)
+        self.assertGreater(checked, 0)
+        self.assertEqual([], offenders)
