@@ -42,6 +42,9 @@ EXAMPLE_ACTIONS = os.path.join(
     'fleet',
     'actions',
 )
+AUDIT_MAP = os.path.join(
+    os.path.dirname(EXAMPLE_ACTIONS), 'api_audit_map.conf'
+)
 
 
 def _register_messaging_opts():
@@ -71,6 +74,7 @@ class ConfFixture(fixtures.Fixture):
         self.conf.config(auth_strategy='noauth', group='api')
         # The example actions fleet ships (noop, reboot, ...).
         self.conf.config(actions_dir=EXAMPLE_ACTIONS, group='executor')
+        self.conf.config(audit_map_file=AUDIT_MAP, group='audit')
         self.conf.config(host='test-conductor')
         self.conf.config(inventory_sync_interval=0, group='conductor')
         self.conf.config(

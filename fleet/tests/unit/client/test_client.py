@@ -159,11 +159,9 @@ class TestClientMocked(base.TestCase):
         self.mock.get(self.URL + '/v1/hosts', json=hosts)
         client = fleet_client.Client(endpoint=self.URL)
         self.assertEqual([], client.hosts.list())
+        newest = fleet_client.format_version(fleet_client.MAX_VERSION)
         self.assertEqual(
-            [
-                f'fleet {fleet_client.format_version(fleet_client.MAX_VERSION)}',
-                'fleet 1.0',
-            ],
+            [f'fleet {newest}', 'fleet 1.0'],
             seen,
         )
         self.assertEqual('1.0', client.api_version)

@@ -17,6 +17,7 @@ FLEET_GROUPS = {
     'DEFAULT',
     'alerts',
     'api',
+    'audit',
     'conductor',
     'coordination',
     'drivers',
