@@ -446,7 +446,7 @@ class Catalog:
                     )
                 except exception.ConfigInvalid as e:
                     errors[str(name)] = str(e)
-                    LOG.error('%s', e)
+                    LOG.warning('%s', e)
         LOG.info(
             'Executor actions from %s: %s',
             self.directory,
