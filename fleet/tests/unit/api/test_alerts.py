@@ -177,6 +177,24 @@ class TestRunbookActs(AlertsTestBase):
             out = self.hook(payload(am_alert(starts=f'10:{i:02d}:00', **kw)))
         return out.json['results'][0]
 
+    def test_run_of_a_catalogued_action(self):
+        # The shipped catalog's noop action: the run records it and its
+        # definition, as POST /v1/executions would.
+        self.runbook(
+            threshold={'count': 1, 'window': 600},
+            remediation={
+                'action': 'maintenance',
+                'parameters': {'action': 'noop'},
+            },
+        )
+        self.fire(1)
+        (run,) = self.dbapi.list_executions()
+        self.assertEqual('drain_patch_reboot', run['kind'])
+        self.assertEqual('noop', run['parameters']['action'])
+        self.assertEqual(
+            'noop', run['parameters']['action_definition']['executor']
+        )
+
     def test_threshold_then_one_run_then_silenced(self):
         rb = self.runbook()
         result = self.fire(2)
