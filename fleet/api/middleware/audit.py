@@ -13,6 +13,8 @@ when the catalog has no fleet endpoint), typed by the audit map:
 ``requestPath`` names the resource.
 """
 
+import uuid
+
 from keystonemiddleware import audit
 from oslo_config import cfg
 from pycadf import cadftaxonomy as taxonomy
@@ -28,7 +30,8 @@ class _AuditApi(audit.OpenStackAuditApi):
         if target.typeURI != taxonomy.UNKNOWN:
             return target
         service = audit.Service(
-            id=SERVICE_TYPE,
+            # A stable UUID of this API (CADF identifiers are UUIDs).
+            id=str(uuid.uuid5(uuid.NAMESPACE_URL, req.application_url)),
             name=SERVICE_TYPE,
             type=self._MAP.service_endpoints.get(
                 SERVICE_TYPE, 'service/' + SERVICE_TYPE
