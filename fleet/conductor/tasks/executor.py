@@ -10,6 +10,8 @@ import time
 from oslo_config import cfg
 from oslo_log import log
 
+from fleet.common import actions
+from fleet.common import exception
 from fleet.common import states
 from fleet.conductor.tasks import base
 from fleet.drivers import factory
@@ -57,12 +59,15 @@ class RunExecutor(base.MaintenanceTask):
         timeout = params.get('executor_timeout') or (
             CONF.maintenance.executor_timeout
         )
+        arguments = self._arguments(params, host)
+        action = params.get('action')
         self.event(
             execution_uuid,
-            f'Running executor {executor.name} on {host_name}.',
+            (f'Running action {action} with' if action else 'Running')
+            + f' executor {executor.name} on {host_name}.',
         )
         began = time.monotonic()
-        result = executor.run(host, params.get('executor_args') or {}, timeout)
+        result = executor.run(host, arguments, timeout)
         seconds = round(time.monotonic() - began, 1)
         output = result.output or ''
         if len(output) > base.MAX_OUTPUT:
@@ -87,6 +92,33 @@ class RunExecutor(base.MaintenanceTask):
                 + (output.strip().splitlines() or ['no output'])[-1][:500],
             )
         return {'ok': True, 'seconds': seconds}
+
+    def _arguments(self, params: dict, host: dict) -> dict:
+        """The driver's arguments: the catalogued action the run
+        recorded, filled in for ``host``; never arguments a request gave.
+
+        :raises: StepFailed for a run recorded with ad-hoc arguments
+            (before the catalog) or an action that cannot be filled in.
+        """
+        definition = params.get('action_definition')
+        if definition:
+            try:
+                return actions.driver_arguments(
+                    definition, params.get('action_parameters'), host
+                )
+            except exception.Invalid as e:
+                raise base.StepFailed(
+                    step=self.step_name,
+                    reason=f'action {params.get("action")}: {e}',
+                ) from e
+        if params.get('executor_args'):
+            raise base.StepFailed(
+                step=self.step_name,
+                reason='the run was recorded with ad-hoc executor '
+                'arguments, which fleet no longer runs; start a new run '
+                'naming a catalogued action',
+            )
+        return {}
 
     def revert(
         self, result, execution_uuid: str, host_name: str, *args, **kwargs

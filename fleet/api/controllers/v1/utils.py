@@ -179,3 +179,13 @@ def key_values(params, name):
             )
         result[key] = value if sep else None
     return result
+
+
+def allow_actions():
+    """Whether the request's version has /v1/actions and runs that name
+    an action (1.4)."""
+    version = getattr(pecan.request, 'version', None)
+    return version is not None and version.as_tuple() >= (
+        1,
+        versions.MINOR_4_ACTIONS,
+    )

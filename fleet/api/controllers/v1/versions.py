@@ -12,6 +12,10 @@ in this history:
   label/variable filters, capacity, Ansible inventory, host replacement.
 * 1.3 - Alerts (list, show, post, acknowledge, silence), runbooks (CRUD,
   import/export, dry run), executions approve/reject.
+* 1.4 - Executor actions: ``GET /v1/actions`` lists the operator-defined
+  catalog; a run (and a runbook's remediation) names an ``action`` and
+  its ``action_parameters``. ``executor_args`` is refused at every
+  version (400).
 """
 
 SERVICE_TYPE = 'fleet'
@@ -21,9 +25,10 @@ MINOR_0_INITIAL = 0
 MINOR_1_EXECUTIONS = 1
 MINOR_2_INVENTORY = 2
 MINOR_3_ALERTS = 3
+MINOR_4_ACTIONS = 4
 
 MINOR_MIN_VERSION = MINOR_0_INITIAL
-MINOR_MAX_VERSION = MINOR_3_ALERTS
+MINOR_MAX_VERSION = MINOR_4_ACTIONS
 
 MIN_VERSION_STRING = f'1.{MINOR_MIN_VERSION}'
 MAX_VERSION_STRING = f'1.{MINOR_MAX_VERSION}'

@@ -81,14 +81,55 @@ class TestRunExecutor(ExecutorTestCase):
         params = dict(
             self.params,
             executor='script',
-            executor_args={'command': 'dnf -y update'},
+            action='restart',
+            action_parameters={'unit': 'a b; $(id) -x'},
+            action_definition={
+                'name': 'restart',
+                'executor': 'script',
+                'command': ['systemctl', 'restart', '--', '{unit}', '{host}'],
+                'ssh': False,
+            },
             executor_timeout=60,
         )
         self.task.execute(self.uuid, HOST, params)
         host, args, timeout = driver.run.call_args[0]
         self.assertEqual(HOST, host['name'])
-        self.assertEqual(({'command': 'dnf -y update'}, 60), (args, timeout))
+        # The value is one argument, as given; the host comes from fleet.
+        self.assertEqual(
+            (
+                {
+                    'argv': [
+                        'systemctl',
+                        'restart',
+                        '--',
+                        'a b; $(id) -x',
+                        HOST,
+                    ],
+                    'ssh': False,
+                },
+                60,
+            ),
+            (args, timeout),
+        )
         self.assertEqual('6.1', self.host()['facts']['kernel'])
+        events = self.dbapi.list_execution_events(self.uuid)
+        self.assertIn(
+            'Running action restart with executor', events[-2]['message']
+        )
+
+    def test_ad_hoc_arguments_are_not_run(self):
+        # A run recorded before the catalog, with a command of its own.
+        driver = self.use_executor(driver_base.ExecutorResult(ok=True))
+        params = dict(
+            self.params,
+            executor='script',
+            executor_args={'command': ['sh', '-c', 'id']},
+        )
+        e = self.assertRaises(
+            tasks_base.StepFailed, self.task.execute, self.uuid, HOST, params
+        )
+        self.assertIn('catalogued action', str(e))
+        self.assertFalse(driver.run.called)
 
     def test_output_is_bounded(self):
         self.use_executor(
