@@ -51,6 +51,17 @@ function configure_fleet {
     iniset "$FLEET_CONF" drivers inventory "$FLEET_INVENTORY_DRIVERS"
     iniset "$FLEET_CONF" drivers executor "$FLEET_EXECUTOR_DRIVERS"
 
+    # Runs name actions of this catalog; the shipped examples to start.
+    install -d "$FLEET_ACTIONS_DIR"
+    cp -r "$FLEET_DIR"/etc/fleet/actions/. "$FLEET_ACTIONS_DIR"/
+    iniset "$FLEET_CONF" executor actions_dir "$FLEET_ACTIONS_DIR"
+
+    # CADF audit trail of every write, on the notification bus.
+    cp "$FLEET_DIR/etc/fleet/api_audit_map.conf" "$FLEET_CONF_DIR/"
+    iniset "$FLEET_CONF" audit enabled "$FLEET_AUDIT_ENABLED"
+    iniset "$FLEET_CONF" audit audit_map_file \
+        "$FLEET_CONF_DIR/api_audit_map.conf"
+
     # fleet acts on Nova as its own service user (admin role: it disables
     # compute services and migrates other projects' instances).
     iniset "$FLEET_CONF" nova auth_type password
@@ -93,6 +104,8 @@ WSGI
 # create_fleet_accounts - the fleet service user, service and endpoint
 function create_fleet_accounts {
     create_service_user fleet admin
+    # The read-only operator persona of fleet's default policy.
+    get_or_create_role fleet_observer
     get_or_create_service "$FLEET_SERVICE_NAME" "$FLEET_SERVICE_TYPE" \
         "OpenStack fleet management"
     get_or_create_endpoint "$FLEET_SERVICE_TYPE" "$REGION_NAME" \

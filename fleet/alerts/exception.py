@@ -22,3 +22,15 @@ class WebhookUnauthorized(exception.FleetException):
     _msg_fmt = '%(reason)s'
     code = http_client.UNAUTHORIZED
     safe = True
+
+
+class WebhookDisabled(exception.FleetException):
+    _msg_fmt = (
+        'The Alertmanager webhook is off: it takes only its own bearer '
+        'token, and [alerts] webhook_token is not set. Set it in '
+        'fleet.conf and give Alertmanager the same token '
+        '(http_config.authorization), or post alerts to /v1/alerts as an '
+        'admin.'
+    )
+    code = http_client.FORBIDDEN
+    safe = True

@@ -222,12 +222,10 @@ def act(runbook, alert, decision, context, rpcapi, dbapi=None):
     remediation = runbook['remediation'] or {}
     host = dbapi.get_host(alert['host_uuid'])
     if decision['action'] == ACTION_EXECUTION:
-        params = executions.prepare_parameters(
-            dict(
-                remediation.get('parameters') or {},
-                kind=remediation.get('kind', 'drain'),
-            )
-        )
+        body = dict(remediation.get('parameters') or {})
+        if 'kind' in remediation:
+            body['kind'] = remediation['kind']
+        params = executions.prepare_parameters(body)
         awaiting = runbook['approval'] == alert_states.APPROVAL_ADMIN
         try:
             execution = executions.create(

@@ -11,8 +11,10 @@ from oslo_middleware import request_id
 import pecan
 
 from fleet.api import hooks
+from fleet.api.middleware import audit
 from fleet.api.middleware import auth_token
 from fleet.api.middleware import faults
+from fleet.api.middleware import public_endpoint
 from fleet.common import exception
 
 CONF = cfg.CONF
@@ -33,6 +35,9 @@ def setup_app():
         guess_content_type_from_ext=False,
         debug=False,
     )
+    if CONF.audit.enabled:
+        # Inside auth_token: the initiator is the token's user.
+        app = audit.AuditMiddleware(app)
     if CONF.api.auth_strategy == 'keystone':
         app = auth_token.AuthTokenMiddleware(app, {'oslo_config_config': CONF})
     elif CONF.api.auth_strategy != 'noauth':
@@ -41,5 +46,8 @@ def setup_app():
         )
     app = faults.FaultWrapper(app)
     app = request_id.RequestId(app)
+    if CONF.api.public_endpoint:
+        # Inside the proxy headers: the configured URL wins.
+        app = public_endpoint.PublicEndpoint(app, CONF.api.public_endpoint)
     app = http_proxy_to_wsgi.HTTPProxyToWSGI(app, conf=CONF)
     return app

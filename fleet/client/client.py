@@ -27,6 +27,7 @@ from keystoneauth1 import exceptions as ksa_exc
 from keystoneauth1 import noauth
 from keystoneauth1 import session as ksa_session
 
+from fleet.client import actions
 from fleet.client import alerts
 from fleet.client import exceptions
 from fleet.client import executions
@@ -41,7 +42,7 @@ MIN_HEADER = 'OpenStack-API-Minimum-Version'
 
 #: The oldest and newest API versions this library speaks.
 MIN_VERSION = (1, 0)
-MAX_VERSION = (1, 4)
+MAX_VERSION = (1, 5)
 LATEST = 'latest'
 
 _VERSION_RE = re.compile(r'^\s*(\d+)\.(\d+)\s*$')
@@ -133,6 +134,7 @@ class Client:
         self.capacity = places.CapacityManager(self)
         self.alerts = alerts.AlertManager(self)
         self.runbooks = runbooks.RunbookManager(self)
+        self.actions = actions.ActionManager(self)
 
     @property
     def api_version(self):

@@ -9,6 +9,8 @@ API 1.1 and later)::
 MIN_VERSION = (1, 1)
 #: Approving and rejecting runs that await approval.
 APPROVAL_VERSION = (1, 3)
+#: Runs that name a catalogued executor action.
+ACTION_VERSION = (1, 4)
 
 #: Query filters of GET /v1/executions; ``host`` takes a name or UUID.
 FILTERS = ('host', 'kind', 'state', 'host_uuid', 'conductor')
@@ -71,14 +73,23 @@ class ExecutionManager:
         """Start a run of ``kind`` (server default: ``drain``) on ``host``
         (name or UUID).
 
-        :param fields: executor, executor_args, executor_timeout,
-            max_parallel, on_instance_failure, target_host, reenable,
-            expected_facts.
+        :param fields: action and action_parameters (API 1.4: the
+            catalogued executor action of the patch step and its values),
+            executor, executor_timeout, max_parallel,
+            on_instance_failure, target_host, reenable, expected_facts.
         """
         body = {k: v for k, v in fields.items() if v is not None}
         body['host'] = host
         if kind is not None:
             body['kind'] = kind
+        if 'action' in body or 'action_parameters' in body:
+            return self.client.request(
+                'POST',
+                self.path,
+                min_version=ACTION_VERSION,
+                what='Runs that name an executor action',
+                json=body,
+            ).json()
         return self._request('POST', self.path, json=body).json()
 
     def cancel(self, uuid):

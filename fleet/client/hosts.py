@@ -23,7 +23,7 @@ SORT_KEYS = ('id', 'name', 'kind', 'state', 'created_at', 'updated_at')
 #: Label/variable filters, host history and variables, replacement.
 INVENTORY_VERSION = (1, 2)
 #: Forced release of a host.
-RELEASE_VERSION = (1, 4)
+RELEASE_VERSION = (1, 5)
 
 
 def _key_values(pairs):
@@ -168,7 +168,7 @@ class HostManager:
         ).json()
 
     def release(self, ident, reason=None):
-        """Force a host free (API 1.4): its active run ends cancelled, the
+        """Force a host free (API 1.5): its active run ends cancelled, the
         host is handed to a human (``unmanaged``) and its nova-compute
         kept disabled; ``manage`` returns it once checked.
 

@@ -20,9 +20,11 @@ Usage::
 
 from oslo_config import cfg
 from oslo_log import log
+from oslo_utils import strutils
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 
+from fleet.common import actions
 from fleet.common import exception
 from fleet.common import states
 from fleet.drivers import factory
@@ -31,14 +33,68 @@ CONF = cfg.CONF
 LOG = log.getLogger(__name__)
 
 
+def refuse_ad_hoc(body):
+    """Refuse executor arguments given by a request: what runs on a host
+    comes from the operators' action catalog only.
+
+    :raises: Invalid, with how to add an action.
+    """
+    if body.get('executor_args'):
+        raise exception.Invalid(
+            reason='"executor_args" is not accepted: a run cannot carry a '
+            'command, a playbook or any other executor argument. '
+            + actions.HOW_TO_ADD
+        )
+
+
+def resolve_action(body):
+    """The catalogued action a run (or a runbook's remediation) names,
+    and its checked parameter values.
+
+    :returns: ``(Action, values)``, or ``(None, None)`` if it names none.
+    :raises: Invalid (ad-hoc arguments, unknown action, bad values).
+    """
+    refuse_ad_hoc(body)
+    name = body.get('action')
+    if name is None:
+        if body.get('action_parameters'):
+            raise exception.Invalid(
+                reason='"action_parameters" without "action": name the '
+                'catalogued action they are for (GET /v1/actions).'
+            )
+        return None, None
+    action = actions.get_catalog().get(name)
+    values = action.validate(body.get('action_parameters'))
+    executor = action.definition['executor']
+    if body.get('executor') not in (None, executor):
+        raise exception.Invalid(
+            reason=f'action {name} runs with executor {executor}, not '
+            f'{body["executor"]}: leave "executor" out.'
+        )
+    return action, values
+
+
 def prepare_parameters(body):
     """The run's parameters with every default filled in, so the run does
     not change if the defaults do while it is persisted.
 
+    A patch step runs the catalogued action the body names (``action``,
+    ``action_parameters``); the action's definition is recorded with the
+    run, and that record is what its conductor runs.
+
     :raises: DriverNotEnabled, Invalid
     """
-    kind = body.get('kind', 'drain')
-    executor = body.get('executor') or CONF.drivers.default_executor
+    action, values = resolve_action(body)
+    kind = body.get('kind', 'drain_patch_reboot' if action else 'drain')
+    if action and kind != 'drain_patch_reboot':
+        raise exception.Invalid(
+            reason=f'action {action.name} runs in the patch step of a '
+            f'"drain_patch_reboot" run, not in a {kind!r} run.'
+        )
+    if action:
+        executor = action.definition['executor']
+    else:
+        executor = body.get('executor') or CONF.drivers.default_executor
     if executor not in CONF.drivers.executor:
         raise exception.DriverNotEnabled(
             kind='Executor',
@@ -60,7 +116,10 @@ def prepare_parameters(body):
     params = {
         'kind': kind,
         'executor': executor,
-        'executor_args': body.get('executor_args') or {},
+        'executor_args': {},
+        'action': action.name if action else None,
+        'action_parameters': values,
+        'action_definition': action.definition if action else None,
         'max_parallel': max_parallel,
         'on_instance_failure': policy,
         'target_host': body.get('target_host'),
@@ -69,10 +128,16 @@ def prepare_parameters(body):
     }
     if 'executor_timeout' in body:
         params['executor_timeout'] = body['executor_timeout']
-    if kind == 'drain_patch_reboot':
-        factory.get_executor(executor).validate_arguments(
-            params['executor_args']
-        )
+    elif action and action.definition.get('timeout'):
+        params['executor_timeout'] = action.definition['timeout']
+    if kind == 'drain_patch_reboot' and not action:
+        try:
+            factory.get_executor(executor).validate_arguments({})
+        except exception.Invalid as e:
+            raise exception.Invalid(
+                reason=f'executor {executor} needs an action to run '
+                f'({e}). ' + actions.HOW_TO_ADD
+            ) from e
     return params
 
 
@@ -130,7 +195,7 @@ def create(
         message
         or f'Run requested by {requested_by.get("user_id")} on host '
         f'{host["name"]}.',
-        details={'parameters': params},
+        details={'parameters': strutils.mask_dict_password(params)},
     )
     if not awaiting_approval:
         _cast_start(dbapi, rpcapi, context, uuid)

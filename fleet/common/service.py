@@ -20,6 +20,7 @@ from fleet import conf as fleet_conf  # noqa: F401 - registers options
 from fleet import version
 from fleet.alerts import monitoring
 from fleet.common import coordination
+from fleet.common import logmask
 from fleet.common import rpc
 from fleet.conductor import manager
 from fleet.conductor import notifications as inventory_notifications
@@ -48,6 +49,7 @@ def prepare_service(argv=None, default_config_files=None):
         default_config_files=default_config_files,
     )
     log.setup(CONF, 'fleet')
+    logmask.install()
 
 
 class _Periodic(threading.Thread):

@@ -123,7 +123,7 @@ class ConductorManager:
             LOG.info('Run %s cancelled before it started.', execution_uuid)
 
     def release_host(self, context, host_name, reason):
-        """After an admin released a host (API 1.4): keep its nova-compute
+        """After an admin released a host (API 1.5): keep its nova-compute
         disabled, with fleet's reason, so Nova schedules nothing on it
         while a human has it (cast by the API, 1.3)."""
         host = db_api.get_instance().get_host(host_name)

@@ -14,12 +14,11 @@ opts = [
     cfg.StrOpt(
         'webhook_token',
         secret=True,
-        help='Shared bearer token of POST /v1/webhooks/alertmanager. When '
-        'set, that one route is authenticated by "Authorization: Bearer '
-        '<token>" (Alertmanager\'s http_config.authorization) instead of '
-        'a Keystone token; a missing or wrong token gets 401. When unset, '
-        'the route needs a Keystone token like the rest of the API and '
-        'the fleet:alert:webhook policy.',
+        help='Shared bearer token of POST /v1/webhooks/alertmanager, the '
+        'only credential that route takes: "Authorization: Bearer '
+        '<token>" (Alertmanager\'s http_config.authorization); a missing '
+        'or wrong token gets 401, a Keystone token included. Unset, the '
+        'webhook is off (403).',
     ),
     cfg.IntOpt(
         'max_webhook_alerts',

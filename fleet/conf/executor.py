@@ -5,6 +5,7 @@ Example ``fleet.conf``::
     [executor]
     ssh_command = ssh -o BatchMode=yes -l fleet {name}
     playbook_dir = /etc/fleet/playbooks
+    actions_dir = /etc/fleet/actions
 """
 
 from oslo_config import cfg
@@ -31,9 +32,23 @@ opts = [
         help='Seconds a timed-out command gets between SIGTERM and '
         'SIGKILL (sent to its whole process group).',
     ),
+    cfg.StrOpt(
+        'actions_dir',
+        default='/etc/fleet/actions',
+        help='Directory of the executor action catalog: YAML files, each '
+        'a mapping of action names to definitions (a playbook for the '
+        'ansible executor, a command template for the script executor, '
+        'and a JSON schema of the parameters a run may give). Runs and '
+        'runbooks name an action; they never carry a command. Read by '
+        'fleet-api (to validate runs, GET /v1/actions) and by '
+        'fleet-conductor; re-read when a file changes.',
+    ),
     cfg.BoolOpt(
         'script_allow_shell',
         default=False,
+        deprecated_for_removal=True,
+        deprecated_reason='Runs name catalogued actions, whose commands '
+        'are argument lists; no run can ask for a shell any more.',
         help='Allow script runs that ask for "shell": true (the command '
         'is run by /bin/sh). Off by default: a command is an argument '
         'list, so host names and variables are never parsed by a shell.',

@@ -8,6 +8,7 @@ import itertools
 
 from fleet.conf import alerts
 from fleet.conf import api
+from fleet.conf import audit
 from fleet.conf import conductor
 from fleet.conf import coordination
 from fleet.conf import database
@@ -23,6 +24,7 @@ _MODULES = (
     default,
     alerts,
     api,
+    audit,
     conductor,
     coordination,
     database,

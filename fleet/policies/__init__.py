@@ -1,5 +1,6 @@
 import itertools
 
+from fleet.policies import action
 from fleet.policies import alert
 from fleet.policies import base
 from fleet.policies import execution
@@ -17,5 +18,6 @@ def list_rules():
             alert.list_rules(),
             runbook.list_rules(),
             inventory.list_rules(),
+            action.list_rules(),
         )
     )

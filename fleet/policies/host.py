@@ -1,19 +1,27 @@
 from oslo_policy import policy
 
+from fleet.policies import base
+
 PREFIX = 'fleet:host:%s'
 
 rules = [
     policy.DocumentedRuleDefault(
         name=PREFIX % 'get_all',
-        check_str='rule:reader_api',
+        check_str='rule:observer_api',
         description='List hosts.',
         operations=[{'path': '/v1/hosts', 'method': 'GET'}],
+        deprecated_rule=base.deprecated_default(
+            PREFIX % 'get_all', base.OLD_READER
+        ),
     ),
     policy.DocumentedRuleDefault(
         name=PREFIX % 'get',
-        check_str='rule:reader_api',
+        check_str='rule:observer_api',
         description='Show a host.',
         operations=[{'path': '/v1/hosts/{host_ident}', 'method': 'GET'}],
+        deprecated_rule=base.deprecated_default(
+            PREFIX % 'get', base.OLD_READER
+        ),
     ),
     policy.DocumentedRuleDefault(
         name=PREFIX % 'create',
@@ -36,7 +44,7 @@ rules = [
     policy.DocumentedRuleDefault(
         name=PREFIX % 'release',
         check_str='rule:admin_api',
-        description='Force a host free (API 1.4): end its active run as '
+        description='Force a host free (API 1.5): end its active run as '
         'cancelled and hand the host to a human, its nova-compute '
         'disabled.',
         operations=[

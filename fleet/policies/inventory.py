@@ -3,18 +3,26 @@ Ansible inventory, and a host's variables, history and replacement."""
 
 from oslo_policy import policy
 
+from fleet.policies import base
+
 rules = [
     policy.DocumentedRuleDefault(
         name='fleet:place:get_all',
-        check_str='rule:reader_api',
+        check_str='rule:observer_api',
         description='List places (regions, AZs, cells, racks).',
         operations=[{'path': '/v1/places', 'method': 'GET'}],
+        deprecated_rule=base.deprecated_default(
+            'fleet:place:get_all', base.OLD_READER
+        ),
     ),
     policy.DocumentedRuleDefault(
         name='fleet:place:get',
-        check_str='rule:reader_api',
+        check_str='rule:observer_api',
         description='Show a place.',
         operations=[{'path': '/v1/places/{place_ident}', 'method': 'GET'}],
+        deprecated_rule=base.deprecated_default(
+            'fleet:place:get', base.OLD_READER
+        ),
     ),
     policy.DocumentedRuleDefault(
         name='fleet:place:create',
@@ -36,20 +44,26 @@ rules = [
     ),
     policy.DocumentedRuleDefault(
         name='fleet:host:variables',
-        check_str='rule:reader_api',
+        check_str='rule:observer_api',
         description='Show a host\'s variables resolved through its places, '
         'where each comes from, and the raw values per level.',
         operations=[
             {'path': '/v1/hosts/{host_ident}/variables', 'method': 'GET'}
         ],
+        deprecated_rule=base.deprecated_default(
+            'fleet:host:variables', base.OLD_READER
+        ),
     ),
     policy.DocumentedRuleDefault(
         name='fleet:host:history',
-        check_str='rule:reader_api',
+        check_str='rule:observer_api',
         description='Show the history of a host (who, when, what, why).',
         operations=[
             {'path': '/v1/hosts/{host_ident}/history', 'method': 'GET'}
         ],
+        deprecated_rule=base.deprecated_default(
+            'fleet:host:history', base.OLD_READER
+        ),
     ),
     policy.DocumentedRuleDefault(
         name='fleet:host:replace',
@@ -62,16 +76,22 @@ rules = [
     ),
     policy.DocumentedRuleDefault(
         name='fleet:capacity:get',
-        check_str='rule:reader_api',
+        check_str='rule:observer_api',
         description='Show used and free capacity, and what remains without '
         'given hosts.',
         operations=[{'path': '/v1/capacity', 'method': 'GET'}],
+        deprecated_rule=base.deprecated_default(
+            'fleet:capacity:get', base.OLD_READER
+        ),
     ),
     policy.DocumentedRuleDefault(
         name='fleet:inventory:ansible',
-        check_str='rule:reader_api',
+        check_str='rule:observer_api',
         description='The fleet as an Ansible dynamic inventory.',
         operations=[{'path': '/v1/inventory/ansible', 'method': 'GET'}],
+        deprecated_rule=base.deprecated_default(
+            'fleet:inventory:ansible', base.OLD_READER
+        ),
     ),
 ]
 

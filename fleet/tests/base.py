@@ -16,6 +16,8 @@ Usage::
             host = self.dbapi.create_host({'name': 'c1'})
 """
 
+import os
+
 import fixtures
 from oslo_config import fixture as config_fixture
 from oslo_db.sqlalchemy import enginefacade
@@ -25,6 +27,7 @@ from oslo_messaging import opts as messaging_opts
 from oslotest import base
 
 from fleet import conf as fleet_conf
+from fleet.common import actions
 from fleet.common import policy
 from fleet.common import rpc
 from fleet.db import api as db_api
@@ -33,6 +36,15 @@ from fleet.drivers import factory
 from fleet.drivers import fake_cloud
 
 CONF = fleet_conf.CONF
+EXAMPLE_ACTIONS = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
+    'etc',
+    'fleet',
+    'actions',
+)
+AUDIT_MAP = os.path.join(
+    os.path.dirname(EXAMPLE_ACTIONS), 'api_audit_map.conf'
+)
 
 
 def _register_messaging_opts():
@@ -60,6 +72,9 @@ class ConfFixture(fixtures.Fixture):
         self.conf.config(transport_url='fake://')
         self.conf.config(driver=['noop'], group='oslo_messaging_notifications')
         self.conf.config(auth_strategy='noauth', group='api')
+        # The example actions fleet ships (noop, reboot, ...).
+        self.conf.config(actions_dir=EXAMPLE_ACTIONS, group='executor')
+        self.conf.config(audit_map_file=AUDIT_MAP, group='audit')
         self.conf.config(host='test-conductor')
         self.conf.config(inventory_sync_interval=0, group='conductor')
         self.conf.config(sync_inventory_on_start=False, group='conductor')
@@ -84,11 +99,14 @@ class PolicyFixture(fixtures.Fixture):
 
 
 class DriversFixture(fixtures.Fixture):
-    """Forget loaded drivers and the simulated cloud before and after."""
+    """Forget loaded drivers, the simulated cloud and the action catalog
+    before and after."""
 
     def _setUp(self):
         factory.reset()
         fake_cloud.reset()
+        actions.reset()
+        self.addCleanup(actions.reset)
         self.addCleanup(fake_cloud.reset)
         self.addCleanup(factory.reset)
 

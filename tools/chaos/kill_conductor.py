@@ -47,7 +47,7 @@ import drain_nova_baseline as nova_tools  # noqa: E402
 from fleet.tests.functional import base  # noqa: E402
 
 FINAL = ('succeeded', 'failed', 'cancelled')
-HEADERS = {'OpenStack-API-Version': 'fleet 1.4'}
+HEADERS = {'OpenStack-API-Version': 'fleet 1.5'}
 #: Migration states that count as a move that happened.
 DONE = ('completed', 'confirmed', 'finished')
 

@@ -3,14 +3,11 @@
 import re
 
 from keystonemiddleware import auth_token
-from oslo_config import cfg
-
-CONF = cfg.CONF
 
 # The version discovery documents are public, as in every OpenStack API.
 PUBLIC_ROUTES = re.compile(r'^/(v1/?)?$')
-#: Authenticated by its own bearer token when [alerts] webhook_token is set
-#: (fleet.api.controllers.v1.webhook); Keystone otherwise.
+#: Authenticated by its own bearer token only, [alerts] webhook_token
+#: (fleet.api.controllers.v1.webhook), never by Keystone.
 WEBHOOK_ROUTE = re.compile(r'^/v1/webhooks/alertmanager/?$')
 #: Identity headers keystonemiddleware sets from a token: a client's own
 #: are dropped on the routes that bypass it.
@@ -31,7 +28,7 @@ class AuthTokenMiddleware(auth_token.AuthProtocol):
         path = env.get('PATH_INFO', '/') or '/'
         if PUBLIC_ROUTES.match(path):
             return self._fleet_app(env, start_response)
-        if CONF.alerts.webhook_token and WEBHOOK_ROUTE.match(path):
+        if WEBHOOK_ROUTE.match(path):
             # No identity header of this request comes from a token.
             for key in [k for k in env if IDENTITY_HEADERS.match(k)]:
                 del env[key]

@@ -230,12 +230,19 @@ class StartMaintenance(command.ShowOne):
             'default: the server\'s [drivers] default_executor.',
         )
         parser.add_argument(
-            '--executor-arg',
+            '--action',
+            metavar='<action>',
+            help='Catalogued executor action of the patch step (implies '
+            '--kind drain_patch_reboot); "openstack fleet action list" '
+            'shows them.',
+        )
+        parser.add_argument(
+            '--action-parameter',
             metavar='<key=value>',
             type=common.key_value,
             action='append',
             default=[],
-            help='Argument of the executor (repeat for several); values '
+            help='A parameter of the action (repeat for several); values '
             'that parse as JSON are sent as such.',
         )
         parser.add_argument(
@@ -294,9 +301,16 @@ class StartMaintenance(command.ShowOne):
             'max_parallel': parsed_args.max_parallel,
             'target_host': parsed_args.target_host,
         }
-        if parsed_args.executor_arg:
-            fields['executor_args'] = {
-                k: common.json_value(v) for k, v in parsed_args.executor_arg
+        if parsed_args.action:
+            fields['action'] = parsed_args.action
+        if parsed_args.action_parameter:
+            if not parsed_args.action:
+                raise exceptions.CommandError(
+                    '--action-parameter needs --action.'
+                )
+            fields['action_parameters'] = {
+                k: common.json_value(v)
+                for k, v in parsed_args.action_parameter
             }
         if parsed_args.expected_fact:
             fields['expected_facts'] = {

@@ -465,7 +465,7 @@ class UnmanageHost(command.Command):
 
 
 class ReleaseHost(command.ShowOne):
-    """Force a host free (API 1.4): end its active run as cancelled and
+    """Force a host free (API 1.5): end its active run as cancelled and
     hand the host to a human, its nova-compute disabled; return it with
     ``host manage`` once checked."""
 

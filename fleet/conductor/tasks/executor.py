@@ -12,6 +12,8 @@ from oslo_config import cfg
 from oslo_log import log
 from oslo_utils import timeutils
 
+from fleet.common import actions
+from fleet.common import exception
 from fleet.common import states
 from fleet.conductor.tasks import base
 from fleet.conductor.tasks import compute
@@ -80,12 +82,15 @@ class RunExecutor(base.MaintenanceTask):
         timeout = params.get('executor_timeout') or (
             CONF.maintenance.executor_timeout
         )
+        arguments = self._arguments(params, host)
+        action = params.get('action')
         self.event(
             execution_uuid,
-            f'Running executor {executor.name} on {host_name}.',
+            (f'Running action {action} with' if action else 'Running')
+            + f' executor {executor.name} on {host_name}.',
         )
         began = time.monotonic()
-        result = executor.run(host, params.get('executor_args') or {}, timeout)
+        result = executor.run(host, arguments, timeout)
         seconds = round(time.monotonic() - began, 1)
         output = result.output or ''
         if len(output) > base.MAX_OUTPUT:
@@ -110,6 +115,33 @@ class RunExecutor(base.MaintenanceTask):
                 + (output.strip().splitlines() or ['no output'])[-1][:500],
             )
         return {'ok': True, 'seconds': seconds}
+
+    def _arguments(self, params: dict, host: dict) -> dict:
+        """The driver's arguments: the catalogued action the run
+        recorded, filled in for ``host``; never arguments a request gave.
+
+        :raises: StepFailed for a run recorded with ad-hoc arguments
+            (before the catalog) or an action that cannot be filled in.
+        """
+        definition = params.get('action_definition')
+        if definition:
+            try:
+                return actions.driver_arguments(
+                    definition, params.get('action_parameters'), host
+                )
+            except exception.Invalid as e:
+                raise base.StepFailed(
+                    step=self.step_name,
+                    reason=f'action {params.get("action")}: {e}',
+                ) from e
+        if params.get('executor_args'):
+            raise base.StepFailed(
+                step=self.step_name,
+                reason='the run was recorded with ad-hoc executor '
+                'arguments, which fleet no longer runs; start a new run '
+                'naming a catalogued action',
+            )
+        return {}
 
     def revert(
         self, result, execution_uuid: str, host_name: str, *args, **kwargs
@@ -141,15 +173,29 @@ def _parse_time(value) -> datetime.datetime | None:
     return timeutils.normalize_time(parsed)
 
 
-def _wants_reboot(params: dict, executor_details: dict) -> bool:
-    """Whether the executor step was to reboot the host: it says so in its
-    result, or the run asked for it (``reboot`` in the executor arguments
-    or in an Ansible run's ``extra_vars``)."""
-    if executor_details.get('rebooted'):
-        return True
+#: _reboot_expected(): the step rebooted the host for sure / it may have.
+REBOOT_CERTAIN = 'certain'
+REBOOT_POSSIBLE = 'possible'
+
+
+def _reboot_expected(params: dict, executor_details: dict) -> str | None:
+    """Whether the executor step was to reboot the host.
+
+    :returns: REBOOT_CERTAIN if the executor says it rebooted
+        (``rebooted`` in its result) or the run's action is the catalog's
+        ``reboot``; REBOOT_POSSIBLE if the run only allowed a reboot (a
+        ``reboot`` action parameter, e.g. dnf-update's "reboot when the
+        update needs it", or ``reboot`` in a pre-catalog run's executor
+        arguments); None otherwise.
+    """
+    if executor_details.get('rebooted') or params.get('action') == 'reboot':
+        return REBOOT_CERTAIN
+    values = params.get('action_parameters') or {}
     args = params.get('executor_args') or {}
     extra = args.get('extra_vars') or {}
-    return bool(args.get('reboot') or extra.get('reboot'))
+    if values.get('reboot') or args.get('reboot') or extra.get('reboot'):
+        return REBOOT_POSSIBLE
+    return None
 
 
 class VerifyHost(base.MaintenanceTask):
@@ -257,30 +303,34 @@ class VerifyHost(base.MaintenanceTask):
     def _check_restart(
         self, execution_uuid, host_name, params, step, seen_down
     ) -> str | None:
-        """:returns: what proves the restart, or None if none was asked.
-        :raises: StepFailed if the evidence says it did not restart."""
-        if not _wants_reboot(params, step['details']):
+        """:returns: what shows the restart, or None if none was asked.
+        :raises: StepFailed if the step was certain to reboot the host and
+            its ``boot_time`` fact says it did not."""
+        expected = _reboot_expected(params, step['details'])
+        if expected is None:
             return None
         started = _parse_time(step.get('started_at'))
         facts = self.dbapi.get_host(host_name)['facts'] or {}
         booted = _parse_time(facts.get('boot_time'))
         if booted is not None and started is not None:
-            if booted <= started:
+            if booted > started:
+                return f'rebooted at {booted.isoformat()}'
+            if expected == REBOOT_CERTAIN:
                 raise base.StepFailed(
                     step=self.step_name,
                     reason=f'the executor step was to reboot {host_name} '
                     f'but it last booted at {booted.isoformat()}, before '
                     f'the step began ({started.isoformat()})',
                 )
-            return f'rebooted at {booted.isoformat()}'
+            return f'not rebooted (last boot {booted.isoformat()})'
         if seen_down:
             return 'nova-compute was seen down, then back up'
         self.event(
             execution_uuid,
-            f'The executor step was to reboot {host_name}: no evidence of '
-            f'the restart is available (no boot_time fact, nova-compute '
+            f'The executor step may have rebooted {host_name}: no evidence '
+            f'of a restart is available (no boot_time fact, nova-compute '
             f'not seen down); only the fresh heartbeat is checked.',
-            level='warning',
+            level='warning' if expected == REBOOT_CERTAIN else 'info',
         )
         return 'restart not observable'
 

@@ -12,6 +12,10 @@ Arguments of a run:
 * ``playbook`` (required): an absolute path, or a path relative to
   ``[executor] playbook_dir``.
 * ``extra_vars``: a mapping passed to ansible-playbook ``-e``.
+* ``parameters``: a mapping of values from a run's request (a catalogued
+  action's parameters), passed as extra variables from a file in which
+  every string is tagged ``!unsafe``: Jinja in them is never evaluated.
+  ``extra_vars`` (the operator's) win over a parameter of the same name.
 * ``tags`` / ``skip_tags``: comma-separated tags.
 * ``check``: run in check mode (``--check``).
 
@@ -27,6 +31,7 @@ Usage::
         print(failure['task'], failure['msg'])
 """
 
+import json
 import os
 import shutil
 import sys
@@ -79,6 +84,28 @@ def _clip(text: Any, limit: int = _TASK_OUTPUT_LIMIT) -> str | None:
         return None
     text = str(text)
     return text if len(text) <= limit else text[-limit:]
+
+
+def unsafe_yaml(value) -> str:
+    """``value`` as YAML (flow style) with every string tagged
+    ``!unsafe``, so that Ansible never templates it."""
+    if isinstance(value, dict):
+        items = ', '.join(
+            f'{json.dumps(str(k))}: {unsafe_yaml(v)}' for k, v in value.items()
+        )
+        return '{' + items + '}'
+    if isinstance(value, list | tuple):
+        return '[' + ', '.join(unsafe_yaml(v) for v in value) + ']'
+    if isinstance(value, str):
+        return '!unsafe ' + json.dumps(value)
+    return json.dumps(value)
+
+
+def write_unsafe_vars(path: str, values: dict) -> None:
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, 'w') as f:
+        f.write(unsafe_yaml(values) + '\n')
 
 
 class _Events:
@@ -189,11 +216,12 @@ class AnsibleExecutor(base.ExecutorDriver):
                 err='ansible executor: "playbook" (a path) is required'
             )
         self.resolve_playbook(playbook)
-        extra_vars = arguments.get('extra_vars')
-        if extra_vars is not None and not isinstance(extra_vars, dict):
-            raise exception.InvalidParameterValue(
-                err='ansible executor: "extra_vars" is a mapping'
-            )
+        for key in ('extra_vars', 'parameters'):
+            value = arguments.get(key)
+            if value is not None and not isinstance(value, dict):
+                raise exception.InvalidParameterValue(
+                    err=f'ansible executor: "{key}" is a mapping'
+                )
         for key in ('tags', 'skip_tags'):
             value = arguments.get(key)
             if value is not None and not isinstance(value, str):
@@ -234,6 +262,13 @@ class AnsibleExecutor(base.ExecutorDriver):
         private_dir = tempfile.mkdtemp(prefix='fleet-ansible-')
         started = time.monotonic()
         try:
+            if arguments.get('parameters'):
+                # ansible-runner passes env/extravars as "-e @file" before
+                # the extravars below.
+                write_unsafe_vars(
+                    os.path.join(private_dir, 'env', 'extravars'),
+                    arguments['parameters'],
+                )
             result = runner.run(
                 private_data_dir=private_dir,
                 playbook=playbook,

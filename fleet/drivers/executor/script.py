@@ -10,7 +10,10 @@ script_allow_shell``).
 
 Arguments of a run:
 
-* ``command`` (required): a string (split like a shell would) or a list of
+* ``argv``: the final argument list of a catalogued action
+  (:func:`fleet.common.actions.driver_arguments` filled it in); run as
+  is, never templated again. Either it or ``command``.
+* ``command``: a string (split like a shell would) or a list of
   strings, each templated.
 * ``ssh`` (default false): prefix the command with ``[executor]
   ssh_command`` (itself templated); the command is quoted for the remote
@@ -46,6 +49,7 @@ from typing import Any
 
 from oslo_config import cfg
 from oslo_log import log
+from oslo_utils import strutils
 
 from fleet.common import exception
 from fleet.drivers import base
@@ -160,6 +164,23 @@ class ScriptExecutor(base.ExecutorDriver):
 
         :raises: InvalidParameterValue
         """
+        argv = arguments.get('argv')
+        if argv is not None:
+            if (
+                not isinstance(argv, list)
+                or not argv
+                or not all(isinstance(a, str) for a in argv)
+            ):
+                raise exception.InvalidParameterValue(
+                    err='script executor: "argv" is a non-empty list of '
+                    'strings'
+                )
+            if arguments.get('shell') or 'command' in arguments:
+                raise exception.InvalidParameterValue(
+                    err='script executor: "argv" goes without "command" '
+                    'and "shell"'
+                )
+            return
         command = arguments.get('command')
         if not command or not isinstance(command, str | list):
             raise exception.InvalidParameterValue(
@@ -199,6 +220,14 @@ class ScriptExecutor(base.ExecutorDriver):
         :raises: InvalidParameterValue
         """
         self.validate_arguments(arguments)
+        if 'argv' in arguments:
+            argv = list(arguments['argv'])
+            if arguments.get('ssh'):
+                return [
+                    *self._ssh_prefix(template_context(host)),
+                    shlex.join(argv),
+                ]
+            return argv
         command = arguments['command']
         context = template_context(host)
         if arguments.get('shell'):
@@ -251,7 +280,10 @@ class ScriptExecutor(base.ExecutorDriver):
                 }
             )
         output = BoundedOutput(CONF.executor.output_limit)
-        shown = command if shell else shlex.join(command)
+        # Passwords given as arguments stay out of logs and run history.
+        shown = strutils.mask_password(
+            command if shell else shlex.join(command)
+        )
         LOG.info('Running for host %s: %s', host.get('name'), shown)
         started = time.monotonic()
         try:

@@ -2,7 +2,8 @@
 host, a host that did not come back is handed to a human.
 
 fleet-conductor and fleet-api run as real processes (RabbitMQ, MariaDB,
-the ``nova`` compute driver, the ``script`` executor):
+the ``nova`` compute driver, the ``script`` executor running a catalogued
+action):
 
 * an executor that stops nova-compute and never starts it again: Nova
   still says "up" for ``service_down_time``, but no heartbeat comes after
@@ -27,6 +28,7 @@ import time
 
 import pytest
 import requests
+import yaml
 
 from fleet.tests.functional import base
 from fleet.tests.functional import test_maintenance as maint
@@ -45,14 +47,33 @@ MINICLOUD = os.path.join(ROOT, 'tools', 'minicloud')
 #: report every 5 s and are "down" after 20 s).
 VERIFY_TIMEOUT = 20
 #: Stops nova-compute-<host> of the minicloud by its pid file (no braces:
-#: the script executor templates its arguments).
+#: the script executor templates its arguments). argv: minicloud tools,
+#: state dir, "--", host.
 STOP_COMPUTE = (
-    'import sys; sys.path.insert(0, sys.argv[2]); '
+    'import sys; sys.path.insert(0, sys.argv[1]); '
     'from minicloudlib import procs, state; '
-    'stopped = procs.Process(state.State(sys.argv[3]), '
-    '"nova-compute-" + sys.argv[1]).stop(); '
+    'stopped = procs.Process(state.State(sys.argv[2]), '
+    '"nova-compute-" + sys.argv[-1]).stop(); '
     'print("nova-compute stopped" if stopped else "was not running")'
 )
+#: The catalogued action (runs name actions, never commands).
+ACTIONS = {
+    'stop-nova-compute': {
+        'description': 'Stop the minicloud nova-compute of the host and '
+        'never start it again: a patch that broke the host.',
+        'executor': 'script',
+        'timeout': 120,
+        'command': [
+            sys.executable,
+            '-c',
+            STOP_COMPUTE,
+            MINICLOUD,
+            STATE_DIR,
+            '--',
+            '{host}',
+        ],
+    }
+}
 
 
 @pytest.fixture
@@ -61,6 +82,10 @@ def fleet(cloud, procs, tmp_path):  # noqa: F811
     config = nova.config
     database = base.create_mysql_database()
     api_port = base.free_port()
+    actions_dir = tmp_path / 'actions'
+    actions_dir.mkdir()
+    with open(actions_dir / 'lifecycle.yaml', 'w') as f:
+        yaml.safe_dump(ACTIONS, f)
     conf = base.write_config(
         tmp_path / 'fleet.conf',
         {
@@ -83,6 +108,7 @@ def fleet(cloud, procs, tmp_path):  # noqa: F811
                 'compute': 'nova',
                 'executor': 'noop,script',
             },
+            'executor': {'actions_dir': str(actions_dir)},
             'maintenance': {
                 'poll_interval': 0.5,
                 'verify_timeout': VERIFY_TIMEOUT,
@@ -110,7 +136,7 @@ def fleet(cloud, procs, tmp_path):  # noqa: F811
     database.drop()
 
 
-def _call(fleet, method, path, body=None, version='1.4', status=None):
+def _call(fleet, method, path, body=None, version='1.5', status=None):
     response = requests.request(
         method,
         fleet.url + path,
@@ -147,17 +173,7 @@ def test_executor_leaving_nova_compute_stopped(cloud, fleet):  # noqa: F811
             {
                 'host': source,
                 'kind': 'drain_patch_reboot',
-                'executor': 'script',
-                'executor_args': {
-                    'command': [
-                        sys.executable,
-                        '-c',
-                        STOP_COMPUTE,
-                        '{name}',
-                        MINICLOUD,
-                        STATE_DIR,
-                    ]
-                },
+                'action': 'stop-nova-compute',
             }
         )
         execution = fleet.wait(execution['uuid'])

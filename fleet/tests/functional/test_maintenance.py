@@ -42,7 +42,19 @@ pytestmark = pytest.mark.skipif(
     reason=f'no minicloud: {CONFIG_FILE} does not exist',
 )
 
-HEADERS = {'OpenStack-API-Version': 'fleet 1.1'}
+HEADERS = {'OpenStack-API-Version': 'fleet 1.4'}
+#: The executor actions fleet ships (noop, reboot, dnf-update, ...).
+ACTIONS_DIR = os.path.normpath(
+    os.path.join(
+        os.path.dirname(os.path.abspath(__file__)),
+        '..',
+        '..',
+        '..',
+        'etc',
+        'fleet',
+        'actions',
+    )
+)
 RUN_TIMEOUT = 300
 FINAL = ('succeeded', 'failed', 'cancelled')
 
@@ -135,6 +147,7 @@ def fleet(cloud, procs, tmp_path):
                 'sync_inventory_on_start': False,
             },
             'drivers': {'compute': 'nova'},
+            'executor': {'actions_dir': ACTIONS_DIR},
             'maintenance': {'poll_interval': 0.5},
             'nova': base.nova_options(config),
             'oslo_messaging_notifications': {'driver': 'noop'},
@@ -229,7 +242,7 @@ def test_drain_patch_reboot(cloud, fleet, servers):
         {
             'host': source,
             'kind': 'drain_patch_reboot',
-            'executor': 'noop',
+            'action': 'noop',
             'max_parallel': 2,
         }
     )

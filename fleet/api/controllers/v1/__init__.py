@@ -4,6 +4,7 @@ import pecan
 from pecan import rest
 
 from fleet.api import microversion
+from fleet.api.controllers.v1 import action
 from fleet.api.controllers.v1 import alert
 from fleet.api.controllers.v1 import capacity
 from fleet.api.controllers.v1 import execution
@@ -20,6 +21,7 @@ class Controller(rest.RestController):
     alerts = alert.AlertsController()
     runbooks = runbook.RunbooksController()
     webhooks = webhook.WebhooksController()
+    actions = action.ActionsController()
     places = place.PlacesController()
     # inventory first: the next line rebinds the name "capacity" here.
     inventory = capacity.InventoryController()
@@ -43,4 +45,6 @@ class Controller(rest.RestController):
         if utils.allow_alerts():
             doc['resources']['alerts'] = {'href': url + '/v1/alerts'}
             doc['resources']['runbooks'] = {'href': url + '/v1/runbooks'}
+        if utils.allow_actions():
+            doc['resources']['actions'] = {'href': url + '/v1/actions'}
         return doc

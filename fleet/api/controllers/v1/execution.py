@@ -132,6 +132,16 @@ class ExecutionsController(rest.RestController):
         ctx = pecan.request.context
         policy.authorize('fleet:execution:create', {}, ctx)
         body = utils.request_json()
+        if isinstance(body, dict):
+            # Before the schema: the one message that says what to do.
+            executions.refuse_ad_hoc(body)
+            given = [k for k in schema.ACTION_FIELDS if k in body]
+            if given and not utils.allow_actions():
+                raise exception.Invalid(
+                    reason=f'{", ".join(given)}: runs name catalogued '
+                    f'actions from API 1.4 (header "OpenStack-API-Version: '
+                    f'fleet 1.4").'
+                )
         utils.validate_body(schema.CREATE, body)
         params = _parameters(body)
         dbapi = pecan.request.dbapi

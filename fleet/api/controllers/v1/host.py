@@ -195,7 +195,7 @@ class HostsController(rest.RestController):
             if action != 'replace':
                 raise exception.NotFound(
                     f'No action {action!r} on hosts; try "replace" (or, '
-                    f'from API 1.4, "release").'
+                    f'from API 1.5, "release").'
                 )
             return self._replace(ident)
         ctx = pecan.request.context
@@ -267,7 +267,7 @@ class HostsController(rest.RestController):
         pecan.response.status = http_client.NO_CONTENT
 
     def _release(self, ident):
-        """Force a host free (API 1.4).
+        """Force a host free (API 1.5).
 
         Its active run, if any, ends ``cancelled`` with the reason, and the
         host is handed to a human (``unmanaged``, with who and why), in one

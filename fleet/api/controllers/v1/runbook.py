@@ -22,6 +22,7 @@ from fleet.api.controllers.v1 import alert as alert_api
 from fleet.api.controllers.v1 import utils
 from fleet.api.schemas import runbook as schema
 from fleet.common import exception
+from fleet.common import executions
 from fleet.common import policy
 
 LOG = log.getLogger(__name__)
@@ -73,6 +74,30 @@ def _values(body):
     values.setdefault('limits', {})
     values.setdefault('description', None)
     return values
+
+
+def _check_action(body):
+    """A runbook's run names a catalogued action with valid parameters,
+    checked when the runbook is written, not when an alert fires.
+
+    :raises: Invalid
+    """
+    remediation = body.get('remediation') or {}
+    if remediation.get('action') != 'maintenance':
+        return
+    parameters = remediation.get('parameters') or {}
+    try:
+        action, _values = executions.resolve_action(parameters)
+    except exception.Invalid as e:
+        raise exception.Invalid(
+            reason=f'runbook {body.get("name")}: remediation: {e.message}'
+        ) from e
+    kind = remediation.get('kind')
+    if action and kind not in (None, 'drain_patch_reboot'):
+        raise exception.Invalid(
+            reason=f'runbook {body.get("name")}: action {action.name} runs '
+            f'in a "drain_patch_reboot" remediation, not {kind!r}.'
+        )
 
 
 def _check_name(body):
@@ -143,6 +168,7 @@ class RunbooksController(rest.RestController):
         body = _body()
         utils.validate_body(schema.RUNBOOK, body)
         _check_name(body)
+        _check_action(body)
         runbook = dbapi.create_runbook(_values(body))
         LOG.info('Runbook %s created by %s.', runbook['name'], ctx.user_id)
         pecan.response.status = http_client.CREATED
@@ -158,6 +184,7 @@ class RunbooksController(rest.RestController):
         body = _body()
         utils.validate_body(schema.RUNBOOK_WITH_UUID, body)
         _check_name(body)
+        _check_action(body)
         body.pop('uuid', None)
         runbook = pecan.request.dbapi.update_runbook(ident, _values(body))
         LOG.info('Runbook %s replaced by %s.', runbook['name'], ctx.user_id)
@@ -179,6 +206,7 @@ class RunbooksController(rest.RestController):
         utils.validate_body(schema.CATALOG, body)
         for item in body['runbooks']:
             _check_name(item)
+            _check_action(item)
         names = [r['name'] for r in body['runbooks']]
         if len(set(names)) != len(names):
             raise exception.Invalid(reason='a runbook name appears twice')

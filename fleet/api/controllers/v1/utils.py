@@ -141,11 +141,11 @@ def allow_alerts():
 
 def allow_host_release():
     """Whether the request's version has the hosts' release action
-    (1.4)."""
+    (1.5)."""
     version = getattr(pecan.request, 'version', None)
     return version is not None and version.as_tuple() >= (
         1,
-        versions.MINOR_4_HOST_RELEASE,
+        versions.MINOR_5_HOST_RELEASE,
     )
 
 
@@ -189,3 +189,13 @@ def key_values(params, name):
             )
         result[key] = value if sep else None
     return result
+
+
+def allow_actions():
+    """Whether the request's version has /v1/actions and runs that name
+    an action (1.4)."""
+    version = getattr(pecan.request, 'version', None)
+    return version is not None and version.as_tuple() >= (
+        1,
+        versions.MINOR_4_ACTIONS,
+    )

@@ -12,7 +12,11 @@ in this history:
   label/variable filters, capacity, Ansible inventory, host replacement.
 * 1.3 - Alerts (list, show, post, acknowledge, silence), runbooks (CRUD,
   import/export, dry run), executions approve/reject.
-* 1.4 - Hosts: ``POST /v1/hosts/{host}/release`` (an admin forces a host
+* 1.4 - Executor actions: ``GET /v1/actions`` lists the operator-defined
+  catalog; a run (and a runbook's remediation) names an ``action`` and
+  its ``action_parameters``. ``executor_args`` is refused at every
+  version (400).
+* 1.5 - Hosts: ``POST /v1/hosts/{host}/release`` (an admin forces a host
   free: its active run ends cancelled, the host is handed to a human).
 """
 
@@ -23,10 +27,11 @@ MINOR_0_INITIAL = 0
 MINOR_1_EXECUTIONS = 1
 MINOR_2_INVENTORY = 2
 MINOR_3_ALERTS = 3
-MINOR_4_HOST_RELEASE = 4
+MINOR_4_ACTIONS = 4
+MINOR_5_HOST_RELEASE = 5
 
 MINOR_MIN_VERSION = MINOR_0_INITIAL
-MINOR_MAX_VERSION = MINOR_4_HOST_RELEASE
+MINOR_MAX_VERSION = MINOR_5_HOST_RELEASE
 
 MIN_VERSION_STRING = f'1.{MINOR_MIN_VERSION}'
 MAX_VERSION_STRING = f'1.{MINOR_MAX_VERSION}'

@@ -4,13 +4,12 @@ Alertmanager posts its own webhook format (``version`` "4"); every alert
 of the payload is checked first, then all are recorded in one database
 transaction: a bad payload gets 400 and nothing is stored.
 
-Authentication, one of:
-
-* ``[alerts] webhook_token`` set: ``Authorization: Bearer <token>``,
-  Alertmanager's ``http_config: {authorization: {credentials: ...}}``.
-  The route then bypasses Keystone; a missing or wrong token gets 401.
-* unset: a Keystone token like the rest of the API, and the policy
-  ``fleet:alert:webhook``.
+Authentication: by the webhook's own token only, ``Authorization: Bearer
+<[alerts] webhook_token>`` (Alertmanager's ``http_config: {authorization:
+{credentials_file: ...}}``). The route bypasses Keystone: a Keystone
+token, whoever holds it, is not the webhook's token. A missing or wrong
+token gets 401; with no token configured the webhook is off (403), since
+alerts feed automatic runbooks that act on hypervisors.
 
 Alertmanager cannot send ``OpenStack-API-Version``: this route exists at
 every microversion.
@@ -34,7 +33,6 @@ from fleet.api.controllers.v1 import utils
 from fleet.api.schemas import alert as schema
 from fleet.common import context as fleet_context
 from fleet.common import exception
-from fleet.common import policy
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
@@ -117,13 +115,11 @@ def signals_of(payload):
 def _authenticate():
     """The context the webhook acts with.
 
-    :raises: WebhookUnauthorized, HTTPForbidden
+    :raises: WebhookUnauthorized, WebhookDisabled
     """
     token = CONF.alerts.webhook_token
     if not token:
-        ctx = pecan.request.context
-        policy.authorize('fleet:alert:webhook', {}, ctx)
-        return ctx
+        raise alert_exc.WebhookDisabled()
     header = pecan.request.headers.get('Authorization', '')
     scheme, _, given = header.partition(' ')
     if scheme.lower() != 'bearer' or not given:

@@ -18,12 +18,17 @@ from fleet.tests import base
 
 CONF = base.CONF
 
-#: Keystone's implied roles put every weaker role in the token as well.
+#: persona -> (roles in its token, its project). Keystone's implied roles
+#: put every weaker role in the token as well. ``observer`` is the
+#: read-only operator (the ``fleet_observer`` role); ``member`` and
+#: ``reader`` hold those roles in an ordinary project, which gives them
+#: nothing in fleet (an infrastructure API, like nova's os-services).
 PERSONAS = {
-    'admin': ['admin', 'member', 'reader'],
-    'member': ['member', 'reader'],
-    'reader': ['reader'],
-    'no_role': [],
+    'admin': (['admin', 'member', 'reader'], 'project-a'),
+    'observer': (['fleet_observer'], 'project-a'),
+    'member': (['member', 'reader'], 'project-b'),
+    'reader': (['reader'], 'project-b'),
+    'no_role': ([], 'project-b'),
 }
 
 
@@ -109,7 +114,7 @@ class KeystoneAPITestCase(APITestCase):
     """The API behind the real keystonemiddleware.
 
     :attr:`tokens` maps each persona of :data:`PERSONAS` to a valid token
-    carrying its roles on project ``project-a``.
+    carrying its roles on its project.
     """
 
     def make_app(self):
@@ -122,12 +127,12 @@ class KeystoneAPITestCase(APITestCase):
         )
         self.auth = self.useFixture(ksm_fixture.AuthTokenFixture())
         self.tokens = {}
-        for persona, roles in PERSONAS.items():
+        for persona, (roles, project) in PERSONAS.items():
             token = f'{persona}-token'
             self.auth.add_token_data(
                 token_id=token,
                 user_id=f'{persona}-user',
-                project_id='project-a',
+                project_id=project,
                 role_list=roles,
             )
             self.tokens[persona] = token

@@ -118,7 +118,7 @@ class TestExecutionsAPI(base.APITestCase):
 
 
 class TestHostReleaseAPI(base.APITestCase):
-    R = 'fleet 1.4'
+    R = 'fleet 1.5'
 
     def setUp(self):
         super().setUp()
@@ -137,11 +137,11 @@ class TestHostReleaseAPI(base.APITestCase):
             status=status,
         )
 
-    def test_below_1_4_is_404(self):
+    def test_below_1_5_is_404(self):
         response = self.release(
-            {'reason': 'x'}, version='fleet 1.3', status=404
+            {'reason': 'x'}, version='fleet 1.4', status=404
         )
-        self.assert_fault(response, 404, 'from API 1.4, "release"')
+        self.assert_fault(response, 404, 'from API 1.5, "release"')
 
     def test_release_ends_the_run_and_hands_the_host_over(self):
         run = self.request(

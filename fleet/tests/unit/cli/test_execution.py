@@ -3,6 +3,7 @@ to end. No conductor runs here: the tests play its part by writing the
 run's progress and end into the database while the command waits."""
 
 import json
+import os
 
 import fixtures
 
@@ -184,3 +185,48 @@ class TestExecutionCommands(base.CLITestCase):
             '--poll-interval', '0', '--timeout', '0.01', rc=1,
         )  # fmt: skip
         self.assertIn('Gave up waiting after 0.01 s', err.splitlines()[-1])
+
+
+class TestActionCommands(base.CLITestCase):
+    def setUp(self):
+        super().setUp()
+        self.create_host(name='c1', kind='compute')
+        # A catalog of the one action the default executors can run (the
+        # in-process API would log the shipped ansible examples as
+        # unusable onto the command's stderr).
+        directory = self.useFixture(fixtures.TempDir()).path
+        with open(os.path.join(directory, 'a.yaml'), 'w') as f:
+            f.write('noop: {executor: noop}\n')
+        self.config(actions_dir=directory, group='executor')
+
+    def test_list_and_show(self):
+        actions = self.openstack_json('fleet', 'action', 'list')
+        self.assertEqual(['noop'], [a['Name'] for a in actions])
+        shown = self.openstack_json('fleet', 'action', 'show', 'noop')
+        self.assertEqual('noop', shown['executor'])
+        _, err = self.openstack('fleet', 'action', 'show', 'rm-rf', rc=1)
+        self.assert_one_line_error(err, 'HTTP 404')
+
+    def test_start_with_an_action(self):
+        run = self.openstack_json(
+            'fleet', 'maintenance', 'start', 'c1', '--action', 'noop'
+        )
+        self.assertEqual('drain_patch_reboot', run['kind'])
+        self.assertEqual('noop', run['parameters']['action'])
+
+    def test_undeclared_parameter(self):
+        _, err = self.openstack(
+            'fleet', 'maintenance', 'start', 'c1',
+            '--action', 'noop', '--action-parameter', 'cmd=id',
+            rc=1,
+        )  # fmt: skip
+        self.assert_one_line_error(err, 'HTTP 400')
+        self.assertIn('cmd', err)
+
+    def test_parameter_needs_an_action(self):
+        _, err = self.openstack(
+            'fleet', 'maintenance', 'start', 'c1',
+            '--action-parameter', 'x=1',
+            rc=1,
+        )  # fmt: skip
+        self.assertIn('--action', err)

@@ -122,10 +122,10 @@ class TestHostCommands(base.CLITestCase):
         self.assertIsNone(host['released_execution'])
         cast.assert_called_once_with(mock.ANY, 'c1', 'stuck run')
         _, err = self.openstack(
-            '--os-fleet-api-version', '1.3',
+            '--os-fleet-api-version', '1.4',
             'fleet', 'host', 'release', 'c1', rc=1,
         )  # fmt: skip
-        self.assertIn('1.4', err)
+        self.assertIn('1.5', err)
         self.assertNotIn('Traceback', err)
 
     def test_delete(self):

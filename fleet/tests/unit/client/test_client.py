@@ -159,7 +159,11 @@ class TestClientMocked(base.TestCase):
         self.mock.get(self.URL + '/v1/hosts', json=hosts)
         client = fleet_client.Client(endpoint=self.URL)
         self.assertEqual([], client.hosts.list())
-        self.assertEqual(['fleet 1.4', 'fleet 1.0'], seen)
+        newest = fleet_client.format_version(fleet_client.MAX_VERSION)
+        self.assertEqual(
+            [f'fleet {newest}', 'fleet 1.0'],
+            seen,
+        )
         self.assertEqual('1.0', client.api_version)
         # Executions need more than the server has: said before asking.
         e = self.assertRaises(

@@ -89,14 +89,55 @@ class TestRunExecutor(ExecutorTestCase):
         params = dict(
             self.params,
             executor='script',
-            executor_args={'command': 'dnf -y update'},
+            action='restart',
+            action_parameters={'unit': 'a b; $(id) -x'},
+            action_definition={
+                'name': 'restart',
+                'executor': 'script',
+                'command': ['systemctl', 'restart', '--', '{unit}', '{host}'],
+                'ssh': False,
+            },
             executor_timeout=60,
         )
         self.task.execute(self.uuid, HOST, params)
         host, args, timeout = driver.run.call_args[0]
         self.assertEqual(HOST, host['name'])
-        self.assertEqual(({'command': 'dnf -y update'}, 60), (args, timeout))
+        # The value is one argument, as given; the host comes from fleet.
+        self.assertEqual(
+            (
+                {
+                    'argv': [
+                        'systemctl',
+                        'restart',
+                        '--',
+                        'a b; $(id) -x',
+                        HOST,
+                    ],
+                    'ssh': False,
+                },
+                60,
+            ),
+            (args, timeout),
+        )
         self.assertEqual('6.1', self.host()['facts']['kernel'])
+        events = self.dbapi.list_execution_events(self.uuid)
+        self.assertIn(
+            'Running action restart with executor', events[-2]['message']
+        )
+
+    def test_ad_hoc_arguments_are_not_run(self):
+        # A run recorded before the catalog, with a command of its own.
+        driver = self.use_executor(driver_base.ExecutorResult(ok=True))
+        params = dict(
+            self.params,
+            executor='script',
+            executor_args={'command': ['sh', '-c', 'id']},
+        )
+        e = self.assertRaises(
+            tasks_base.StepFailed, self.task.execute, self.uuid, HOST, params
+        )
+        self.assertIn('catalogued action', str(e))
+        self.assertFalse(driver.run.called)
 
     def test_output_is_bounded(self):
         self.use_executor(
@@ -285,7 +326,7 @@ class TestVerifyHost(ExecutorTestCase):
 
     def test_reboot_needs_a_boot_after_the_step_began(self):
         self.executor_step('2026-11-30T10:00:00Z', '2026-11-30T10:05:00Z')
-        params = dict(self.params, executor_args={'reboot': True})
+        params = dict(self.params, action='reboot')
         self.dbapi.update_host(
             HOST, {'facts': {'boot_time': '2026-11-29T08:00:00Z'}}
         )
@@ -303,11 +344,25 @@ class TestVerifyHost(ExecutorTestCase):
         result = self.task.execute(self.uuid, HOST, params)
         self.assertEqual('rebooted at 2026-11-30T10:03:00', result['restart'])
 
-    def test_reboot_seen_as_the_service_going_down(self):
+    def test_a_possible_reboot_that_did_not_happen_is_fine(self):
+        # dnf-update reboots only when the update needs it.
         self.executor_step('2026-11-30T10:00:00Z', '2026-11-30T10:05:00Z')
         params = dict(
-            self.params, executor_args={'extra_vars': {'reboot': True}}
+            self.params,
+            action='dnf-update',
+            action_parameters={'reboot': True},
         )
+        self.dbapi.update_host(
+            HOST, {'facts': {'boot_time': '2026-11-29T08:00:00Z'}}
+        )
+        result = self.task.execute(self.uuid, HOST, params)
+        self.assertEqual(
+            'not rebooted (last boot 2026-11-29T08:00:00)', result['restart']
+        )
+
+    def test_reboot_seen_as_the_service_going_down(self):
+        self.executor_step('2026-11-30T10:00:00Z', '2026-11-30T10:05:00Z')
+        params = dict(self.params, action='reboot')
         self.service().update(state='down', heartbeat_at=None)
         self.sleep.side_effect = lambda s: self.service().update(state='up')
         result = self.task.execute(self.uuid, HOST, params)
@@ -316,7 +371,7 @@ class TestVerifyHost(ExecutorTestCase):
         )
 
     def test_reboot_without_evidence_is_recorded(self):
-        params = dict(self.params, executor_args={'reboot': True})
+        params = dict(self.params, action='reboot')
         self.stop_heartbeats()
         self.sleep.side_effect = lambda s: self.beat(
             '2026-11-30T10:00:10.000000'
@@ -324,7 +379,7 @@ class TestVerifyHost(ExecutorTestCase):
         result = self.task.execute(self.uuid, HOST, params)
         self.assertEqual('restart not observable', result['restart'])
         self.assertIn(
-            'no evidence of the restart is available', self.messages()[-2]
+            'no evidence of a restart is available', self.messages()[-2]
         )
 
     def test_expected_facts(self):

@@ -127,6 +127,28 @@ class TestAnsibleExecutor(base.TestCase):
         self.assertEqual({'localhost': 1}, result.details['stats']['changed'])
         self.assertIsInstance(result.to_dict(), dict)
 
+    def test_parameters_are_never_templated(self):
+        # Values from a run's request reach the playbook as they are:
+        # Jinja in them is data, not code (they are tagged !unsafe).
+        marker = os.path.join(self.dir, 'marker')
+        pwned = os.path.join(self.dir, 'pwned')
+        hostile = (
+            '{{ lookup("pipe", "touch ' + pwned + '") }} {{ 6 * 7 }}; $(id)'
+        )
+        result = self.executor.run(
+            self.host,
+            {
+                'playbook': self.playbook('ok.yml', OK_PLAYBOOK),
+                'extra_vars': {'marker': marker},
+                'parameters': {'level': hostile, 'marker': 'ignored'},
+            },
+            timeout=120,
+        )
+        self.assertTrue(result.ok, result.output)
+        with open(marker) as f:
+            self.assertEqual(hostile, f.read())
+        self.assertFalse(os.path.exists(pwned))
+
     def test_check_mode_changes_nothing(self):
         marker = os.path.join(self.dir, 'marker')
         result = self.executor.run(
