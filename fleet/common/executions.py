@@ -197,8 +197,8 @@ def create(
         f'{host["name"]}.',
         details={'parameters': strutils.mask_dict_password(params)},
     )
-    if not awaiting_approval:
-        _cast_start(dbapi, rpcapi, context, uuid)
+    if not awaiting_approval and not _cast_start(dbapi, rpcapi, context, uuid):
+        execution = dbapi.get_execution(uuid)  # failed, with the reason
     LOG.info(
         'Execution %s (%s) of host %s created (%s) by %s.',
         uuid,
@@ -234,9 +234,13 @@ def reject(dbapi, context, uuid, reason=None):
 
 def _cast_start(dbapi, rpcapi, context, uuid):
     """Hand a pending run to a conductor; a run that cannot be handed
-    over fails at once (and frees its host) instead of staying pending."""
+    over fails at once (and frees its host) instead of staying pending.
+
+    :returns: True if handed over.
+    """
     try:
         rpcapi.start_execution(context, uuid)
+        return True
     except Exception as e:
         LOG.exception('Run %s: cannot reach a conductor.', uuid)
         finish(
@@ -245,6 +249,7 @@ def _cast_start(dbapi, rpcapi, context, uuid):
             states.EV_FAIL,
             f'could not be handed to a conductor: {e}',
         )
+        return False
 
 
 def _transition(dbapi, uuid, event, values=None, execution=None):

@@ -102,6 +102,7 @@ class TestTerminalPaths(LifecycleTestCase):
             states.EXEC_FAILED,
             'could not be handed to a conductor: no bus',
         )
+        self.assertEqual(states.EXEC_FAILED, execution['state'])
 
     def test_cancel_of_a_pending_run_no_conductor_took(self):
         uuid = self.new_run(states.EXEC_PENDING)
