@@ -16,11 +16,17 @@ that says which transition an event makes, and
 :mod:`fleet.common.executions` the one module that writes a run's state
 (and releases its host in the same transaction when the run ends)::
 
-    awaiting approval --approve--> pending --start--> running
-            |                        |                   |  \
-          reject                 fail/abort        request_cancel  succeed
-            v                        v                   v      \
-        rejected            failed / cancelled  <--  cancelling  succeeded
+    awaiting approval --approve--> pending --start--> running --succeed-->
+        |         |                    |                 |  |     succeeded
+      reject    cancel          fail / cancel  fail / cancel  request_cancel
+        v         v                    v                 v  v
+    rejected  cancelled        failed / cancelled     cancelling
+                                                         | fail / cancel
+                                                         v
+                                                  failed / cancelled
+
+(``start`` on a running or cancelling run keeps its state: a resumed
+flow.) :data:`EXEC_TRANSITIONS` is the whole table.
 
 Usage::
 
