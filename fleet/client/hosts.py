@@ -5,6 +5,7 @@ Hosts are plain dicts, as the API shows them::
     client.hosts.list(kind='compute', state='active', limit=50)
     client.hosts.update('c1', labels={'rack': 'r12', 'old': None})
     client.hosts.unmanage('c1', reason='RMA for a bad DIMM', owner='dc-ops')
+    client.hosts.release('c1', reason='run stuck on a dead conductor')
 """
 
 #: Query filters of GET /v1/hosts.
@@ -21,6 +22,8 @@ FILTERS = (
 SORT_KEYS = ('id', 'name', 'kind', 'state', 'created_at', 'updated_at')
 #: Label/variable filters, host history and variables, replacement.
 INVENTORY_VERSION = (1, 2)
+#: Forced release of a host.
+RELEASE_VERSION = (1, 5)
 
 
 def _key_values(pairs):
@@ -162,4 +165,21 @@ class HostManager:
             json=body,
             min_version=INVENTORY_VERSION,
             what='Host replacement',
+        ).json()
+
+    def release(self, ident, reason=None):
+        """Force a host free (API 1.5): its active run ends cancelled, the
+        host is handed to a human (``unmanaged``) and its nova-compute
+        kept disabled; ``manage`` returns it once checked.
+
+        :returns: the host, with ``released_execution`` (the run ended,
+            or None).
+        """
+        body = {'reason': reason} if reason else {}
+        return self.client.request(
+            'POST',
+            self._one(ident) + '/release',
+            json=body,
+            min_version=RELEASE_VERSION,
+            what='Host release',
         ).json()

@@ -2,9 +2,10 @@
 
 With no config file it needs nothing else: SQLite (``./fleet.sqlite``),
 the in-process ``fake://`` message bus, no authentication, and the
-simulated cloud. It runs the very code of fleet-api and fleet-conductor:
-only the drivers and backends differ, and a config file may change any of
-them.
+simulated cloud (``[drivers] compute`` and ``inventory`` default to
+``fake`` here only; every other fleet process defaults to ``nova``). It
+runs the very code of fleet-api and fleet-conductor: only the drivers and
+backends differ, and a config file may change any of them.
 
 Usage::
 
@@ -35,6 +36,13 @@ def set_embedded_defaults():
     CONF.set_default('transport_url', 'fake://')
     # The in-process bus cannot carry notifications to anyone else.
     CONF.set_default('driver', ['noop'], group='oslo_messaging_notifications')
+    # The simulated cloud, explicitly: every other process defaults to the
+    # real one (nova), so that a production service missing an option
+    # never acts on a simulation.
+    CONF.set_default('compute', ['fake'], group='drivers')
+    CONF.set_default('inventory', ['fake'], group='drivers')
+    # start() syncs before the API answers, so the conductor need not.
+    CONF.set_default('sync_inventory_on_start', False, group='conductor')
 
 
 class AllInOneService(service.ServiceBase):

@@ -1,11 +1,21 @@
-"""Creating runs: the one path behind ``POST /v1/executions`` and the
-runs that runbooks start.
+"""The one owner of a run's lifecycle and of its hold on its host.
+
+Every change of a run's ``state`` goes through this module, and every
+transition is checked against :data:`fleet.common.states.EXECUTION_MACHINE`
+(a forbidden one raises InvalidState and writes nothing). A run that ends -
+succeeded, failed, cancelled, rejected, failed to start, closed by a check
+or by an admin's release of its host - ends through :func:`finish`, which
+records the final state and releases the host **in the same database
+transaction**: no run ends holding its host, no host is freed while its run
+looks active.
 
 Usage::
 
     params = executions.prepare_parameters({'kind': 'drain'})
     run = executions.create(dbapi, rpcapi, context, host, params,
                             requested_by={'user_id': 'u'})
+    executions.mark_running(dbapi, run['uuid'])
+    executions.finish(dbapi, run['uuid'], states.EV_FAIL, 'it broke')
 """
 
 from oslo_config import cfg
@@ -187,8 +197,8 @@ def create(
         f'{host["name"]}.',
         details={'parameters': strutils.mask_dict_password(params)},
     )
-    if not awaiting_approval:
-        rpcapi.start_execution(context, uuid)
+    if not awaiting_approval and not _cast_start(dbapi, rpcapi, context, uuid):
+        execution = dbapi.get_execution(uuid)  # failed, with the reason
     LOG.info(
         'Execution %s (%s) of host %s created (%s) by %s.',
         uuid,
@@ -205,14 +215,10 @@ def approve(dbapi, rpcapi, context, uuid):
 
     :raises: ExecutionNotFound, InvalidState
     """
-    execution = dbapi.update_execution(
-        uuid,
-        {'state': states.EXEC_PENDING},
-        expected_states=(states.EXEC_AWAITING_APPROVAL,),
-    )
+    execution = _transition(dbapi, uuid, states.EV_APPROVE)
     dbapi.add_execution_event(uuid, f'Run approved by {context.user_id}.')
-    rpcapi.start_execution(context, uuid)
-    return execution
+    _cast_start(dbapi, rpcapi, context, uuid)
+    return dbapi.get_execution(execution['uuid'])
 
 
 def reject(dbapi, context, uuid, reason=None):
@@ -223,16 +229,248 @@ def reject(dbapi, context, uuid, reason=None):
     result = f'rejected by {context.user_id}' + (
         f': {reason}' if reason else ''
     )
+    return finish(dbapi, uuid, states.EV_REJECT, result, level='warning')
+
+
+def _cast_start(dbapi, rpcapi, context, uuid):
+    """Hand a pending run to a conductor; a run that cannot be handed
+    over fails at once (and frees its host) instead of staying pending.
+
+    :returns: True if handed over.
+    """
+    try:
+        rpcapi.start_execution(context, uuid)
+        return True
+    except Exception as e:
+        LOG.exception('Run %s: cannot reach a conductor.', uuid)
+        finish(
+            dbapi,
+            uuid,
+            states.EV_FAIL,
+            f'could not be handed to a conductor: {e}',
+        )
+        return False
+
+
+def _transition(dbapi, uuid, event, values=None, execution=None):
+    """A non-final transition: checked by the machine, written only if
+    the run is still in the state the check saw.
+
+    :returns: the run as now stored.
+    :raises: ExecutionNotFound, InvalidState
+    """
+    execution = execution or dbapi.get_execution(uuid)
+    target = states.next_state(execution['state'], event, uuid)
+    return dbapi.update_execution(
+        uuid,
+        dict(values or {}, state=target),
+        expected_states=(execution['state'],),
+    )
+
+
+def mark_running(dbapi, uuid, step=None):
+    """A conductor's flow begins (or resumes): ``pending`` -> ``running``;
+    a run cancelled before it began stays ``cancelling``.
+
+    :raises: ExecutionNotFound, InvalidState (the run has ended)
+    """
+    execution = dbapi.get_execution(uuid)
+    values = {'current_step': step}
+    if execution['started_at'] is None:
+        values['started_at'] = timeutils.utcnow()
+    if execution['cancel_requested'] and (
+        execution['state'] == states.EXEC_PENDING
+    ):
+        # Cancelled while pending: the flow's first cancel check closes
+        # it; meanwhile it shows it is stopping, not running.
+        values['state'] = states.EXEC_CANCELLING
+        return dbapi.update_execution(
+            uuid, values, expected_states=(states.EXEC_PENDING,)
+        )
+    return _transition(dbapi, uuid, states.EV_START, values, execution)
+
+
+#: Final event -> (level of its history line).
+_LEVELS = {
+    states.EV_SUCCEED: 'info',
+    states.EV_FAIL: 'error',
+    states.EV_CANCEL: 'warning',
+    states.EV_REJECT: 'warning',
+}
+
+
+def finish(
+    dbapi,
+    uuid,
+    event,
+    reason,
+    level=None,
+    host_values=None,
+    history=None,
+    values=None,
+    note='',
+    step=None,
+):
+    """End a run: its final state, its result, the release of its host
+    (and any ``host_values``) and a history line, in one transaction.
+
+    :param event: EV_SUCCEED, EV_FAIL, EV_CANCEL or EV_REJECT.
+    :param reason: the run's ``result`` (why it ended).
+    :param host_values: e.g. hand the host to a human as the run ends.
+    :param history: who and why, for the host's history.
+    :param values: more columns of the run (e.g. ``cancel_requested``).
+    :param note: appended to the history line (e.g. the host's state).
+    :param step: the flow step that ends it, for the history line.
+    :returns: the run as now stored.
+    :raises: ExecutionNotFound; InvalidState if the machine forbids it
+        (e.g. the run has already ended).
+    """
+    for _attempt in range(3):
+        execution = dbapi.get_execution(uuid)
+        target = states.next_state(execution['state'], event, uuid)
+        row = dict(
+            values or {},
+            state=target,
+            result=reason,
+            current_step=None,
+            finished_at=timeutils.utcnow(),
+        )
+        try:
+            ended = dbapi.finish_execution(
+                uuid,
+                row,
+                expected_states=(execution['state'],),
+                event={
+                    'message': f'Run {target}: {reason}.{note}',
+                    'level': level or _LEVELS.get(event, 'info'),
+                    'step': step,
+                },
+                host_values=host_values,
+                history=history,
+            )
+        except exception.InvalidState:
+            # The run moved meanwhile (e.g. running -> cancelling):
+            # decide again from its new state.
+            continue
+        LOG.info('Run %s %s: %s', uuid, target, reason)
+        return ended
+    raise exception.InvalidState(
+        resource='Execution',
+        id=uuid,
+        state=dbapi.get_execution(uuid)['state'],
+        reason=f'it kept changing; "{event}" not applied',
+    )
+
+
+def request_cancel(dbapi, rpcapi, context, uuid):
+    """Ask a run to stop.
+
+    A run no conductor has taken yet (``pending``, no conductor) is closed
+    ``cancelled`` at once; any other active run gets its cancel flag (its
+    flow checks it before each new action) and a conductor is told, so
+    that a pending run whose conductor is not running it is closed too.
+
+    :returns: the run as now stored.
+    :raises: ExecutionNotFound, InvalidState (the run is not active)
+    """
+    who = context.user_id
+    execution = dbapi.get_execution(uuid)
+    if (
+        execution['state'] == states.EXEC_PENDING
+        and execution['conductor'] is None
+    ):
+        try:
+            return finish(
+                dbapi,
+                uuid,
+                states.EV_CANCEL,
+                f'cancelled by {who} before a conductor took it',
+                values={'cancel_requested': True},
+            )
+        except exception.InvalidState:
+            execution = dbapi.get_execution(uuid)
+    values = {'cancel_requested': True}
+    if execution['state'] == states.EXEC_RUNNING:
+        values['state'] = states.next_state(
+            execution['state'], states.EV_REQUEST_CANCEL, uuid
+        )
     execution = dbapi.update_execution(
         uuid,
-        {
-            'state': states.EXEC_REJECTED,
-            'result': result,
-            'finished_at': timeutils.utcnow(),
-        },
-        expected_states=(states.EXEC_AWAITING_APPROVAL,),
+        values,
+        expected_states=(
+            states.EXEC_PENDING,
+            states.EXEC_RUNNING,
+            states.EXEC_CANCELLING,
+        ),
     )
-    if execution['host_uuid']:
-        dbapi.release_host(execution['host_uuid'], uuid)
-    dbapi.add_execution_event(uuid, f'Run {result}.', level='warning')
+    dbapi.add_execution_event(
+        uuid,
+        f'Cancel requested by {who}: nothing new starts; '
+        f'migrations in flight finish.',
+        level='warning',
+    )
+    try:
+        rpcapi.cancel_execution(context, uuid)
+    except Exception:
+        # The flag is recorded: a conductor that runs or resumes the run
+        # sees it.
+        LOG.exception('Run %s: cannot tell a conductor of its cancel.', uuid)
     return execution
+
+
+def close_if_idle(dbapi, uuid, reason):
+    """Close a pending run that was asked to stop before any of its flow
+    ran (a run whose flow began is closed by its flow's revert, which
+    undoes what it did).
+
+    :returns: the run if it was closed, else None.
+    """
+    execution = dbapi.get_execution(uuid)
+    if (
+        not execution['cancel_requested']
+        or execution['state'] != states.EXEC_PENDING
+    ):
+        return None
+    try:
+        return finish(dbapi, uuid, states.EV_CANCEL, reason)
+    except exception.InvalidState:
+        return None
+
+
+def release_host(dbapi, host, reason, history):
+    """An admin forces ``host`` free: its active run (if any) ends
+    ``cancelled`` with the reason, and the host is handed to a human
+    (``unmanaged``), in one transaction. Its nova-compute is left to a
+    conductor to disable (see ConductorManager.release_host): fleet never
+    returns a released host to the pool by itself.
+
+    :param history: who and why (``actor``, ``reason``, ``request_id``).
+    :returns: (host, the run ended or None)
+    """
+    actor = history.get('actor') or 'an admin'
+    state_reason = f'released by {actor}: {reason}'
+    host_values = {
+        'state': states.HOST_UNMANAGED,
+        'state_reason': state_reason,
+    }
+    uuid = host['execution_uuid']
+    if uuid:
+        try:
+            ended = finish(
+                dbapi,
+                uuid,
+                states.EV_CANCEL,
+                f'host {host["name"]} force-released by {actor}: {reason}',
+                host_values=host_values,
+                history=history,
+                values={'cancel_requested': True},
+                note=' Host handed to a human; nova-compute stays disabled.',
+            )
+            return dbapi.get_host(host['uuid']), ended
+        except (exception.InvalidState, exception.ExecutionNotFound):
+            # The run had ended without freeing the host, or was never
+            # recorded (an API process died between holding the host and
+            # recording the run): an orphaned hold, cleared below. A new
+            # run cannot have taken the host meanwhile: the hold was set.
+            host_values['execution_uuid'] = None
+    return dbapi.update_host(host['uuid'], host_values, history=history), None

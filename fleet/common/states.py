@@ -9,7 +9,35 @@ A host's ``state`` says who may act on it:
   leaves it alone until it is returned.
 * ``failed``: fleet saw it fail and could not fix it.
 * ``retired``: kept for history only.
+
+A run (execution) moves through :data:`EXECUTION_MACHINE`, an
+``automaton`` finite state machine; :func:`next_state` is the one place
+that says which transition an event makes, and
+:mod:`fleet.common.executions` the one module that writes a run's state
+(and releases its host in the same transaction when the run ends)::
+
+    awaiting approval --approve--> pending --start--> running --succeed-->
+        |         |                    |                 |  |     succeeded
+      reject    cancel          fail / cancel  fail / cancel  request_cancel
+        v         v                    v                 v  v
+    rejected  cancelled        failed / cancelled     cancelling
+                                                         | fail / cancel
+                                                         v
+                                                  failed / cancelled
+
+(``start`` on a running or cancelling run keeps its state: a resumed
+flow.) :data:`EXEC_TRANSITIONS` is the whole table.
+
+Usage::
+
+    states.next_state(states.EXEC_RUNNING, states.EV_SUCCEED)
+    # 'succeeded'; a forbidden event raises InvalidState
 """
+
+from automaton import exceptions as automaton_exc
+from automaton import machines
+
+from fleet.common import exception
 
 HOST_ACTIVE = 'active'
 HOST_DRAINING = 'draining'
@@ -72,3 +100,97 @@ EXEC_FINAL_STATES = (
     EXEC_CANCELLED,
     EXEC_REJECTED,
 )
+
+# Events of the execution state machine.
+#: An approver lets a run awaiting approval go (-> pending).
+EV_APPROVE = 'approve'
+#: An approver refuses it (-> rejected, host released).
+EV_REJECT = 'reject'
+#: A conductor's flow begins (pending -> running); a resumed run stays
+#: running, a run cancelled before it began stays cancelling.
+EV_START = 'start'
+#: Someone asks a running run to stop (-> cancelling).
+EV_REQUEST_CANCEL = 'request_cancel'
+#: The flow's last step (-> succeeded, host released).
+EV_SUCCEED = 'succeed'
+#: A step failed, the run could not start, or a check closed it
+#: (-> failed, host released).
+EV_FAIL = 'fail'
+#: The run stopped on request or by an admin's release (-> cancelled,
+#: host released).
+EV_CANCEL = 'cancel'
+
+EXEC_EVENTS = (
+    EV_APPROVE,
+    EV_REJECT,
+    EV_START,
+    EV_REQUEST_CANCEL,
+    EV_SUCCEED,
+    EV_FAIL,
+    EV_CANCEL,
+)
+
+#: (from state, event, to state): every transition a run may make.
+EXEC_TRANSITIONS = (
+    (EXEC_AWAITING_APPROVAL, EV_APPROVE, EXEC_PENDING),
+    (EXEC_AWAITING_APPROVAL, EV_REJECT, EXEC_REJECTED),
+    (EXEC_AWAITING_APPROVAL, EV_CANCEL, EXEC_CANCELLED),
+    (EXEC_PENDING, EV_START, EXEC_RUNNING),
+    (EXEC_PENDING, EV_FAIL, EXEC_FAILED),
+    (EXEC_PENDING, EV_CANCEL, EXEC_CANCELLED),
+    (EXEC_RUNNING, EV_START, EXEC_RUNNING),
+    (EXEC_RUNNING, EV_REQUEST_CANCEL, EXEC_CANCELLING),
+    (EXEC_RUNNING, EV_SUCCEED, EXEC_SUCCEEDED),
+    (EXEC_RUNNING, EV_FAIL, EXEC_FAILED),
+    (EXEC_RUNNING, EV_CANCEL, EXEC_CANCELLED),
+    (EXEC_CANCELLING, EV_START, EXEC_CANCELLING),
+    (EXEC_CANCELLING, EV_REQUEST_CANCEL, EXEC_CANCELLING),
+    (EXEC_CANCELLING, EV_FAIL, EXEC_FAILED),
+    (EXEC_CANCELLING, EV_CANCEL, EXEC_CANCELLED),
+)
+
+
+def _build_machine() -> machines.FiniteMachine:
+    machine = machines.FiniteMachine()
+    for state in EXEC_STATES:
+        machine.add_state(state, terminal=state in EXEC_FINAL_STATES)
+    for start, event, end in EXEC_TRANSITIONS:
+        machine.add_transition(start, end, event)
+    machine.default_start_state = EXEC_PENDING
+    machine.freeze()
+    return machine
+
+
+#: The execution state machine (frozen: copy it to walk it).
+EXECUTION_MACHINE = _build_machine()
+
+
+def next_state(current: str, event: str, resource_id: str = '') -> str:
+    """The state a run in ``current`` moves to on ``event``.
+
+    :raises: InvalidState if the machine forbids it (e.g. ``succeed`` on
+        a cancelled run, or anything on a run that has ended).
+    """
+    machine = EXECUTION_MACHINE.copy()
+    try:
+        machine.initialize(current)
+        machine.process_event(event)
+    except (automaton_exc.NotFound, automaton_exc.InvalidState) as e:
+        allowed = sorted(sources_of(event))
+        raise exception.InvalidState(
+            resource='Execution',
+            id=resource_id,
+            state=current,
+            reason=f'"{event}" is allowed only from '
+            + (', '.join(allowed) or 'no state'),
+        ) from e
+    return machine.current_state
+
+
+def sources_of(event: str) -> tuple:
+    """The states from which ``event`` is allowed: the condition a
+    database write puts on the run's current state, so that the check and
+    the write are one atomic step."""
+    return tuple(
+        sorted({start for start, ev, _end in EXEC_TRANSITIONS if ev == event})
+    )

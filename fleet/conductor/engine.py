@@ -28,6 +28,8 @@ from taskflow.persistence import models as tf_models
 
 from fleet.common import context as fleet_context
 from fleet.common import coordination
+from fleet.common import exception
+from fleet.common import executions
 from fleet.common import states
 from fleet.db import api as db_api
 from fleet.drivers import factory
@@ -129,10 +131,17 @@ class ProgressListener(tf_listeners.Listener):
             failure = details.get('result')
             message = getattr(failure, 'exception_str', str(failure))
             # The latest failure is the one that ends the run (an earlier
-            # one was retried); MarkExecutionSucceeded overwrites it.
-            self.dbapi.update_execution(
-                self.execution_uuid, {'result': f'{name}: {message}'}
-            )
+            # one was retried); MarkExecutionSucceeded overwrites it. A run
+            # already ended (e.g. its host released by an admin) keeps
+            # the result it ended with.
+            try:
+                self.dbapi.update_execution(
+                    self.execution_uuid,
+                    {'result': f'{name}: {message}'},
+                    expected_states=_ACTIVE_STATES,
+                )
+            except exception.InvalidState:
+                pass
             if not per_instance:
                 # Instance tasks record their failed attempts themselves.
                 self.dbapi.add_execution_event(
@@ -269,10 +278,20 @@ class Runner:
         claimed = self._claim(execution, expected_conductor)
         if claimed is None:
             return False
+        uuid = claimed['uuid']
         try:
+            if executions.close_if_idle(
+                self.dbapi,
+                uuid,
+                f'cancelled by request before conductor {self.host} '
+                f'started it',
+            ):
+                self._unlock(uuid)
+                _notify(exec_notifications.END, uuid)
+                return True
             func(claimed)
         except Exception:
-            self._unlock(claimed['uuid'])
+            self._unlock(uuid)
             raise
         return True
 
@@ -296,6 +315,28 @@ class Runner:
         return self._claimed(execution, expected_conductor, self._resume)
 
     def _start(self, execution):
+        uuid = execution['uuid']
+        try:
+            self._plan(execution)
+        except Exception as e:
+            # A run that cannot start (its host unknown to the compute
+            # driver, the driver or the persistence backend failing, ...)
+            # fails now, with the reason in its history, and frees its
+            # host: it must not stay pending, held by a conductor that
+            # would fail again at each restart.
+            LOG.exception('Run %s: cannot start it.', uuid)
+            executions.finish(
+                self.dbapi,
+                uuid,
+                states.EV_FAIL,
+                f'conductor {self.host} could not start it: {e}',
+            )
+            self._unlock(uuid)
+            _notify(exec_notifications.END, uuid)
+
+    def _plan(self, execution):
+        """Plan the run (its instances, its flow, its logbook) and run it
+        in a thread."""
         uuid = execution['uuid']
         host = self.dbapi.get_host(execution['host_uuid'])
         instances = sorted(
@@ -396,32 +437,28 @@ class Runner:
 
     def _check_closed(self, uuid):
         """A run whose engine stopped must not stay active without a
-        record (e.g. a revert that itself failed)."""
-        try:
-            execution = self.dbapi.get_execution(uuid)
-        except Exception:
-            LOG.exception('Run %s: cannot read it back.', uuid)
-            return
-        if execution['state'] in states.EXEC_FINAL_STATES:
-            return
+        record (e.g. a revert that itself failed): it is closed ``failed``
+        and its host released, in one transaction."""
         if uuid in self._suspending:
             return
-        self.dbapi.update_execution(
-            uuid,
-            {
-                'state': states.EXEC_FAILED,
-                'result': execution['result']
-                or 'the flow engine stopped '
-                'without closing the run (see the conductor log)',
-                'finished_at': timeutils.utcnow(),
-            },
-        )
-        self.dbapi.add_execution_event(
-            uuid,
-            'Run failed: its flow could not revert cleanly; check '
-            'the host by hand.',
-            level='error',
-        )
+        try:
+            execution = self.dbapi.get_execution(uuid)
+            if execution['state'] in states.EXEC_FINAL_STATES:
+                return
+            executions.finish(
+                self.dbapi,
+                uuid,
+                states.EV_FAIL,
+                execution['result']
+                or 'the flow engine stopped without closing the run (see '
+                'the conductor log)',
+                note=' Its flow could not revert cleanly; check the host '
+                'by hand.',
+            )
+        except exception.InvalidState:
+            return  # it ended meanwhile
+        except Exception:
+            LOG.exception('Run %s: cannot close it.', uuid)
 
     def stop(self, timeout=30.0):
         """Suspend every engine (atoms in flight finish) so the runs can

@@ -1,14 +1,18 @@
 """Server side of the conductor RPC API: thin, hands work to modules."""
 
+import threading
+
 from oslo_config import cfg
 from oslo_log import log
 import oslo_messaging as messaging
 
 from fleet.common import coordination
+from fleet.common import executions
 from fleet.common import states
 from fleet.conductor import engine
 from fleet.conductor import inventory
 from fleet.db import api as db_api
+from fleet.drivers import factory
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
@@ -17,7 +21,7 @@ LOG = log.getLogger(__name__)
 class ConductorManager:
     """RPC endpoint of fleet-conductor. Versions: see rpcapi."""
 
-    target = messaging.Target(version='1.2')
+    target = messaging.Target(version='1.3')
 
     def __init__(self, host, coordinator=None):
         self.host = host
@@ -35,6 +39,24 @@ class ConductorManager:
         engine.init_persistence()
         if CONF.maintenance.resume_on_start:
             self.resume_executions()
+        if CONF.conductor.sync_inventory_on_start:
+            # The inventory is there within seconds, not only after the
+            # first periodic sync ([conductor] inventory_sync_interval);
+            # in a thread, so a large or slow cloud does not delay RPC.
+            threading.Thread(
+                target=self._sync_at_start,
+                name='inventory-sync-at-start',
+                daemon=True,
+            ).start()
+
+    def _sync_at_start(self):
+        try:
+            counts = inventory.sync()
+            LOG.info('Inventory synced at start: %s.', counts)
+        except Exception:
+            # A failing driver must not stop the conductor; the periodic
+            # sync tries again.
+            LOG.exception('Inventory sync at start failed.')
 
     def del_host(self):
         """Called once when the service stops."""
@@ -70,6 +92,59 @@ class ConductorManager:
             LOG.info(
                 'Run %s is taken by another conductor; not starting it.',
                 execution_uuid,
+            )
+
+    def cancel_execution(self, context, execution_uuid):
+        """A run was asked to stop (cast by the API, 1.3): close it here
+        if it is pending and nobody runs it (its conductor is this one, or
+        none, or not a live member any more). A run whose flow runs is
+        stopped by its flow, which sees the cancel flag."""
+        dbapi = db_api.get_instance()
+        execution = dbapi.get_execution(execution_uuid)
+        owner = execution['conductor']
+        if execution['uuid'] in self.runner.running():
+            return
+        if owner not in (None, self.host):
+            coordinator = self.coordinator
+            if coordinator is None:
+                return  # its own conductor closes it when it resumes it
+            try:
+                if owner in coordinator.live_members():
+                    return
+            except Exception:
+                LOG.exception('Cannot list the live conductors.')
+                return
+        if executions.close_if_idle(
+            dbapi,
+            execution_uuid,
+            f'cancelled by request; conductor {self.host} closed it (no '
+            f'conductor was running it)',
+        ):
+            LOG.info('Run %s cancelled before it started.', execution_uuid)
+
+    def release_host(self, context, host_name, reason):
+        """After an admin released a host (API 1.5): keep its nova-compute
+        disabled, with fleet's reason, so Nova schedules nothing on it
+        while a human has it (cast by the API, 1.3)."""
+        host = db_api.get_instance().get_host(host_name)
+        if host['kind'] != 'compute':
+            return
+        text = f'fleet: host released by an admin: {reason}'
+        try:
+            factory.get_compute().disable_service(host['name'], text[:255])
+            db_api.get_instance().add_host_history(
+                host['uuid'],
+                'nova_service_disabled',
+                {'disabled_reason': text[:255]},
+                history={'source': 'conductor', 'actor': self.host},
+            )
+        except Exception as e:
+            LOG.exception('Cannot disable nova-compute on %s.', host_name)
+            db_api.get_instance().add_host_history(
+                host['uuid'],
+                'nova_service_disable_failed',
+                {'error': str(e)},
+                history={'source': 'conductor', 'actor': self.host},
             )
 
     def take_over_executions(self):

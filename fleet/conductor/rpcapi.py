@@ -10,6 +10,7 @@ API version history:
 * 1.0 - Initial version: sync_inventory, ping.
 * 1.1 - Added start_execution (cast).
 * 1.2 - Added add_host_to_aggregates (call; hardware replacement).
+* 1.3 - Added cancel_execution and release_host (casts).
 """
 
 from oslo_config import cfg
@@ -23,7 +24,7 @@ CONF = cfg.CONF
 class ConductorAPI:
     """Calls and casts from the API (and tools) to the conductors."""
 
-    RPC_API_VERSION = '1.2'
+    RPC_API_VERSION = '1.3'
 
     def __init__(self, topic=None):
         target = messaging.Target(
@@ -61,4 +62,18 @@ class ConductorAPI:
         failed host); returns the names it is now a member of."""
         return self._prepare('1.2').call(
             context, 'add_host_to_aggregates', host=host, aggregates=aggregates
+        )
+
+    def cancel_execution(self, context, execution_uuid):
+        """Tell a conductor a run was asked to stop, so that a pending run
+        nobody runs is closed; returns at once."""
+        self._prepare('1.3').cast(
+            context, 'cancel_execution', execution_uuid=execution_uuid
+        )
+
+    def release_host(self, context, host_name, reason):
+        """Have a conductor keep a released host's nova-compute disabled
+        with fleet's reason; returns at once."""
+        self._prepare('1.3').cast(
+            context, 'release_host', host_name=host_name, reason=reason
         )

@@ -27,6 +27,13 @@ opts = [
         help='Seconds between full inventory syncs from the enabled '
         'inventory drivers; 0 disables the periodic sync.',
     ),
+    cfg.BoolOpt(
+        'sync_inventory_on_start',
+        default=True,
+        help='Sync the inventory from the enabled inventory drivers once '
+        'when the conductor starts (in the background), so hosts are '
+        'known at once rather than after inventory_sync_interval.',
+    ),
 ]
 
 

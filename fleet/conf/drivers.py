@@ -10,9 +10,10 @@ group = cfg.OptGroup(
 opts = [
     cfg.ListOpt(
         'inventory',
-        default=['fake'],
+        default=['nova'],
         help='Inventory drivers (namespace fleet.inventory), merged in '
-        'this order.',
+        'this order. The default reads the real cloud (Nova); only '
+        'fleet-all-in-one defaults to "fake", the simulated cloud.',
     ),
     cfg.ListOpt(
         'monitoring',
@@ -26,10 +27,11 @@ opts = [
     ),
     cfg.ListOpt(
         'compute',
-        default=['fake'],
+        default=['nova'],
         help='The compute driver (namespace fleet.compute) that flows act '
-        'through: "nova" for a real cloud, "fake" for the simulated one. '
-        'Exactly one.',
+        'through: "nova" (the default) for a real cloud, "fake" for the '
+        'simulated one (the default of fleet-all-in-one only). Exactly '
+        'one.',
     ),
     cfg.StrOpt(
         'default_executor',

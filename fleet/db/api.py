@@ -145,6 +145,30 @@ class Connection(metaclass=abc.ABCMeta):
         """
 
     @abc.abstractmethod
+    def finish_execution(
+        self,
+        uuid,
+        values,
+        expected_states,
+        event=None,
+        host_values=None,
+        history=None,
+    ):
+        """End a run: in ONE transaction, update the run (its final state)
+        if its state is one of ``expected_states``, clear its hold on its
+        host, apply ``host_values`` to that host, and append ``event`` to
+        the run's history. Only :mod:`fleet.common.executions` calls it.
+
+        :param event: ``{'message', 'level', 'step', 'details'}`` or None.
+        :param host_values: e.g. ``{'state': 'unmanaged',
+            'state_reason': ...}``; the hold is cleared in any case.
+        :param history: who and why, for the host's history.
+        :returns: the run as now stored.
+        :raises: ExecutionNotFound, InvalidState (its state is not one of
+            ``expected_states``: nothing is written).
+        """
+
+    @abc.abstractmethod
     def add_execution_event(
         self, uuid, message, level='info', step=None, details=None
     ):

@@ -128,7 +128,9 @@ class ComputeDriver(BaseDriver):
     Dicts returned:
 
     * service: ``{'id', 'host', 'status' (enabled/disabled),
-      'state' (up/down), 'disabled_reason'}``
+      'state' (up/down), 'disabled_reason', 'updated_at'}`` -
+      ``updated_at``: the service's last heartbeat (ISO 8601, UTC, as
+      Nova's os-services shows it), or None if it never reported
     * instance: ``{'uuid', 'name', 'status' (ACTIVE, MIGRATING, ERROR,
       ...), 'host', 'task_state', 'vcpus', 'memory_mb'}``
     * migration: ``{'id', 'instance_uuid', 'status' (queued, preparing,

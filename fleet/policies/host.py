@@ -41,6 +41,16 @@ rules = [
         description='Delete a host.',
         operations=[{'path': '/v1/hosts/{host_ident}', 'method': 'DELETE'}],
     ),
+    policy.DocumentedRuleDefault(
+        name=PREFIX % 'release',
+        check_str='rule:admin_api',
+        description='Force a host free (API 1.5): end its active run as '
+        'cancelled and hand the host to a human, its nova-compute '
+        'disabled.',
+        operations=[
+            {'path': '/v1/hosts/{host_ident}/release', 'method': 'POST'}
+        ],
+    ),
 ]
 
 

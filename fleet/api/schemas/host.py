@@ -61,3 +61,11 @@ UPDATE = {
     'additionalProperties': False,
     'minProperties': 1,
 }
+
+RELEASE = {
+    'type': 'object',
+    'properties': {
+        'reason': {'type': 'string', 'minLength': 1, 'maxLength': 1000},
+    },
+    'additionalProperties': False,
+}

@@ -464,6 +464,36 @@ class UnmanageHost(command.Command):
         )
 
 
+class ReleaseHost(command.ShowOne):
+    """Force a host free (API 1.5): end its active run as cancelled and
+    hand the host to a human, its nova-compute disabled; return it with
+    ``host manage`` once checked."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('host', metavar='<host>', help='Name or UUID.')
+        parser.add_argument(
+            '--reason',
+            metavar='<reason>',
+            help='Why (kept in the host\'s history and state reason).',
+        )
+        return parser
+
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.fleet
+        host = client.hosts.release(
+            parsed_args.host, reason=parsed_args.reason
+        )
+        fields = (
+            'name',
+            'uuid',
+            'state',
+            'state_reason',
+            'released_execution',
+        )
+        return fields, tuple(host.get(f) for f in fields)
+
+
 class HistoryHost(command.Lister):
     """Show what happened to a host, newest first: who changed what and
     why (API 1.2)."""

@@ -236,6 +236,16 @@ class EnableComputeService(base.MaintenanceTask):
     def execute(
         self, execution_uuid: str, host_name: str, params: dict
     ) -> dict:
+        # The last chance to stop before the host takes instances again: a
+        # run cancelled (or whose host an admin released) never re-enables.
+        self.check_cancel(execution_uuid)
+        host = self.dbapi.get_host(host_name)
+        if host['state'] == states.HOST_UNMANAGED:
+            raise base.StepFailed(
+                step=self.step_name,
+                reason=f'host {host_name} was handed to a human during the '
+                f'run ({host["state_reason"]}); nova-compute stays disabled',
+            )
         if not params.get('reenable', True):
             self.update_host_state(
                 host_name,

@@ -5,15 +5,18 @@ failed is never re-enabled, it is handed to a human (``unmanaged``, with
 the reason) and its nova-compute stays disabled.
 """
 
+import datetime
 import time
 
 from oslo_config import cfg
 from oslo_log import log
+from oslo_utils import timeutils
 
 from fleet.common import actions
 from fleet.common import exception
 from fleet.common import states
 from fleet.conductor.tasks import base
+from fleet.conductor.tasks import compute
 from fleet.drivers import factory
 
 CONF = cfg.CONF
@@ -21,12 +24,32 @@ LOG = log.getLogger(__name__)
 
 
 def _hand_to_human(task, execution_uuid, host_name, result) -> None:
+    """Leave the host's nova-compute disabled with fleet's reason and hand
+    the host to a human (``unmanaged``) with the reason; a host already
+    handed to a human (e.g. force-released by an admin) keeps its reason.
+    """
     reason = (
         f'fleet run {execution_uuid}: {task.step_name} failed '
         f'({result.exception_str}); nova-compute left disabled, '
         f'a human is needed'
     )
-    task.update_host_state(host_name, states.HOST_UNMANAGED, reason)
+    try:
+        # Disabled since DisableComputeService; made sure of, with the
+        # run's own reason, so that nothing re-enables it but a human.
+        service = task.compute.get_service(host_name)
+        if service['status'] == 'enabled':
+            task.compute.disable_service(
+                host_name, compute.disabled_reason(execution_uuid)
+            )
+    except Exception:
+        LOG.exception(
+            'Run %s: cannot check nova-compute on %s.',
+            execution_uuid,
+            host_name,
+        )
+    task.update_host_state(
+        host_name, states.HOST_UNMANAGED, reason, keep=(states.HOST_UNMANAGED,)
+    )
     task.event(
         execution_uuid,
         f'Host {host_name} handed to a human: {reason}.',
@@ -135,25 +158,104 @@ class RunExecutor(base.MaintenanceTask):
             )
 
 
+def _parse_time(value) -> datetime.datetime | None:
+    """A timestamp of Nova or of the run's progress as a naive UTC
+    datetime, or None if absent or unreadable."""
+    if not value:
+        return None
+    if isinstance(value, datetime.datetime):
+        parsed = value
+    else:
+        try:
+            parsed = timeutils.parse_isotime(str(value))
+        except ValueError:
+            return None
+    return timeutils.normalize_time(parsed)
+
+
+#: _reboot_expected(): the step rebooted the host for sure / it may have.
+REBOOT_CERTAIN = 'certain'
+REBOOT_POSSIBLE = 'possible'
+
+
+def _reboot_expected(params: dict, executor_details: dict) -> str | None:
+    """Whether the executor step was to reboot the host.
+
+    :returns: REBOOT_CERTAIN if the executor says it rebooted
+        (``rebooted`` in its result) or the run's action is the catalog's
+        ``reboot``; REBOOT_POSSIBLE if the run only allowed a reboot (a
+        ``reboot`` action parameter, e.g. dnf-update's "reboot when the
+        update needs it", or ``reboot`` in a pre-catalog run's executor
+        arguments); None otherwise.
+    """
+    if executor_details.get('rebooted') or params.get('action') == 'reboot':
+        return REBOOT_CERTAIN
+    values = params.get('action_parameters') or {}
+    args = params.get('executor_args') or {}
+    extra = args.get('extra_vars') or {}
+    if values.get('reboot') or args.get('reboot') or extra.get('reboot'):
+        return REBOOT_POSSIBLE
+    return None
+
+
 class VerifyHost(base.MaintenanceTask):
-    """Check the host is back: nova-compute up, and the facts the run
-    expects (e.g. a kernel version) reported."""
+    """Prove the host came back after the executor step.
+
+    * nova-compute must report a heartbeat (``updated_at`` of its
+      os-services record) **newer than the end of the executor step**:
+      newer than the heartbeat read when this step began, right after the
+      executor step ended. Nova's ``up`` alone proves nothing: a service
+      stays ``up`` for ``service_down_time`` after its last heartbeat, so
+      a host whose nova-compute died during the patch looks up for a
+      minute. Comparing Nova's own timestamps with each other also keeps
+      clocks of fleet and of the cloud out of it.
+    * If the step rebooted the host, the restart must show where there is
+      evidence of it: the host's ``boot_time`` fact (reported by the
+      executor) newer than the step's start, or the service seen down.
+      Without either, the history says that no evidence was available.
+    * The facts the run expects (``expected_facts``) must be reported.
+
+    All within ``[maintenance] verify_timeout``; otherwise the run fails,
+    nova-compute stays disabled with fleet's reason and the host is handed
+    to a human (see the revert).
+    """
 
     def execute(
         self, execution_uuid: str, host_name: str, params: dict
     ) -> dict:
-        deadline = time.monotonic() + CONF.maintenance.verify_timeout
+        timeout = CONF.maintenance.verify_timeout
+        deadline = time.monotonic() + timeout
+        step = self._executor_step(execution_uuid)
+        first = self.compute.get_service(host_name)
+        baseline = _parse_time(first.get('updated_at'))
+        seen_down = first['state'] == 'down'
+        self.event(
+            execution_uuid,
+            f'Waiting up to {timeout} s for a heartbeat of nova-compute on '
+            f'{host_name} newer than '
+            f'{baseline.isoformat() if baseline else "none yet"} (executor '
+            f'step ended {step.get("finished_at") or "?"}).',
+        )
         while True:
             service = self.compute.get_service(host_name)
-            if service['state'] == 'up':
+            beat = _parse_time(service.get('updated_at'))
+            seen_down = seen_down or service['state'] == 'down'
+            fresh = beat is not None and (baseline is None or beat > baseline)
+            if fresh and service['state'] == 'up':
                 break
             if time.monotonic() > deadline:
                 raise base.StepFailed(
                     step=self.step_name,
-                    reason=f'nova-compute on {host_name} is not up after '
-                    f'{CONF.maintenance.verify_timeout} s',
+                    reason=f'nova-compute on {host_name} sent no heartbeat '
+                    f'after the executor step within {timeout} s (last '
+                    f'heartbeat {beat.isoformat() if beat else "never"}, '
+                    f'state '
+                    f'{service["state"]}): the host did not come back',
                 )
             base.sleep(CONF.maintenance.poll_interval)
+        restart = self._check_restart(
+            execution_uuid, host_name, params, step, seen_down
+        )
         expected = params.get('expected_facts') or {}
         facts = self.dbapi.get_host(host_name)['facts']
         wrong = {
@@ -172,12 +274,65 @@ class VerifyHost(base.MaintenanceTask):
             )
         self.event(
             execution_uuid,
-            f'Host {host_name} verified: nova-compute up'
+            f'Host {host_name} verified: nova-compute up with a heartbeat '
+            f'at {beat.isoformat()} after the executor step'
+            + (f'; {restart}' if restart else '')
             + (
                 f', facts {sorted(expected)} as expected.' if expected else '.'
             ),
         )
-        return {'service_state': service['state']}
+        return {
+            'service_state': service['state'],
+            'heartbeat': beat.isoformat(),
+            'restart': restart,
+        }
+
+    def _executor_step(self, execution_uuid: str) -> dict:
+        """The executor step's progress record (started_at, finished_at)
+        and result details, as far as recorded."""
+        execution = self.dbapi.get_execution(execution_uuid)
+        steps = (execution['progress'] or {}).get('steps') or {}
+        step = dict(steps.get('RunExecutor') or {})
+        details = {}
+        for event in self.dbapi.list_execution_events(execution_uuid):
+            if event['step'] == 'RunExecutor' and event['details']:
+                details = event['details']
+        step['details'] = details
+        return step
+
+    def _check_restart(
+        self, execution_uuid, host_name, params, step, seen_down
+    ) -> str | None:
+        """:returns: what shows the restart, or None if none was asked.
+        :raises: StepFailed if the step was certain to reboot the host and
+            its ``boot_time`` fact says it did not."""
+        expected = _reboot_expected(params, step['details'])
+        if expected is None:
+            return None
+        started = _parse_time(step.get('started_at'))
+        facts = self.dbapi.get_host(host_name)['facts'] or {}
+        booted = _parse_time(facts.get('boot_time'))
+        if booted is not None and started is not None:
+            if booted > started:
+                return f'rebooted at {booted.isoformat()}'
+            if expected == REBOOT_CERTAIN:
+                raise base.StepFailed(
+                    step=self.step_name,
+                    reason=f'the executor step was to reboot {host_name} '
+                    f'but it last booted at {booted.isoformat()}, before '
+                    f'the step began ({started.isoformat()})',
+                )
+            return f'not rebooted (last boot {booted.isoformat()})'
+        if seen_down:
+            return 'nova-compute was seen down, then back up'
+        self.event(
+            execution_uuid,
+            f'The executor step may have rebooted {host_name}: no evidence '
+            f'of a restart is available (no boot_time fact, nova-compute '
+            f'not seen down); only the fresh heartbeat is checked.',
+            level='warning' if expected == REBOOT_CERTAIN else 'info',
+        )
+        return 'restart not observable'
 
     def revert(
         self, result, execution_uuid: str, host_name: str, *args, **kwargs

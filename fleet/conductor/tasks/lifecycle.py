@@ -2,12 +2,13 @@
 
 ``MarkExecutionRunning`` comes first in every maintenance flow: its revert
 is the last thing a failed or cancelled run does, so it records the run's
-final state and releases the host.
+final state and releases the host. Both go through
+:mod:`fleet.common.executions`, the one owner of the run's lifecycle.
 """
 
 from oslo_log import log
-from oslo_utils import timeutils
 
+from fleet.common import executions
 from fleet.common import states
 from fleet.conductor.tasks import base
 
@@ -15,27 +16,15 @@ LOG = log.getLogger(__name__)
 
 
 class MarkExecutionRunning(base.MaintenanceTask):
-    """Move the run to ``running``; on revert, to ``failed``/``cancelled``."""
+    """Move the run to ``running``; on revert, to ``failed``/``cancelled``
+    (and release the host in the same transaction)."""
 
     def execute(self, execution_uuid: str) -> None:
-        execution = self.dbapi.get_execution(execution_uuid)
-        values = {'current_step': self.step_name}
         # A resumed run is already "running"; one cancelled before it
         # started is "cancelling" and stays so until check_cancel below
-        # reverts it.
-        if execution['state'] != states.EXEC_CANCELLING:
-            values['state'] = states.EXEC_RUNNING
-        if execution['started_at'] is None:
-            values['started_at'] = timeutils.utcnow()
-        self.dbapi.update_execution(
-            execution_uuid,
-            values,
-            expected_states=(
-                states.EXEC_PENDING,
-                states.EXEC_RUNNING,
-                states.EXEC_CANCELLING,
-            ),
-        )
+        # reverts it. A run that has ended (e.g. its host was released by
+        # an admin) raises InvalidState: nothing of it runs.
+        executions.mark_running(self.dbapi, execution_uuid, self.step_name)
         self.event(execution_uuid, 'Run started.')
         self.check_cancel(execution_uuid)
 
@@ -45,11 +34,9 @@ class MarkExecutionRunning(base.MaintenanceTask):
             if execution['state'] in states.EXEC_FINAL_STATES:
                 return
             cancelled = execution['cancel_requested']
-            state = states.EXEC_CANCELLED if cancelled else states.EXEC_FAILED
-            host_uuid = execution['host_uuid']
             host_note = ''
-            if host_uuid:
-                host = self.dbapi.get_host(host_uuid)
+            if execution['host_uuid']:
+                host = self.dbapi.get_host(execution['host_uuid'])
                 host_note = f' Host {host["name"]} is {host["state"]}' + (
                     f' ({host["state_reason"]}).'
                     if host['state_reason']
@@ -58,21 +45,13 @@ class MarkExecutionRunning(base.MaintenanceTask):
             reason = execution['result'] or (
                 'cancelled by request' if cancelled else 'a step failed'
             )
-            self.dbapi.update_execution(
+            executions.finish(
+                self.dbapi,
                 execution_uuid,
-                {
-                    'state': state,
-                    'result': reason,
-                    'current_step': None,
-                    'finished_at': timeutils.utcnow(),
-                },
-            )
-            if host_uuid:
-                self.dbapi.release_host(host_uuid, execution_uuid)
-            self.event(
-                execution_uuid,
-                f'Run {state}: {reason}.{host_note}',
-                level='warning' if cancelled else 'error',
+                states.EV_CANCEL if cancelled else states.EV_FAIL,
+                reason,
+                note=host_note,
+                step=self.step_name,
             )
         except Exception:
             LOG.exception('Run %s: cannot record its end.', execution_uuid)
@@ -96,7 +75,8 @@ class MarkHostMaintenance(base.MaintenanceTask):
 
 
 class MarkExecutionSucceeded(base.MaintenanceTask):
-    """Close the run as ``succeeded`` and release the host."""
+    """Close the run as ``succeeded`` and release the host (one
+    transaction)."""
 
     def execute(self, execution_uuid: str) -> None:
         execution = self.dbapi.get_execution(execution_uuid)
@@ -112,18 +92,16 @@ class MarkExecutionSucceeded(base.MaintenanceTask):
         result = f'{moved} of {len(instances)} instances moved'
         if skipped:
             result += f', {skipped} skipped (left on the host)'
-        self.dbapi.update_execution(
+        # InvalidState if the run was ended meanwhile (its host released
+        # by an admin): the flow then reverts, and the host stays with the
+        # human it was handed to.
+        executions.finish(
+            self.dbapi,
             execution_uuid,
-            {
-                'state': states.EXEC_SUCCEEDED,
-                'result': result,
-                'current_step': None,
-                'finished_at': timeutils.utcnow(),
-            },
+            states.EV_SUCCEED,
+            result,
+            step=self.step_name,
         )
-        if execution['host_uuid']:
-            self.dbapi.release_host(execution['host_uuid'], execution_uuid)
-        self.event(execution_uuid, f'Run succeeded: {result}.')
 
     def revert(self, result, *args, **kwargs) -> None:
         # Nothing follows it: it is only reverted if it failed itself, and

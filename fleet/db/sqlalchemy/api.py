@@ -527,3 +527,63 @@ class Connection(
             execution.progress = progress
             session.flush()
             return progress
+
+    # Run lifecycle: the one write that ends a run (the caller is
+    # fleet.common.executions, the owner of the run/host lifecycle).
+
+    @_retry
+    def finish_execution(
+        self,
+        uuid,
+        values,
+        expected_states,
+        event=None,
+        host_values=None,
+        history=None,
+    ):
+        values = dict(values)
+        values.pop('uuid', None)
+        values.pop('id', None)
+        with _writer() as session:
+            # Lock order: the run, then its host (nothing locks the other
+            # way round).
+            execution = self._get_execution(session, uuid, for_update=True)
+            if execution.state not in expected_states:
+                raise exception.InvalidState(
+                    resource='Execution',
+                    id=uuid,
+                    state=execution.state,
+                    reason='expected one of ' + ', '.join(expected_states),
+                )
+            execution.update(values)
+            host = None
+            if execution.host_uuid:
+                host = session.execute(
+                    _host_query(session, execution.host_uuid).with_for_update()
+                ).scalar_one_or_none()
+            if host is not None:
+                new = dict(host_values or {})
+                if host.execution_uuid == uuid:
+                    new['execution_uuid'] = None
+                changes = _changes(host, new)
+                if changes:
+                    host.update(new)
+                    _add_history(
+                        session,
+                        host,
+                        'release' if 'execution_uuid' in changes else 'update',
+                        changes,
+                        history or {'source': 'execution', 'actor': uuid},
+                    )
+            if event:
+                session.add(
+                    models.ExecutionEvent(
+                        execution_id=execution.id,
+                        message=event['message'],
+                        level=event.get('level', 'info'),
+                        step=event.get('step'),
+                        details=event.get('details') or {},
+                    )
+                )
+            session.flush()
+            return execution.as_dict()

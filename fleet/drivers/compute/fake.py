@@ -13,6 +13,8 @@ Usage::
     compute.live_migrate(instance_uuid)
 """
 
+from oslo_utils import timeutils
+
 from fleet.common import exception
 from fleet.drivers import base
 from fleet.drivers import fake_cloud
@@ -29,12 +31,21 @@ _INSTANCE_KEYS = (
 
 
 def _service(host: dict) -> dict:
+    # A running simulated compute heartbeats continuously: its last
+    # heartbeat is now. One that is down, or whose service was stopped
+    # (``heartbeat_stopped``: Nova still says "up" for service_down_time),
+    # keeps the time of its last heartbeat (``heartbeat_at``, or None).
+    if host['state'] == 'down' or host.get('heartbeat_stopped'):
+        updated_at = host.get('heartbeat_at')
+    else:
+        updated_at = timeutils.utcnow().isoformat()
     return {
         'id': host['service_id'],
         'host': host['name'],
         'status': host['status'],
         'state': host['state'],
         'disabled_reason': host['disabled_reason'],
+        'updated_at': updated_at,
     }
 
 

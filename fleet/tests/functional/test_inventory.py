@@ -99,6 +99,8 @@ def fleet(cloud, procs, tmp_path):
                 'topic': topic,
                 # No periodic sync: only the one the test asks for.
                 'inventory_sync_interval': 0,
+                # The test registers (or syncs) the hosts itself.
+                'sync_inventory_on_start': False,
             },
             'drivers': {'inventory': 'nova', 'compute': 'nova'},
             'inventory': {

@@ -143,6 +143,8 @@ def fleet(cloud, procs, tmp_path):
             'conductor': {
                 'topic': base.unique('fleet-func-maint-'),
                 'inventory_sync_interval': 0,
+                # The test registers (or syncs) the hosts itself.
+                'sync_inventory_on_start': False,
             },
             'drivers': {'compute': 'nova'},
             'executor': {'actions_dir': ACTIONS_DIR},

@@ -49,7 +49,10 @@ def cluster(procs, tmp_path):
                 'topic': topic,
                 # Only the RPC call below syncs, so the test sees it work.
                 'inventory_sync_interval': 0,
+                'sync_inventory_on_start': False,
             },
+            # The simulated cloud, explicitly (services default to nova).
+            'drivers': {'compute': 'fake', 'inventory': 'fake'},
             # Nobody listens to fleet's notifications in this test.
             'oslo_messaging_notifications': {'driver': 'noop'},
         },

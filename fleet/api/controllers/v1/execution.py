@@ -168,27 +168,11 @@ class ExecutionsController(rest.RestController):
         policy.authorize('fleet:execution:cancel', {}, ctx)
         if not uuidutils.is_uuid_like(uuid):
             raise exception.InvalidUUID(uuid=uuid)
-        dbapi = pecan.request.dbapi
-        execution = dbapi.get_execution(uuid)
-        values = {'cancel_requested': True}
-        if execution['state'] == states.EXEC_RUNNING:
-            values['state'] = states.EXEC_CANCELLING
-        # Only a conductor moves a run to its final state; the flag is
-        # what its tasks check before each new action.
-        execution = dbapi.update_execution(
-            uuid,
-            values,
-            expected_states=(
-                states.EXEC_PENDING,
-                states.EXEC_RUNNING,
-                states.EXEC_CANCELLING,
-            ),
-        )
-        dbapi.add_execution_event(
-            uuid,
-            f'Cancel requested by {ctx.user_id}: nothing new starts; '
-            f'migrations in flight finish.',
-            level='warning',
+        # Only the lifecycle owner changes a run's state: a run no
+        # conductor has taken is closed at once; any other gets the flag
+        # its tasks check before each new action.
+        execution = executions.request_cancel(
+            pecan.request.dbapi, pecan.request.rpcapi, ctx, uuid
         )
         LOG.info('Execution %s: cancel requested by %s.', uuid, ctx.user_id)
         pecan.response.status = http_client.ACCEPTED

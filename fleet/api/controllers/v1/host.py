@@ -12,6 +12,7 @@ from fleet.api.controllers.v1 import utils
 from fleet.api.schemas import host as schema
 from fleet.api.schemas import place as schema_place
 from fleet.common import exception
+from fleet.common import executions
 from fleet.common import policy
 from fleet.common import states
 from fleet.inventory import replace as replace_mod
@@ -189,9 +190,12 @@ class HostsController(rest.RestController):
     @pecan.expose('json')
     def post(self, ident=None, action=None):
         if ident is not None:
+            if action == 'release' and utils.allow_host_release():
+                return self._release(ident)
             if action != 'replace':
                 raise exception.NotFound(
-                    f'No action {action!r} on hosts; try "replace".'
+                    f'No action {action!r} on hosts; try "replace" (or, '
+                    f'from API 1.5, "release").'
                 )
             return self._replace(ident)
         ctx = pecan.request.context
@@ -261,6 +265,46 @@ class HostsController(rest.RestController):
         dbapi.destroy_host(host['uuid'], history=_history())
         LOG.info('Host %s deleted by %s.', host['name'], ctx.user_id)
         pecan.response.status = http_client.NO_CONTENT
+
+    def _release(self, ident):
+        """Force a host free (API 1.5).
+
+        Its active run, if any, ends ``cancelled`` with the reason, and the
+        host is handed to a human (``unmanaged``, with who and why), in one
+        transaction; a conductor then keeps its nova-compute disabled with
+        fleet's reason. fleet never returns a released host to the pool: a
+        human who has checked it does (``PATCH state=active``).
+        """
+        ctx = pecan.request.context
+        policy.authorize('fleet:host:release', {}, ctx)
+        body = utils.request_json() if pecan.request.body else {}
+        utils.validate_body(schema.RELEASE, body)
+        dbapi = pecan.request.dbapi
+        host = dbapi.get_host(ident)
+        reason = body.get('reason') or 'no reason given'
+        host, ended = executions.release_host(
+            dbapi, host, reason, _history(reason)
+        )
+        if host['kind'] == 'compute':
+            # Nova is changed by a conductor, not by the API.
+            try:
+                pecan.request.rpcapi.release_host(ctx, host['name'], reason)
+            except Exception:
+                LOG.exception(
+                    'Host %s released, but no conductor was told to keep '
+                    'its nova-compute disabled.',
+                    host['name'],
+                )
+        LOG.info(
+            'Host %s released by %s (%s)%s.',
+            host['name'],
+            ctx.user_id,
+            reason,
+            f'; run {ended["uuid"]} cancelled' if ended else '',
+        )
+        body = _show(host)
+        body['released_execution'] = ended['uuid'] if ended else None
+        return body
 
     def _replace(self, ident):
         utils.check_inventory_version()

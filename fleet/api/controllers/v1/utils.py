@@ -139,6 +139,16 @@ def allow_alerts():
     )
 
 
+def allow_host_release():
+    """Whether the request's version has the hosts' release action
+    (1.5)."""
+    version = getattr(pecan.request, 'version', None)
+    return version is not None and version.as_tuple() >= (
+        1,
+        versions.MINOR_5_HOST_RELEASE,
+    )
+
+
 def allow_inventory():
     """Whether the request's version has /v1/places, /v1/capacity,
     /v1/inventory/ansible and the hosts' instances, variables, history

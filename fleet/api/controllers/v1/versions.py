@@ -16,6 +16,8 @@ in this history:
   catalog; a run (and a runbook's remediation) names an ``action`` and
   its ``action_parameters``. ``executor_args`` is refused at every
   version (400).
+* 1.5 - Hosts: ``POST /v1/hosts/{host}/release`` (an admin forces a host
+  free: its active run ends cancelled, the host is handed to a human).
 """
 
 SERVICE_TYPE = 'fleet'
@@ -26,9 +28,10 @@ MINOR_1_EXECUTIONS = 1
 MINOR_2_INVENTORY = 2
 MINOR_3_ALERTS = 3
 MINOR_4_ACTIONS = 4
+MINOR_5_HOST_RELEASE = 5
 
 MINOR_MIN_VERSION = MINOR_0_INITIAL
-MINOR_MAX_VERSION = MINOR_4_ACTIONS
+MINOR_MAX_VERSION = MINOR_5_HOST_RELEASE
 
 MIN_VERSION_STRING = f'1.{MINOR_MIN_VERSION}'
 MAX_VERSION_STRING = f'1.{MINOR_MAX_VERSION}'

@@ -98,3 +98,80 @@ class TestExecutionsAPI(base.APITestCase):
         self.request(
             'POST', f'/v1/executions/{uuid}/bogus', version=V, status=404
         )
+
+    def test_cancel_of_a_pending_run_no_conductor_took_closes_it(self):
+        uuid = self.post({'host': 'cmp-1'}).json['uuid']
+        body = self.request(
+            'POST', f'/v1/executions/{uuid}/cancel', version=V, status=202
+        ).json
+        self.assertEqual(states.EXEC_CANCELLED, body['state'])
+        self.assertIn('cancelled by', body['result'])
+        self.assertIsNone(self.dbapi.get_host('cmp-1')['execution_uuid'])
+        # The host is free: PATCH and DELETE no longer answer 409.
+        self.request(
+            'PATCH',
+            '/v1/hosts/cmp-1',
+            {'state': 'retired'},
+            version=V,
+            status=200,
+        )
+
+
+class TestHostReleaseAPI(base.APITestCase):
+    R = 'fleet 1.5'
+
+    def setUp(self):
+        super().setUp()
+        self.create_host(name='cmp-1', kind='compute')
+        for name in ('start_execution', 'release_host'):
+            patcher = mock.patch.object(rpcapi.ConductorAPI, name)
+            setattr(self, name, patcher.start())
+            self.addCleanup(patcher.stop)
+
+    def release(self, body=None, version=None, status=200, host='cmp-1'):
+        return self.request(
+            'POST',
+            f'/v1/hosts/{host}/release',
+            body,
+            version=version or self.R,
+            status=status,
+        )
+
+    def test_below_1_5_is_404(self):
+        response = self.release(
+            {'reason': 'x'}, version='fleet 1.4', status=404
+        )
+        self.assert_fault(response, 404, 'from API 1.5, "release"')
+
+    def test_release_ends_the_run_and_hands_the_host_over(self):
+        run = self.request(
+            'POST', '/v1/executions', {'host': 'cmp-1'}, version=V, status=202
+        ).json
+        # A conductor took it and then died.
+        self.dbapi.update_execution(
+            run['uuid'], {'state': states.EXEC_RUNNING, 'conductor': 'dead'}
+        )
+        body = self.release({'reason': 'conductor died'}).json
+        self.assertEqual(run['uuid'], body['released_execution'])
+        self.assertEqual(states.HOST_UNMANAGED, body['state'])
+        self.assertIn('conductor died', body['state_reason'])
+        self.assertIsNone(body['execution'])
+        execution = self.dbapi.get_execution(run['uuid'])
+        self.assertEqual(states.EXEC_CANCELLED, execution['state'])
+        self.assertIn('force-released by', execution['result'])
+        self.release_host.assert_called_once_with(
+            mock.ANY, 'cmp-1', 'conductor died'
+        )
+        history = self.get('/v1/hosts/cmp-1/history', version=self.R).json[
+            'history'
+        ]
+        self.assertEqual('release', history[0]['action'])
+        self.assertEqual('conductor died', history[0]['reason'])
+
+    def test_release_of_a_free_host_and_bad_bodies(self):
+        body = self.release().json
+        self.assertIsNone(body['released_execution'])
+        self.assertIn('no reason given', body['state_reason'])
+        self.release({'why': 'x'}, status=400)
+        self.release({'reason': ''}, status=400)
+        self.release({'reason': 'x'}, host='nope', status=404)

@@ -1,5 +1,8 @@
 """``openstack fleet host ...`` end to end: shell, plugin, client, API."""
 
+from unittest import mock
+
+from fleet.conductor import rpcapi
 from fleet.tests.unit.cli import base
 
 
@@ -107,6 +110,23 @@ class TestHostCommands(base.CLITestCase):
         self.assertEqual(
             ('active', None), (host['state'], host['state_reason'])
         )
+
+    def test_release(self):
+        self.create_host(name='c1')
+        with mock.patch.object(rpcapi.ConductorAPI, 'release_host') as cast:
+            host = self.openstack_json(
+                'fleet', 'host', 'release', 'c1', '--reason', 'stuck run'
+            )
+        self.assertEqual('unmanaged', host['state'])
+        self.assertIn('stuck run', host['state_reason'])
+        self.assertIsNone(host['released_execution'])
+        cast.assert_called_once_with(mock.ANY, 'c1', 'stuck run')
+        _, err = self.openstack(
+            '--os-fleet-api-version', '1.4',
+            'fleet', 'host', 'release', 'c1', rc=1,
+        )  # fmt: skip
+        self.assertIn('1.5', err)
+        self.assertNotIn('Traceback', err)
 
     def test_delete(self):
         self.create_host(name='c1')

@@ -6,9 +6,11 @@ import os
 import tempfile
 from unittest import mock
 
+from fleet.common import executions
 from fleet.common import states
 from fleet.conductor import engine
 from fleet.conductor.tasks import migration
+from fleet.drivers import base as driver_base
 from fleet.drivers import fake_cloud
 from fleet.tests import base
 
@@ -63,7 +65,11 @@ class RunnerTestCase(base.DbTestCase):
             runner.resume(self.dbapi.get_execution(execution['uuid']))
         else:
             runner.start(execution)
-        runner._threads[execution['uuid']].join(30)
+        # A run closed before its flow began (cancelled while pending,
+        # failed to start) has no thread.
+        thread = runner._threads.get(execution['uuid'])
+        if thread is not None:
+            thread.join(30)
         return self.dbapi.get_execution(execution['uuid'])
 
     def migrations_of(self, uuid):
@@ -245,4 +251,154 @@ class TestRuns(RunnerTestCase):
         self.assertEqual('disabled', self.cloud.hosts[HOST]['status'])
         self.assertEqual(
             states.HOST_MAINTENANCE, self.dbapi.get_host(HOST)['state']
+        )
+
+
+class TestRunLifecycle(RunnerTestCase):
+    """Every way a run ends frees its host, with the reason on record."""
+
+    def setUp(self):
+        super().setUp()
+        self.config(verify_timeout=0, group='maintenance')
+
+    def assert_freed(self, execution, state, reason_part):
+        self.assertEqual(state, execution['state'])
+        self.assertIn(reason_part, execution['result'])
+        self.assertIsNotNone(execution['finished_at'])
+        host = self.dbapi.get_host(execution['host_uuid'])
+        self.assertIsNone(host['execution_uuid'])
+        messages = [
+            e['message']
+            for e in self.dbapi.list_execution_events(execution['uuid'])
+        ]
+        ends = [m for m in messages if m.startswith(f'Run {state}: ')]
+        self.assertEqual(1, len(ends), messages)
+        self.assertIn(reason_part, ends[0])
+
+    def test_a_host_unknown_to_the_compute_driver_fails_at_once(self):
+        ghost = self.dbapi.create_host({'name': 'ghost', 'kind': 'compute'})
+        execution = self.dbapi.create_execution(
+            {
+                'kind': 'drain',
+                'state': states.EXEC_PENDING,
+                'host_uuid': ghost['uuid'],
+                'parameters': {'max_parallel': 1},
+            }
+        )
+        self.dbapi.reserve_host(ghost['uuid'], execution['uuid'])
+        self.assertTrue(self.runner.start(execution))
+        ended = self.dbapi.get_execution(execution['uuid'])
+        self.assert_freed(
+            ended,
+            states.EXEC_FAILED,
+            'conductor test-conductor could not start it: Host ghost',
+        )
+        # Nothing left running, nothing left locked.
+        self.assertEqual([], self.runner.running())
+        self.assertEqual({}, self.runner._run_locks)
+
+    def test_a_run_that_cannot_start_fails_on_resume_too(self):
+        execution = self.create_run()
+        self.dbapi.update_execution(
+            execution['uuid'], {'conductor': 'test-conductor'}
+        )
+        del self.cloud.hosts[HOST]  # the compute driver forgot it
+        self.runner.resume(self.dbapi.get_execution(execution['uuid']))
+        self.assert_freed(
+            self.dbapi.get_execution(execution['uuid']),
+            states.EXEC_FAILED,
+            'could not start it',
+        )
+
+    def test_a_cancelled_pending_run_closes_without_a_flow(self):
+        execution = self.create_run()
+        self.dbapi.update_execution(
+            execution['uuid'], {'cancel_requested': True}
+        )
+        self.assertTrue(self.runner.start(execution))
+        self.assertNotIn(execution['uuid'], self.runner._threads)
+        self.assert_freed(
+            self.dbapi.get_execution(execution['uuid']),
+            states.EXEC_CANCELLED,
+            'cancelled by request before conductor test-conductor',
+        )
+        self.assertEqual(4, len(self.cloud.instances_on(HOST)))
+
+    def test_check_closed_fails_the_run_and_frees_the_host(self):
+        execution = self.create_run()
+        self.dbapi.update_execution(
+            execution['uuid'], {'state': states.EXEC_RUNNING}
+        )
+        self.runner._check_closed(execution['uuid'])
+        self.assert_freed(
+            self.dbapi.get_execution(execution['uuid']),
+            states.EXEC_FAILED,
+            'the flow engine stopped without closing the run',
+        )
+
+    def test_an_executor_that_stops_nova_compute_fails_the_run(self):
+        # The issue's case: the patch stopped nova-compute and never
+        # started it again. Nova says "up" for service_down_time, but no
+        # heartbeat comes: the run fails, the host goes to a human.
+        def stop_compute(host, arguments, timeout):
+            self.cloud.hosts[HOST].update(
+                heartbeat_stopped=True,
+                heartbeat_at='2026-11-30T10:00:00.000000',
+            )
+            return driver_base.ExecutorResult(ok=True, output='stopped')
+
+        with mock.patch(
+            'fleet.drivers.executor.noop.NoopExecutor.run',
+            side_effect=stop_compute,
+        ):
+            execution = self.run_to_end(self.create_run('drain_patch_reboot'))
+        self.assert_freed(execution, states.EXEC_FAILED, 'sent no heartbeat')
+        service = self.cloud.hosts[HOST]
+        self.assertEqual('up', service['state'])
+        self.assertEqual('disabled', service['status'])
+        self.assertEqual(
+            f'fleet: maintenance run {execution["uuid"]}',
+            service['disabled_reason'],
+        )
+        host = self.dbapi.get_host(HOST)
+        self.assertEqual(states.HOST_UNMANAGED, host['state'])
+        self.assertIn('VerifyHost failed', host['state_reason'])
+        self.assertIn('a human is needed', host['state_reason'])
+
+    def test_force_release_mid_run_stops_it_and_keeps_the_host_out(self):
+        execution = self.create_run(max_parallel=1)
+        real = migration.WaitForMigration.execute
+        calls = []
+
+        @functools.wraps(real)
+        def wait_then_release(task, *args, **kwargs):
+            result = real(task, *args, **kwargs)
+            calls.append(1)
+            if len(calls) == 1:
+                executions.release_host(
+                    self.dbapi,
+                    self.dbapi.get_host(HOST),
+                    'conductor looks stuck',
+                    {'source': 'api', 'actor': 'admin-user'},
+                )
+            return result
+
+        with mock.patch.object(
+            migration.WaitForMigration, 'execute', wait_then_release
+        ):
+            execution = self.run_to_end(execution)
+        self.assert_freed(
+            execution,
+            states.EXEC_CANCELLED,
+            'force-released by admin-user: conductor looks stuck',
+        )
+        # The flow stopped at its next check: one instance moved, the rest
+        # stayed; fleet re-enabled nothing.
+        self.assertEqual(3, len(self.cloud.instances_on(HOST)))
+        self.assertEqual('disabled', self.cloud.hosts[HOST]['status'])
+        host = self.dbapi.get_host(HOST)
+        self.assertEqual(states.HOST_UNMANAGED, host['state'])
+        self.assertEqual(
+            'released by admin-user: conductor looks stuck',
+            host['state_reason'],
         )

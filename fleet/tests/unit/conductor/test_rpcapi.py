@@ -2,6 +2,8 @@
 oslo.messaging RPC server on the in-process fake:// transport, and the
 manager behind it."""
 
+import threading
+
 import oslo_messaging as messaging
 
 from fleet.common import context
@@ -71,3 +73,29 @@ class TestConductorRPC(base.DbTestCase):
             exception.DriverLoadError, self.api.sync_inventory, self.context
         )
         self.assertIn('fleet.inventory', str(e))
+
+    def test_cancel_and_release_casts_reach_the_manager(self):
+        seen = []
+        done = threading.Event()
+
+        def record(name):
+            def method(ctx, **kwargs):
+                seen.append((name, kwargs))
+                if len(seen) == 2:
+                    done.set()
+
+            return method
+
+        self.manager.cancel_execution = record('cancel_execution')
+        self.manager.release_host = record('release_host')
+        self.api.cancel_execution(self.context, 'run-1')
+        self.api.release_host(self.context, 'cmp-1', 'RMA')
+        self.assertTrue(done.wait(5))
+        # Casts may be served by two worker threads, in either order.
+        self.assertEqual(
+            [
+                ('cancel_execution', {'execution_uuid': 'run-1'}),
+                ('release_host', {'host_name': 'cmp-1', 'reason': 'RMA'}),
+            ],
+            sorted(seen, key=lambda call: call[0]),
+        )

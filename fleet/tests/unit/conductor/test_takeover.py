@@ -3,11 +3,13 @@ run under its lock, a dead conductor's run is taken over exactly once,
 a live one's never; without coordination nothing changes."""
 
 import threading
+from unittest import mock
 
 from fleet.common import states
 from fleet.conductor import manager
 from fleet.tests.unit.common import test_coordination
 from fleet.tests.unit.conductor import test_engine
+from fleet.tests.unit.conductor.test_engine import HOST
 
 
 class TakeoverTestCase(test_engine.RunnerTestCase):
@@ -159,3 +161,74 @@ class TestUncoordinated(test_engine.RunnerTestCase):
         self.assertEqual(
             'other', self.dbapi.get_execution(execution['uuid'])['conductor']
         )
+
+
+class TestCancelOfIdleRuns(TakeoverTestCase):
+    """cancel_execution (RPC 1.3) closes a pending run nobody runs."""
+
+    def pending(self, owner, cancel=True):
+        uuid = self.orphan(owner, state=states.EXEC_PENDING)
+        self.dbapi.update_execution(uuid, {'cancel_requested': cancel})
+        return uuid
+
+    def test_own_pending_run_is_closed(self):
+        uuid = self.pending('conductor-a')
+        a, _ = self.conductor('conductor-a')
+        a.cancel_execution(None, uuid)
+        execution = self.dbapi.get_execution(uuid)
+        self.assertEqual(states.EXEC_CANCELLED, execution['state'])
+        self.assertIsNone(self.dbapi.get_host(HOST)['execution_uuid'])
+
+    def test_a_dead_conductors_pending_run_is_closed(self):
+        uuid = self.pending('dead-conductor')
+        a, _ = self.conductor('conductor-a')
+        a.cancel_execution(None, uuid)
+        self.assertEqual(
+            states.EXEC_CANCELLED, self.dbapi.get_execution(uuid)['state']
+        )
+
+    def test_a_live_conductors_run_is_left_to_it(self):
+        b, _ = self.conductor('conductor-b')
+        uuid = self.pending('conductor-b')
+        a, _ = self.conductor('conductor-a')
+        a.cancel_execution(None, uuid)
+        self.assertEqual(
+            states.EXEC_PENDING, self.dbapi.get_execution(uuid)['state']
+        )
+        # Its owner closes it when it gets the cast.
+        b.cancel_execution(None, uuid)
+        self.assertEqual(
+            states.EXEC_CANCELLED, self.dbapi.get_execution(uuid)['state']
+        )
+
+    def test_without_a_cancel_request_nothing_happens(self):
+        uuid = self.pending(None, cancel=False)
+        a, _ = self.conductor('conductor-a')
+        a.cancel_execution(None, uuid)
+        self.assertEqual(
+            states.EXEC_PENDING, self.dbapi.get_execution(uuid)['state']
+        )
+
+
+class TestReleaseAndStart(test_engine.RunnerTestCase):
+    def test_release_host_disables_nova_compute_with_fleets_reason(self):
+        conductor = manager.ConductorManager('test-conductor')
+        conductor.release_host(None, HOST, 'RMA')
+        service = self.cloud.hosts[HOST]
+        self.assertEqual('disabled', service['status'])
+        self.assertEqual(
+            'fleet: host released by an admin: RMA', service['disabled_reason']
+        )
+        history = self.dbapi.list_host_history(HOST)
+        self.assertEqual('nova_service_disabled', history[0]['action'])
+
+    def test_inventory_is_synced_at_start(self):
+        self.config(sync_inventory_on_start=True, group='conductor')
+        self.config(resume_on_start=False, group='maintenance')
+        conductor = manager.ConductorManager('test-conductor')
+        with mock.patch.object(manager.inventory, 'sync') as sync:
+            done = threading.Event()
+            sync.side_effect = lambda: done.set()
+            conductor.init_host()
+            self.assertTrue(done.wait(10))
+        sync.assert_called_once_with()

@@ -42,6 +42,14 @@ class ExecutorTestCase(utils.TaskTestCase):
         )
         return driver
 
+    def stop_heartbeats(self, last='2026-11-30T10:00:00.000000'):
+        """nova-compute stopped: Nova still says "up" (for
+        service_down_time) but its heartbeat stays at ``last``."""
+        self.service().update(heartbeat_stopped=True, heartbeat_at=last)
+
+    def beat(self, at):
+        self.service()['heartbeat_at'] = at
+
     def assert_handed_to_human(self, step):
         host = self.host()
         self.assertEqual(states.HOST_UNMANAGED, host['state'])
@@ -238,16 +246,56 @@ class TestVerifyHost(ExecutorTestCase):
         super().setUp()
         self.task = executor.VerifyHost()
 
-    def test_up(self):
-        result = self.task.execute(self.uuid, HOST, self.params)
-        self.assertEqual({'service_state': 'up'}, result)
-        self.assertEqual(
-            f'Host {HOST} verified: nova-compute up.', self.messages()[-1]
+    def test_a_heartbeat_after_the_step_verifies(self):
+        self.stop_heartbeats()
+        self.sleep.side_effect = lambda s: self.beat(
+            '2026-11-30T10:00:10.000000'
         )
-        self.sleep.assert_not_called()
+        result = self.task.execute(self.uuid, HOST, self.params)
+        self.assertEqual('2026-11-30T10:00:10', result['heartbeat'])
+        self.assertEqual('up', result['service_state'])
+        self.assertIsNone(result['restart'])
+        self.assertEqual(
+            f'Host {HOST} verified: nova-compute up with a heartbeat at '
+            f'2026-11-30T10:00:10 after the executor step.',
+            self.messages()[-1],
+        )
+
+    def test_up_but_no_new_heartbeat_fails(self):
+        # The issue's case: the executor stopped nova-compute; Nova still
+        # reports it "up" but it never beats again.
+        self.stop_heartbeats()
+        clock = self.useFixture(
+            fixtures.MockPatchObject(executor, 'time')
+        ).mock
+        clock.monotonic.side_effect = itertools.count(0, 10)
+        e = self.assertRaises(
+            tasks_base.StepFailed,
+            self.task.execute,
+            self.uuid,
+            HOST,
+            self.params,
+        )
+        self.assertIn(
+            f'nova-compute on {HOST} sent no heartbeat after the executor '
+            f'step within 30 s (last heartbeat 2026-11-30T10:00:00, state '
+            f'up): the host did not come back',
+            str(e),
+        )
+        self.assertEqual('up', self.service()['state'])
+
+    def test_an_older_heartbeat_does_not_count(self):
+        self.stop_heartbeats('2026-11-30T10:00:10.000000')
+        beats = iter(
+            ['2026-11-30T10:00:05.000000', '2026-11-30T10:00:20.000000']
+        )
+        self.sleep.side_effect = lambda s: self.beat(next(beats))
+        result = self.task.execute(self.uuid, HOST, self.params)
+        self.assertEqual('2026-11-30T10:00:20', result['heartbeat'])
+        self.assertEqual(2, self.sleep.call_count)
 
     def test_waits_for_nova_compute(self):
-        self.service()['state'] = 'down'  # rebooting
+        self.service().update(state='down', heartbeat_at=None)
         self.sleep.side_effect = lambda s: self.service().update(state='up')
         self.config(poll_interval=5, group='maintenance')
         self.task.execute(self.uuid, HOST, self.params)
@@ -266,7 +314,73 @@ class TestVerifyHost(ExecutorTestCase):
             HOST,
             self.params,
         )
-        self.assertIn(f'nova-compute on {HOST} is not up after 30 s', str(e))
+        self.assertIn('last heartbeat never, state down', str(e))
+
+    def executor_step(self, started, finished):
+        self.dbapi.update_execution_progress(
+            self.uuid,
+            'steps',
+            'RunExecutor',
+            {'started_at': started, 'finished_at': finished},
+        )
+
+    def test_reboot_needs_a_boot_after_the_step_began(self):
+        self.executor_step('2026-11-30T10:00:00Z', '2026-11-30T10:05:00Z')
+        params = dict(self.params, action='reboot')
+        self.dbapi.update_host(
+            HOST, {'facts': {'boot_time': '2026-11-29T08:00:00Z'}}
+        )
+        e = self.assertRaises(
+            tasks_base.StepFailed, self.task.execute, self.uuid, HOST, params
+        )
+        self.assertIn(
+            'was to reboot sim-compute-001 but it last booted at '
+            '2026-11-29T08:00:00, before the step began',
+            str(e),
+        )
+        self.dbapi.update_host(
+            HOST, {'facts': {'boot_time': '2026-11-30T10:03:00Z'}}
+        )
+        result = self.task.execute(self.uuid, HOST, params)
+        self.assertEqual('rebooted at 2026-11-30T10:03:00', result['restart'])
+
+    def test_a_possible_reboot_that_did_not_happen_is_fine(self):
+        # dnf-update reboots only when the update needs it.
+        self.executor_step('2026-11-30T10:00:00Z', '2026-11-30T10:05:00Z')
+        params = dict(
+            self.params,
+            action='dnf-update',
+            action_parameters={'reboot': True},
+        )
+        self.dbapi.update_host(
+            HOST, {'facts': {'boot_time': '2026-11-29T08:00:00Z'}}
+        )
+        result = self.task.execute(self.uuid, HOST, params)
+        self.assertEqual(
+            'not rebooted (last boot 2026-11-29T08:00:00)', result['restart']
+        )
+
+    def test_reboot_seen_as_the_service_going_down(self):
+        self.executor_step('2026-11-30T10:00:00Z', '2026-11-30T10:05:00Z')
+        params = dict(self.params, action='reboot')
+        self.service().update(state='down', heartbeat_at=None)
+        self.sleep.side_effect = lambda s: self.service().update(state='up')
+        result = self.task.execute(self.uuid, HOST, params)
+        self.assertEqual(
+            'nova-compute was seen down, then back up', result['restart']
+        )
+
+    def test_reboot_without_evidence_is_recorded(self):
+        params = dict(self.params, action='reboot')
+        self.stop_heartbeats()
+        self.sleep.side_effect = lambda s: self.beat(
+            '2026-11-30T10:00:10.000000'
+        )
+        result = self.task.execute(self.uuid, HOST, params)
+        self.assertEqual('restart not observable', result['restart'])
+        self.assertIn(
+            'no evidence of a restart is available', self.messages()[-2]
+        )
 
     def test_expected_facts(self):
         self.dbapi.update_host(HOST, {'facts': {'kernel': '6.1'}})
@@ -291,6 +405,14 @@ class TestVerifyHost(ExecutorTestCase):
         self.assert_handed_to_human('VerifyHost')
 
     def test_revert_of_a_success_touches_nothing(self):
+        self.stop_heartbeats()
+        self.sleep.side_effect = lambda s: self.beat(
+            '2026-11-30T10:00:10.000000'
+        )
+        self.stop_heartbeats()
+        self.sleep.side_effect = lambda s: self.beat(
+            '2026-11-30T10:00:10.000000'
+        )
         result = self.task.execute(self.uuid, HOST, self.params)
         self.task.revert(result, self.uuid, HOST, self.params)
         self.assertEqual(states.HOST_MAINTENANCE, self.host()['state'])
