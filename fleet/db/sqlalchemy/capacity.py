@@ -1,0 +1,119 @@
+"""SQLAlchemy side of capacity reservations, mixed into
+:class:`fleet.db.sqlalchemy.api.Connection`.
+
+A drain checks capacity and records what it takes in ONE transaction,
+under a lock row every check takes first (``capacity_locks``): of two
+drains checking at once, the second sees the first one's reservation.
+The check itself is the caller's (the capacity model lives above the
+database layer); this module only gives it a consistent view and
+records its answer.
+"""
+
+from oslo_db import exception as db_exc
+import sqlalchemy as sa
+
+from fleet.db.sqlalchemy import base
+from fleet.db.sqlalchemy import models
+
+LOCK_NAME = 'capacity'
+RESERVATION_FILTERS = ('execution_uuid', 'host_name', 'availability_zone')
+
+
+def _lock(session):
+    """Take the capacity lock row for the rest of the transaction.
+
+    SQLite has no row locks: there, the process-wide writer lock of
+    :func:`fleet.db.sqlalchemy.base.writer` already serialises writing
+    transactions (and a file database's own write lock, other processes).
+    """
+    query = (
+        sa.select(models.CapacityLock)
+        .filter_by(name=LOCK_NAME)
+        .with_for_update()
+    )
+    if session.execute(query).scalar_one_or_none() is None:
+        # A database created without the migration's row: add it. A
+        # racing twin's duplicate is fine, then lock it.
+        try:
+            with session.begin_nested():
+                session.add(models.CapacityLock(name=LOCK_NAME))
+        except db_exc.DBDuplicateEntry:
+            pass
+        session.execute(query).scalar_one()
+
+
+class CapacityConnection:
+    """Capacity reservations of running drains."""
+
+    @base.retry
+    def reserve_capacity(self, execution_uuid, host_name, check):
+        with base.writer() as session:
+            _lock(session)
+            # Read after the lock: on MariaDB the transaction's snapshot
+            # starts at its first plain read, so this sees every
+            # reservation committed before the lock was granted.
+            hosts = [
+                h.as_dict()
+                for h in session.execute(
+                    sa.select(models.Host).filter_by(kind='compute')
+                ).scalars()
+            ]
+            instances = [
+                i.as_dict()
+                for i in session.execute(
+                    sa.select(models.HostInstance)
+                ).scalars()
+            ]
+            others = [
+                r.as_dict()
+                for r in session.execute(
+                    sa.select(models.CapacityReservation)
+                    .where(
+                        models.CapacityReservation.execution_uuid
+                        != execution_uuid
+                    )
+                    # A locking read sees the newest committed rows
+                    # whatever the isolation level's snapshot.
+                    .with_for_update()
+                ).scalars()
+            ]
+            values = check(hosts, instances, others)
+            # A resumed run checks again: its new answer replaces the old.
+            session.execute(
+                sa.delete(models.CapacityReservation).filter_by(
+                    execution_uuid=execution_uuid
+                )
+            )
+            reservation = models.CapacityReservation(
+                execution_uuid=execution_uuid,
+                host_name=host_name,
+                availability_zone=values.get('availability_zone'),
+                vcpus=int(values.get('vcpus') or 0),
+                memory_mb=int(values.get('memory_mb') or 0),
+                disk_gb=int(values.get('disk_gb') or 0),
+                instances=values.get('instances') or {},
+                details=values.get('details') or {},
+            )
+            session.add(reservation)
+            session.flush()
+            return reservation.as_dict()
+
+    @base.retry
+    def release_reservations(self, execution_uuid):
+        with base.writer() as session:
+            result = session.execute(
+                sa.delete(models.CapacityReservation).filter_by(
+                    execution_uuid=execution_uuid
+                )
+            )
+            return result.rowcount
+
+    def list_reservations(self, filters=None):
+        with base.reader() as session:
+            query = base.apply_filters(
+                sa.select(models.CapacityReservation),
+                models.CapacityReservation,
+                filters,
+                RESERVATION_FILTERS,
+            ).order_by(models.CapacityReservation.id)
+            return [r.as_dict() for r in session.execute(query).scalars()]
