@@ -538,6 +538,25 @@ class NovaAdapter:
         )
         return [h.to_dict() for h in hypervisors]
 
+    def list_server_groups(self) -> list[dict]:
+        """``GET /os-server-groups?all_projects=True``, all pages:
+        ``[{'id', 'name', 'policy' (2.64+; 'policies' before), 'members',
+        ...}]``."""
+        page, found = 1000, []
+        while True:
+            # Nova pages server groups by limit/offset (up to its
+            # [api] max_limit a page); novaclient does not follow them.
+            groups = self._call(
+                'list server groups',
+                self.nova.server_groups.list,
+                all_projects=True,
+                limit=page,
+                offset=len(found),
+            )
+            found.extend(g.to_dict() for g in groups)
+            if len(groups) < page or not groups:
+                return found
+
     def list_aggregates(self) -> list[dict]:
         """``GET /os-aggregates``: ``[{'id', 'name', 'availability_zone',
         'hosts', 'metadata'}]``."""
