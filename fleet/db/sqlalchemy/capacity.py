@@ -12,6 +12,7 @@ records its answer.
 from oslo_db import exception as db_exc
 import sqlalchemy as sa
 
+from fleet.common import states
 from fleet.db.sqlalchemy import base
 from fleet.db.sqlalchemy import models
 
@@ -40,6 +41,33 @@ def _lock(session):
         except db_exc.DBDuplicateEntry:
             pass
         session.execute(query).scalar_one()
+
+
+def _drop_finished(session, reservations):
+    """The reservations of runs still going; those of runs that ended
+    (and whose owner did not release them: a crash between the two) are
+    deleted here, so a leak lasts until the next check only."""
+    if not reservations:
+        return reservations
+    going = set(
+        session.execute(
+            sa.select(models.Execution.uuid)
+            .where(
+                models.Execution.uuid.in_(
+                    [r['execution_uuid'] for r in reservations]
+                )
+            )
+            .where(models.Execution.state.in_(states.EXEC_ACTIVE_STATES))
+        ).scalars()
+    )
+    stale = [r['id'] for r in reservations if r['execution_uuid'] not in going]
+    if stale:
+        session.execute(
+            sa.delete(models.CapacityReservation).where(
+                models.CapacityReservation.id.in_(stale)
+            )
+        )
+    return [r for r in reservations if r['execution_uuid'] in going]
 
 
 class CapacityConnection:
@@ -77,6 +105,7 @@ class CapacityConnection:
                     .with_for_update()
                 ).scalars()
             ]
+            others = _drop_finished(session, others)
             values = check(hosts, instances, others)
             # A resumed run checks again: its new answer replaces the old.
             session.execute(

@@ -237,6 +237,8 @@ class InventoryConnection:
             'vcpus',
             'memory_mb',
             'disk_gb',
+            'server_group',
+            'server_group_policy',
             'source',
         )
         now = timeutils.utcnow()

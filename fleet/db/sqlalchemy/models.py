@@ -295,6 +295,11 @@ class HostInstance(Base, FleetBase):
     memory_mb = schema.Column(types.Integer, nullable=False, default=0)
     disk_gb = schema.Column(types.Integer, nullable=False, default=0)
     source = schema.Column(types.String(64), nullable=False, default='api')
+    #: The server group the instance belongs to, and its policy
+    #: (anti-affinity, affinity, soft-...): the capacity model keeps
+    #: anti-affinity members apart.
+    server_group = schema.Column(types.String(36), nullable=True)
+    server_group_policy = schema.Column(types.String(64), nullable=True)
     #: Emission time of the newest notification applied: an older one,
     #: delivered late, is ignored.
     notified_at = schema.Column(types.DateTime, nullable=True)

@@ -1,4 +1,5 @@
-"""Capacity reservations of running drains, and their lock row.
+"""Capacity reservations of running drains, their lock row, and the
+server group of each instance.
 
 Revision ID: capacity_001_reservations
 Revises: 0003_alerts
@@ -15,6 +16,14 @@ down_revision = '0003_alerts'
 
 
 def upgrade():
+    op.add_column(
+        'host_instances',
+        sa.Column('server_group', sa.String(36), nullable=True),
+    )
+    op.add_column(
+        'host_instances',
+        sa.Column('server_group_policy', sa.String(64), nullable=True),
+    )
     op.create_table(
         'capacity_reservations',
         sa.Column('id', sa.Integer(), primary_key=True, autoincrement=True),
