@@ -10,6 +10,7 @@ API version history:
 * 1.0 - Initial version: sync_inventory, ping.
 * 1.1 - Added start_execution (cast).
 * 1.2 - Added add_host_to_aggregates (call; hardware replacement).
+* 1.3 - Added hold_host_service (cast; a host's fleet state changed).
 """
 
 from oslo_config import cfg
@@ -23,7 +24,7 @@ CONF = cfg.CONF
 class ConductorAPI:
     """Calls and casts from the API (and tools) to the conductors."""
 
-    RPC_API_VERSION = '1.2'
+    RPC_API_VERSION = '1.3'
 
     def __init__(self, topic=None):
         target = messaging.Target(
@@ -62,3 +63,9 @@ class ConductorAPI:
         return self._prepare('1.2').call(
             context, 'add_host_to_aggregates', host=host, aggregates=aggregates
         )
+
+    def hold_host_service(self, context, host):
+        """A host's fleet state changed: disable its nova-compute if fleet
+        now holds it out of service, re-enable it if fleet returned it
+        (see :func:`fleet.conductor.inventory.hold_services`)."""
+        self._prepare('1.3').cast(context, 'hold_host_service', host=host)
