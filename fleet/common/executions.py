@@ -59,6 +59,10 @@ def prepare_parameters(body):
     }
     if 'executor_timeout' in body:
         params['executor_timeout'] = body['executor_timeout']
+    if 'capacity_scope' in body:
+        # Where CheckCapacity looks for room: the host's availability zone
+        # (default), or also only hosts in every aggregate of the host.
+        params['capacity_scope'] = body['capacity_scope']
     if kind == 'drain_patch_reboot':
         factory.get_executor(executor).validate_arguments(
             params['executor_args']
