@@ -168,6 +168,42 @@ class TestInventoryAPI(base.APITestCase):
         self.assertTrue(view['what_if']['fits'])
         self.get('/v1/capacity?without=nope', version=V, status=400)
 
+    def test_capacity_held_hosts_and_reservations(self):
+        # The what-if of the API is the flow's model: held hosts offer
+        # nothing, and what running drains reserved is placed first.
+        self.dbapi.update_host('sim-compute-002', {'state': 'retired'})
+        view = self.get('/v1/capacity?without=sim-compute-001', version=V).json
+        self.assertEqual(['sim-compute-002'], view['held'])
+        # sim-compute-003 only (64 vCPUs, one 1-vCPU instance).
+        self.assertEqual(63, view['what_if']['free_elsewhere']['vcpus'])
+        self.assertTrue(view['what_if']['fits'])
+        # A drain of sim-compute-003 reserved room for a 63-vCPU instance
+        # that has not moved yet: sim-compute-002's 63 free vCPUs go to it,
+        # nothing is left for sim-compute-001's instance.
+        run = self.dbapi.create_execution(
+            {'kind': 'drain', 'state': 'running'}
+        )['uuid']
+        [big] = self.dbapi.list_instances({'host': 'sim-compute-003'})
+        self.dbapi.reserve_capacity(
+            run,
+            'sim-compute-003',
+            lambda *a: {
+                'availability_zone': 'nova',
+                'instances': {
+                    big['uuid']: {'vcpus': 63, 'memory_mb': 1, 'disk_gb': 0}
+                },
+            },
+        )
+        self.dbapi.update_host('sim-compute-002', {'state': 'active'})
+        view = self.get('/v1/capacity?without=sim-compute-001', version=V).json
+        what_if = view['what_if']
+        self.assertFalse(what_if['fits'])
+        self.assertEqual(1, len(what_if['unplaced']))
+        self.assertEqual(
+            {'fits': False, 'unplaced': 1},
+            what_if['availability_zones']['nova'],
+        )
+
     def test_ansible(self):
         doc = self.get('/v1/inventory/ansible', version=V).json
         self.assertEqual(3, len(doc['_meta']['hostvars']))
