@@ -367,7 +367,9 @@ class Connection(metaclass=abc.ABCMeta):
         :param host_name: the host being emptied.
         :param check: ``check(hosts, instances, reservations)`` called
             inside the transaction with every compute host, every
-            instance and the other runs' reservations (dicts); it raises
+            instance (``uuid``, ``host``, ``status``, resources, server
+            group and policy) and the other runs' reservations (dicts),
+            oldest first; it raises
             to refuse, else returns the reservation's values:
             ``availability_zone``, ``vcpus``, ``memory_mb``, ``disk_gb``,
             ``instances`` ({uuid: needs}), ``details``.

@@ -287,6 +287,7 @@ def destinations(
     target=None,
     scope=None,
     live=None,
+    unavailable=None,
 ):
     """Rows of the hosts the instances of ``source`` may go to, and why
     each other host of its scope may not.
@@ -300,6 +301,8 @@ def destinations(
         whatever its nova-compute status (Nova decides), but never when
         fleet holds it.
     :param live: {host: live capacity} (see :func:`host_row`).
+    :param unavailable: {host: why it is no destination} found by the
+        caller (e.g. no Placement resource provider).
     :returns: ``(rows, {host: reason skipped})``.
     """
     scope = scope or SCOPE_AVAILABILITY_ZONE
@@ -321,6 +324,8 @@ def destinations(
             skipped[name] = f'fleet holds it ({host["state"]})'
         elif name in draining:
             skipped[name] = f'being drained by run {draining[name]}'
+        elif unavailable and name in unavailable:
+            skipped[name] = unavailable[name]
         elif not target and not row['schedulable']:
             skipped[name] = (
                 f'not schedulable (fleet {host.get("state")}, nova-compute '
@@ -350,6 +355,7 @@ def check_drain(
     target=None,
     scope=None,
     live=None,
+    unavailable=None,
 ):
     """Whether the instances ``demand`` of host ``source_name`` fit on
     the destinations of their scope, after what other runs reserved.
@@ -369,7 +375,14 @@ def check_drain(
         {'name': source_name},
     )
     rows, skipped = destinations(
-        hosts, instances, source, reservations, target, scope, live
+        hosts,
+        instances,
+        source,
+        reservations,
+        target,
+        scope,
+        live,
+        unavailable,
     )
     free = _sum(r['free'] for r in rows)
     moving = {d['uuid'] for d in demand}

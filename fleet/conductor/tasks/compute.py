@@ -2,7 +2,6 @@
 
 from oslo_log import log
 
-from fleet.common import exception
 from fleet.common import states
 from fleet.conductor.tasks import base
 from fleet.inventory import capacity
@@ -91,9 +90,15 @@ class CheckCapacity(base.MaintenanceTask):
 
     def _live(self, host_name: str, target: str | None):
         """Nova's view now: its services, and Placement's capacity of
-        every compute that may receive the instances."""
+        every compute (:meth:`~fleet.drivers.base.ComputeDriver.
+        list_host_capacities`: one bulk read, not one per host).
+
+        :returns: ``(services, live capacities, {host: why not a
+            destination})``.
+        """
         services = {s['host']: s for s in self.compute.list_services()}
-        live, missing = {}, []
+        capacities = self.compute.list_host_capacities()
+        live, unavailable = {}, {}
         for name, service in services.items():
             if name == host_name or (target and name != target):
                 continue
@@ -101,24 +106,18 @@ class CheckCapacity(base.MaintenanceTask):
                 service['status'] != 'enabled' or service['state'] != 'up'
             ):
                 continue
-            try:
-                live[name] = self.compute.get_host_capacity(name)
-            except exception.HostNotFound:
-                missing.append(name)
+            if name not in capacities:
+                unavailable[name] = 'no Placement resource provider'
                 LOG.info(
                     'Capacity: %s has no Placement resource provider; '
                     'skipped as a destination.',
                     name,
                 )
-            except exception.ComputeError as e:
-                missing.append(name)
-                LOG.warning(
-                    'Capacity: cannot read the capacity of %s (%s); '
-                    'skipped as a destination.',
-                    name,
-                    e,
-                )
-        return services, live, missing
+            elif capacities[name] is None:
+                unavailable[name] = 'no room left in Placement'
+            else:
+                live[name] = capacities[name]
+        return services, live, unavailable
 
     def _demand(self, host_name: str) -> list:
         """What must move: Nova's instances of the host now, with the
@@ -142,7 +141,7 @@ class CheckCapacity(base.MaintenanceTask):
         target = params.get('target_host')
         scope = params.get('capacity_scope')
         demand = self._demand(host_name)
-        services, live, missing = self._live(host_name, target)
+        services, live, unavailable = self._live(host_name, target)
 
         def check(hosts, instances, reservations):
             hosts = _with_services(hosts, services, live)
@@ -155,10 +154,8 @@ class CheckCapacity(base.MaintenanceTask):
                 target=target,
                 scope=scope,
                 live=live,
+                unavailable=unavailable,
             )
-            for name in missing:
-                if name in result['skipped']:
-                    result['skipped'][name] = 'no Placement resource provider'
 
             if not result['fits']:
                 raise base.StepFailed(

@@ -18,6 +18,17 @@ from fleet.db.sqlalchemy import models
 
 LOCK_NAME = 'capacity'
 RESERVATION_FILTERS = ('execution_uuid', 'host_name', 'availability_zone')
+#: The instance columns a capacity check is given.
+INSTANCE_COLUMNS = (
+    'uuid',
+    'host',
+    'status',
+    'vcpus',
+    'memory_mb',
+    'disk_gb',
+    'server_group',
+    'server_group_policy',
+)
 
 
 def _lock(session):
@@ -86,11 +97,19 @@ class CapacityConnection:
                     sa.select(models.Host).filter_by(kind='compute')
                 ).scalars()
             ]
+            # Only what the model uses, as plain rows: ORM objects for
+            # every instance of a large cloud would hold the lock ~5x
+            # longer (tools/bench/capacity_bench.py).
             instances = [
-                i.as_dict()
-                for i in session.execute(
-                    sa.select(models.HostInstance)
-                ).scalars()
+                dict(row)
+                for row in session.execute(
+                    sa.select(
+                        *(
+                            getattr(models.HostInstance, column)
+                            for column in INSTANCE_COLUMNS
+                        )
+                    )
+                ).mappings()
             ]
             others = [
                 r.as_dict()
@@ -103,6 +122,7 @@ class CapacityConnection:
                     # A locking read sees the newest committed rows
                     # whatever the isolation level's snapshot.
                     .with_for_update()
+                    .order_by(models.CapacityReservation.id)
                 ).scalars()
             ]
             others = _drop_finished(session, others)

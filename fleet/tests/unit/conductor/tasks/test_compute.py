@@ -184,6 +184,25 @@ class TestCheckCapacity(utils.TaskTestCase):
         )
         self.assertIn('has no Placement resource provider', logs.output[0])
 
+    def test_a_host_placement_calls_full_is_not_counted_from_facts(self):
+        # The inventory's facts (synced earlier) say there is room; the
+        # live read says none: the live read wins.
+        self.dbapi.update_host(
+            OTHER, {'facts': {'vcpus': 64, 'memory_mb': 262144}}
+        )
+        task = compute.CheckCapacity()
+        real = task.compute.list_host_capacities()
+        with mock.patch.object(
+            type(task.compute),
+            'list_host_capacities',
+            return_value=dict(real, **{OTHER: None}),
+        ):
+            summary = task.execute(self.uuid, HOST, self.params)
+        self.assertEqual(['sim-compute-003'], summary['candidates'])
+        self.assertEqual(
+            'no room left in Placement', summary['skipped'][OTHER]
+        )
+
     def test_only_the_availability_zone_of_the_host_counts(self):
         for name, zone in (
             (HOST, 'az1'),
