@@ -387,7 +387,8 @@ class Connection(metaclass=abc.ABCMeta):
 
     @abc.abstractmethod
     def list_reservations(self, filters=None):
-        """Reservations (dicts) of running drains, oldest first.
+        """Reservations (dicts) of running drains, oldest first; those of
+        runs that ended are not listed, released or not.
 
         :param filters: ``execution_uuid``, ``host_name``,
             ``availability_zone``.

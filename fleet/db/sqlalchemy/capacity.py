@@ -158,11 +158,19 @@ class CapacityConnection:
             return result.rowcount
 
     def list_reservations(self, filters=None):
+        going = sa.select(models.Execution.uuid).where(
+            models.Execution.state.in_(states.EXEC_ACTIVE_STATES)
+        )
         with base.reader() as session:
-            query = base.apply_filters(
-                sa.select(models.CapacityReservation),
-                models.CapacityReservation,
-                filters,
-                RESERVATION_FILTERS,
-            ).order_by(models.CapacityReservation.id)
+            query = (
+                base.apply_filters(
+                    sa.select(models.CapacityReservation),
+                    models.CapacityReservation,
+                    filters,
+                    RESERVATION_FILTERS,
+                )
+                # One its run's end did not release yet is not held.
+                .where(models.CapacityReservation.execution_uuid.in_(going))
+                .order_by(models.CapacityReservation.id)
+            )
             return [r.as_dict() for r in session.execute(query).scalars()]

@@ -186,6 +186,8 @@ class TestReserveCapacity(base.DbTestCase):
             self.run, 'src0', _check('src0', self.demand('src0'))
         )
         self.dbapi.update_execution(self.run, {'state': states.EXEC_CANCELLED})
+        # Not listed (the API's what-if) even before it is dropped.
+        self.assertEqual([], self.dbapi.list_reservations())
         other = self.dbapi.create_execution(
             {'kind': 'drain', 'state': states.EXEC_RUNNING}
         )['uuid']
