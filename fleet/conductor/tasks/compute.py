@@ -3,6 +3,7 @@
 from oslo_log import log
 
 from fleet.common import states
+from fleet.conductor import inventory
 from fleet.conductor.tasks import base
 from fleet.inventory import capacity
 
@@ -119,6 +120,27 @@ class CheckCapacity(base.MaintenanceTask):
                 live[name] = capacities[name]
         return services, live, unavailable
 
+    def _hold(self, execution_uuid: str, services: dict) -> None:
+        """Disable the nova-compute of every host fleet holds that is
+        still enabled (a lost cast, no sync since): the check leaves them
+        out, and Nova's scheduler must not pick them either."""
+        for name in sorted(capacity.held_hosts(self.dbapi)):
+            service = services.get(name)
+            if service is None or service['status'] != 'enabled':
+                continue
+            try:
+                counts = inventory.hold_services(name)
+            except Exception:
+                LOG.exception('Cannot disable nova-compute on %s.', name)
+                continue
+            if counts['disabled']:
+                self.event(
+                    execution_uuid,
+                    f'nova-compute on {name} disabled: fleet holds the '
+                    f'host, it must receive no instance.',
+                    level='warning',
+                )
+
     def _demand(self, host_name: str) -> list:
         """What must move: Nova's instances of the host now, with the
         disk and server group fleet's inventory knows of them."""
@@ -142,6 +164,7 @@ class CheckCapacity(base.MaintenanceTask):
         scope = params.get('capacity_scope')
         demand = self._demand(host_name)
         services, live, unavailable = self._live(host_name, target)
+        self._hold(execution_uuid, services)
 
         def check(hosts, instances, reservations):
             hosts = _with_services(hosts, services, live)

@@ -132,9 +132,32 @@ class TestCheckCapacity(utils.TaskTestCase):
         ):
             self.dbapi.update_host(OTHER, {'state': state})
             self.dbapi.update_host('sim-compute-003', {'state': state})
+            # Even if nova-compute cannot be disabled (Nova refuses, ...).
+            with mock.patch.object(
+                compute.inventory,
+                'hold_services',
+                side_effect=exception.ComputeError(reason='no'),
+            ):
+                reason = self.refused()
             self.assertEqual('enabled', self.service(OTHER)['status'])
-            reason = self.refused()
             self.assertIn(f'{OTHER}: fleet holds it ({state})', reason)
+
+    def test_held_hosts_nova_compute_is_disabled_at_the_check(self):
+        # Retired while no conductor heard the API's cast: the check puts
+        # it right, so Nova's scheduler cannot pick it during the drain.
+        self.dbapi.update_host(OTHER, {'state': states.HOST_RETIRED})
+        self.check()
+        self.assertEqual('disabled', self.service(OTHER)['status'])
+        self.assertEqual(
+            'fleet: host retired', self.service(OTHER)['disabled_reason']
+        )
+        self.assertIn(
+            f'nova-compute on {OTHER} disabled: fleet holds the host, it '
+            f'must receive no instance.',
+            self.messages(),
+        )
+        # The run's own host (held by the run) is left to the run.
+        self.assertEqual('enabled', self.service(HOST)['status'])
 
     def test_one_held_host_leaves_the_other(self):
         self.dbapi.update_host(OTHER, {'state': states.HOST_RETIRED})
