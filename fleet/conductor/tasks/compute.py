@@ -167,7 +167,7 @@ class CheckCapacity(base.MaintenanceTask):
         self._hold(execution_uuid, services)
 
         def check(hosts, instances, reservations):
-            hosts = _with_services(hosts, services, live)
+            hosts = _with_services(hosts, services)
             result = capacity.check_drain(
                 hosts,
                 instances,
@@ -179,7 +179,6 @@ class CheckCapacity(base.MaintenanceTask):
                 live=live,
                 unavailable=unavailable,
             )
-
             if not result['fits']:
                 raise base.StepFailed(
                     step=self.step_name, reason=_refusal(result)
@@ -224,7 +223,7 @@ class CheckCapacity(base.MaintenanceTask):
             )
 
 
-def _with_services(hosts, services, live):
+def _with_services(hosts, services):
     """Fleet's hosts with Nova's status and state as read just now;
     computes Nova knows and fleet does not are added as active hosts."""
     merged = []
