@@ -302,6 +302,9 @@ class HostsController(rest.RestController):
             aggregates = pecan.request.rpcapi.add_host_to_aggregates(
                 ctx, result['new']['name'], result['aggregates']
             )
+        if result['old']['kind'] == 'compute':
+            # Retired or in maintenance now: held out of Nova's pool.
+            _hold_service(ctx, result['old'])
         LOG.info(
             'Host %s replaced by %s (by %s).',
             result['old']['name'],

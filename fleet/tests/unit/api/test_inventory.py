@@ -1,7 +1,10 @@
 """Inventory API (1.2): places, host variables/history/instances, label
 filters, capacity, Ansible inventory, replacement."""
 
+from unittest import mock
+
 from fleet.conductor import inventory
+from fleet.conductor import rpcapi
 from fleet.tests.unit.api import base
 
 V = 'fleet 1.2'
@@ -218,12 +221,17 @@ class TestInventoryAPI(base.APITestCase):
             version=V,
             status=200,
         )
-        body = self.post(
-            '/v1/hosts/sim-compute-001/replace',
-            {'replacement': 'new-1', 'reason': 'PSU'},
-            200,
-        ).json
+        with mock.patch.object(
+            rpcapi.ConductorAPI, 'hold_host_service'
+        ) as cast:
+            body = self.post(
+                '/v1/hosts/sim-compute-001/replace',
+                {'replacement': 'new-1', 'reason': 'PSU'},
+                200,
+            ).json
         self.assertEqual('maintenance', body['replaced']['state'])
+        # The replaced host is held: a conductor disables its nova-compute.
+        self.assertEqual('sim-compute-001', cast.call_args.args[1])
         new = self.dbapi.get_host('new-1')
         self.assertEqual(
             ({'role': 'gpu'}, {'v': 1}, 'nova'),
