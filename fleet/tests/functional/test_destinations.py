@@ -2,9 +2,9 @@
 minicloud's real Nova.
 
 With three computes fc1..fc3: fc3 is retired in fleet (its nova-compute
-enabled and up until then), fc1 is drained; every instance must land on
-fc2. fc3 is returned to active and its nova-compute re-enabled in any
-case.
+enabled and up until then; fleet disables it, then it is enabled again
+behind fleet's back), fc1 is drained; every instance must land on fc2.
+fc3 is returned to active and its nova-compute re-enabled in any case.
 
 Needs ``python3 tools/minicloud/minicloud up`` (``fleet.json``) and
 ``FLEET_FUNCTIONAL=1``; run under ``flock /tmp/fleet-minicloud.lock``.
@@ -76,7 +76,12 @@ def test_retired_host_receives_no_instance(cloud, fleet, servers):  # noqa: F811
         assert host['state'] == 'retired'
         # The API casts to the conductor, which disables nova-compute
         # with fleet's reason while fleet holds the host.
-        _wait_service(nova, retired, 'disabled', HELD_REASON)
+        service = _wait_service(nova, retired, 'disabled', HELD_REASON)
+        # The issue's case: someone (a tool, a human) enables it again
+        # while fleet still holds the host. The drain's capacity check
+        # leaves it out and disables it again before any migration.
+        nova.nova.services.enable(service.id)
+        assert _service(nova, retired).status == 'enabled'
         execution = fleet.run(
             {'host': source, 'kind': 'drain', 'max_parallel': 2}
         )
@@ -89,10 +94,18 @@ def test_retired_host_receives_no_instance(cloud, fleet, servers):  # noqa: F811
             assert server.status == 'ACTIVE', (uuid, server.status)
             assert getattr(server, 'OS-EXT-SRV-ATTR:host') == keep, uuid
         [check] = [
-            e for e in execution['events'] if e['step'] == 'CheckCapacity'
+            e
+            for e in execution['events']
+            if e['step'] == 'CheckCapacity'
+            and 'candidates' in (e['details'] or {})
         ]
         assert check['details']['candidates'] == [keep], check
         assert retired in check['details']['skipped'], check
+        messages = [e['message'] for e in execution['events']]
+        assert (
+            f'nova-compute on {retired} disabled: fleet holds the host, it '
+            'must receive no instance.'
+        ) in messages, messages
         # Still held: still disabled with fleet's reason.
         assert _service(nova, retired).disabled_reason == HELD_REASON
         # Returned to active: fleet lifts its own reason.
