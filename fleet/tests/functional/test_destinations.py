@@ -1,9 +1,13 @@
 """Hosts fleet holds out of service are never destinations, on the
 minicloud's real Nova.
 
-With three computes fc1..fc3: fc3 is retired in fleet (its nova-compute
+* With three computes fc1..fc3: fc3 is retired in fleet (its nova-compute
 enabled and up until then; fleet disables it, then it is enabled again
-behind fleet's back), fc1 is drained; every instance must land on fc2.
+  behind fleet's back), fc1 is drained; every instance must land on fc2.
+* An anti-affinity server group with a member on fc1 and one on fc2, fc3
+  retired: draining fc1 fails at the capacity check, at once, naming the
+  member that has nowhere to go; nothing moves.
+
 fc3 is returned to active and its nova-compute re-enabled in any case.
 
 Needs ``python3 tools/minicloud/minicloud up`` (``fleet.json``) and
@@ -17,7 +21,10 @@ import time
 
 import pytest
 
+from fleet.common import context
+from fleet.tests.functional import base
 from fleet.tests.functional.test_maintenance import CONFIG_FILE
+from fleet.tests.functional.test_maintenance import Fleet
 from fleet.tests.functional.test_maintenance import _service
 from fleet.tests.functional.test_maintenance import cloud  # noqa: F401
 from fleet.tests.functional.test_maintenance import fleet  # noqa: F401
@@ -122,3 +129,126 @@ def test_retired_host_receives_no_instance(cloud, fleet, servers):  # noqa: F811
             service.disabled_reason or ''
         ).startswith('fleet: '):
             nova.nova.services.enable(service.id)
+
+
+@pytest.fixture
+def nova_fleet(cloud, procs, tmp_path):  # noqa: F811
+    """fleet-api and fleet-conductor with the ``nova`` inventory driver
+    (server groups come from it) and no periodic sync."""
+    _bench, nova = cloud
+    config = nova.config
+    database = base.create_mysql_database()
+    api_port = base.free_port()
+    topic = base.unique('fleet-func-dest-')
+    conf = base.write_config(
+        tmp_path / 'fleet.conf',
+        {
+            'DEFAULT': {
+                'host': base.unique('func-dest-'),
+                'transport_url': config['transport_url'],
+            },
+            'database': {'connection': database.url},
+            'api': {
+                'auth_strategy': 'noauth',
+                'host_ip': '127.0.0.1',
+                'port': api_port,
+            },
+            'conductor': {'topic': topic, 'inventory_sync_interval': 0},
+            'drivers': {'inventory': 'nova', 'compute': 'nova'},
+            'maintenance': {'poll_interval': 0.5},
+            'nova': base.nova_options(config),
+            'oslo_messaging_notifications': {'driver': 'noop'},
+        },
+    )
+    try:
+        base.run(
+            [
+                base.fleet_command('fleet-dbsync'),
+                '--config-file',
+                conf,
+                'upgrade',
+            ]
+        )
+        cluster = Fleet(procs, conf, api_port)
+        cluster.topic = topic
+        cluster.start_conductor()
+        procs.start(
+            'fleet-api',
+            [base.fleet_command('fleet-api'), '--config-file', conf],
+            port=api_port,
+        )
+        yield cluster
+    finally:
+        procs.stop_all()
+        database.drop()
+
+
+def _sync(cluster):
+    with base.conductor_rpc(cluster.conf, cluster.topic) as api:
+        return api.client.prepare(timeout=120).call(
+            context.get_admin_context(), 'sync_inventory'
+        )
+
+
+def _boot(bench, nova, host, group):
+    name = base.unique('fleet-dest-aa-')
+    server = nova.nova.servers.create(
+        name,
+        nova.image_id(),
+        nova.flavor_id(),
+        availability_zone=f'nova:{host}',
+        nics='none',
+        scheduler_hints={'group': group},
+    )
+    return server.id
+
+
+def test_anti_affinity_member_with_nowhere_to_go(cloud, nova_fleet):  # noqa: F811
+    bench, nova = cloud
+    cluster = nova_fleet
+    source, keep, retired = _three_computes(nova)
+    group = nova.nova.server_groups.create(
+        name=base.unique('fleet-dest-aa-'), policy='anti-affinity'
+    )
+    uuids = []
+    try:
+        uuids.append(_boot(bench, nova, source, group.id))
+        uuids.append(_boot(bench, nova, keep, group.id))
+        bench.wait_servers(nova, uuids, 300)
+        # The nova inventory creates the hosts and records each
+        # instance's server group.
+        counts = _sync(cluster)
+        assert 'instances' in counts, counts
+        cluster.call(
+            'PATCH',
+            f'/v1/hosts/{retired}',
+            {'state': 'retired', 'state_reason': 'functional test'},
+            status=200,
+        )
+        _wait_service(nova, retired, 'disabled', HELD_REASON)
+        started = time.monotonic()
+        execution = cluster.run({'host': source, 'kind': 'drain'})
+        execution = cluster.wait(execution['uuid'], timeout=60)
+        elapsed = time.monotonic() - started
+        assert execution['state'] == 'failed', json.dumps(execution, indent=1)
+        assert elapsed < 30, elapsed
+        assert 'CheckCapacity' in execution['result'], execution['result']
+        assert uuids[0] in execution['result'], execution['result']
+        assert 'fit on no destination' in execution['result']
+        # A pre-check failure changes nothing: the member is where it
+        # was, and so is the host's nova-compute.
+        server = nova.nova.servers.get(uuids[0])
+        assert getattr(server, 'OS-EXT-SRV-ATTR:host') == source
+        assert _service(nova, source).status == 'enabled'
+        host = cluster.call('GET', f'/v1/hosts/{source}', status=200)
+        assert host['state'] == 'active' and host['execution'] is None
+    finally:
+        with contextlib.suppress(Exception):
+            cluster.call('PATCH', f'/v1/hosts/{retired}', {'state': 'active'})
+        service = _service(nova, retired)
+        if service.status == 'disabled' and (
+            service.disabled_reason or ''
+        ).startswith('fleet: '):
+            nova.nova.services.enable(service.id)
+        bench.delete_all(nova, uuids)
+        nova.nova.server_groups.delete(group.id)
