@@ -1,21 +1,18 @@
 """Errors of alerts and runbooks (FleetExceptions, so the API answers them
-with their code and message)."""
+with their code and message).
+
+The ones the database raises are declared in :mod:`fleet.common.exception`
+(the database layer imports nothing from :mod:`fleet.alerts`); they are
+the same classes here.
+"""
 
 from http import client as http_client
 
 from fleet.common import exception
 
-
-class AlertNotFound(exception.NotFound):
-    _msg_fmt = 'Alert %(alert)s could not be found.'
-
-
-class RunbookNotFound(exception.NotFound):
-    _msg_fmt = 'Runbook %(runbook)s could not be found.'
-
-
-class RunbookAlreadyExists(exception.Conflict):
-    _msg_fmt = 'A runbook named %(name)s already exists.'
+AlertNotFound = exception.AlertNotFound
+RunbookNotFound = exception.RunbookNotFound
+RunbookAlreadyExists = exception.RunbookAlreadyExists
 
 
 class WebhookUnauthorized(exception.FleetException):

@@ -1,16 +1,16 @@
-"""States, severities and approval classes of alerts and runbooks."""
+"""States, severities and approval classes of alerts and runbooks.
 
-FIRING = 'firing'
-RESOLVED = 'resolved'
-ACKNOWLEDGED = 'acknowledged'
-SILENCED = 'silenced'
+Declared in :mod:`fleet.common.alert_states`, which the database layer
+uses too; the same names here for the alerts package and its callers.
+"""
 
-ALERT_STATES = (FIRING, RESOLVED, ACKNOWLEDGED, SILENCED)
-#: States in which an alert still asks for attention (runbooks act).
-OPEN_STATES = (FIRING, ACKNOWLEDGED)
-
-SEVERITIES = ('info', 'warning', 'critical')
-
-APPROVAL_AUTOMATIC = 'automatic'
-APPROVAL_ADMIN = 'admin'
-APPROVALS = (APPROVAL_AUTOMATIC, APPROVAL_ADMIN)
+from fleet.common.alert_states import ACKNOWLEDGED  # noqa: F401
+from fleet.common.alert_states import ALERT_STATES  # noqa: F401
+from fleet.common.alert_states import APPROVAL_ADMIN  # noqa: F401
+from fleet.common.alert_states import APPROVAL_AUTOMATIC  # noqa: F401
+from fleet.common.alert_states import APPROVALS  # noqa: F401
+from fleet.common.alert_states import FIRING  # noqa: F401
+from fleet.common.alert_states import OPEN_STATES  # noqa: F401
+from fleet.common.alert_states import RESOLVED  # noqa: F401
+from fleet.common.alert_states import SEVERITIES  # noqa: F401
+from fleet.common.alert_states import SILENCED  # noqa: F401

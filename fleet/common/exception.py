@@ -168,3 +168,19 @@ class PlaceAmbiguous(Conflict):
 
 class PlaceAlreadyExists(Conflict):
     _msg_fmt = 'A %(kind)s named %(name)s already exists.'
+
+
+# Alerts and runbooks. Declared here, below the database layer that raises
+# them; fleet.alerts.exception re-exports them for its callers.
+
+
+class AlertNotFound(NotFound):
+    _msg_fmt = 'Alert %(alert)s could not be found.'
+
+
+class RunbookNotFound(NotFound):
+    _msg_fmt = 'Runbook %(runbook)s could not be found.'
+
+
+class RunbookAlreadyExists(Conflict):
+    _msg_fmt = 'A runbook named %(name)s already exists.'

@@ -130,6 +130,10 @@ def prepare_parameters(body):
         params['executor_timeout'] = body['executor_timeout']
     elif action and action.definition.get('timeout'):
         params['executor_timeout'] = action.definition['timeout']
+    if 'capacity_scope' in body:
+        # Where CheckCapacity looks for room: the host's availability zone
+        # (default), or also only hosts in every aggregate of the host.
+        params['capacity_scope'] = body['capacity_scope']
     if kind == 'drain_patch_reboot' and not action:
         try:
             factory.get_executor(executor).validate_arguments({})

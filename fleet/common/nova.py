@@ -52,6 +52,9 @@ T = TypeVar('T')
 #: Placement microversion: resource provider lookup by name, inventories
 #: and usages all exist in 1.0; nothing newer is needed.
 PLACEMENT_API_VERSION = '1.0'
+#: Allocation candidates with root providers (1.29) and full provider
+#: summaries (1.27).
+ALLOCATION_CANDIDATES_VERSION = '1.29'
 
 # Status codes worth a retry: a proxy or the service itself saying "not
 # now". 500 is not one: Nova answers it for bugs, and a retry repeats them.
@@ -502,6 +505,39 @@ class NovaAdapter:
             if (getattr(h, 'service', None) or {}).get('host') == host
         ]
 
+    def get_allocation_candidate_summaries(
+        self, resources: dict[str, int]
+    ) -> dict:
+        """``GET /allocation_candidates`` (Placement 1.29) for
+        ``resources``: the summaries of every provider in the trees able
+        to take them, in one call.
+
+        From Placement 1.27 a summary lists every resource class of its
+        provider (not only the requested ones), each with ``capacity``
+        ((total - reserved) x allocation_ratio) and ``used``.
+
+        :param resources: e.g. ``{'VCPU': 1, 'MEMORY_MB': 1}``.
+        :returns: ``{provider uuid: {'resources': {rc: {'capacity',
+            'used'}}, 'root_provider_uuid', 'parent_provider_uuid',
+            'traits'}}``.
+        """
+        query = parse.urlencode(
+            {
+                'resources': ','.join(
+                    f'{rc}:{amount}'
+                    for rc, amount in sorted(resources.items())
+                )
+            }
+        )
+        url = f'/allocation_candidates?{query}'
+        response = self._call(
+            f'placement GET {url}',
+            self.placement.get,
+            url,
+            microversion=ALLOCATION_CANDIDATES_VERSION,
+        )
+        return response.json().get('provider_summaries', {})
+
     def get_provider_usage(self, provider_uuid: str) -> dict:
         """Inventories and usages of one resource provider.
 
@@ -537,6 +573,25 @@ class NovaAdapter:
             'list hypervisors', self.nova.hypervisors.list, detailed=True
         )
         return [h.to_dict() for h in hypervisors]
+
+    def list_server_groups(self) -> list[dict]:
+        """``GET /os-server-groups?all_projects=True``, all pages:
+        ``[{'id', 'name', 'policy' (2.64+; 'policies' before), 'members',
+        ...}]``."""
+        page, found = 1000, []
+        while True:
+            # Nova pages server groups by limit/offset (up to its
+            # [api] max_limit a page); novaclient does not follow them.
+            groups = self._call(
+                'list server groups',
+                self.nova.server_groups.list,
+                all_projects=True,
+                limit=page,
+                offset=len(found),
+            )
+            found.extend(g.to_dict() for g in groups)
+            if len(groups) < page or not groups:
+                return found
 
     def list_aggregates(self) -> list[dict]:
         """``GET /os-aggregates``: ``[{'id', 'name', 'availability_zone',

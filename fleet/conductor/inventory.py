@@ -29,8 +29,10 @@ from oslo_log import log
 
 from fleet.common import exception
 from fleet.common import nova
+from fleet.common import states
 from fleet.db import api as db_api
 from fleet.drivers import factory
+from fleet.inventory import capacity
 
 LOG = log.getLogger(__name__)
 
@@ -60,6 +62,8 @@ INSTANCE_KEYS = (
     'vcpus',
     'memory_mb',
     'disk_gb',
+    'server_group',
+    'server_group_policy',
 )
 _EMPTY = (None, {}, '')
 SYNC_HISTORY = {'source': 'sync', 'actor': 'fleet-conductor'}
@@ -185,6 +189,11 @@ def sync():
     instances, owners = _merge_instances(reports, drivers)
     counts['instances'] = dbapi.sync_instances(instances, owners)
     counts['places'] = _sync_places(dbapi, drivers)
+    try:
+        counts['held'] = hold_services()
+    except Exception:
+        # The record is synced; the services are put right next time.
+        LOG.exception('Cannot bring held hosts\' nova-compute in line.')
     counts['seconds'] = round(time.monotonic() - started, 3)
     LOG.info(
         'Inventory sync in %(seconds)ss: %(created)d created, %(updated)d '
@@ -230,3 +239,115 @@ def add_host_to_aggregates(host, aggregates):
         ),
     )
     return added
+
+
+def _hold_one(dbapi, compute, host, service):
+    """Disable or re-enable one host's nova-compute as its fleet state
+    says; returns 'disabled', 'enabled' or None (nothing to do)."""
+    reason = service.get('disabled_reason')
+    if capacity.held(host):
+        wanted = capacity.held_reason(host['state'])
+        if service['status'] == 'enabled':
+            compute.disable_service(host['name'], wanted)
+            action = 'disabled'
+        elif capacity.is_held_reason(reason) and reason != wanted:
+            # Still fleet's, for another state (maintenance -> retired).
+            compute.disable_service(host['name'], wanted)
+            action = 'disabled'
+        else:
+            # Disabled by a run or a human: their reason stays.
+            return None
+        values = {
+            'nova_service_status': 'disabled',
+            'nova_disabled_reason': wanted,
+        }
+        why = f'fleet holds the host ({host["state"]}): never a destination'
+    elif (
+        host['state'] == states.HOST_ACTIVE
+        and service['status'] == 'disabled'
+        and capacity.is_held_reason(reason)
+    ):
+        # Only fleet's own "held" reason is lifted: a service someone
+        # else disabled stays disabled.
+        compute.enable_service(host['name'])
+        action = 'enabled'
+        values = {
+            'nova_service_status': 'enabled',
+            'nova_disabled_reason': None,
+        }
+        why = 'fleet returned the host to active'
+    else:
+        return None
+    LOG.info(
+        'nova-compute on %(host)s %(action)s: %(why)s.',
+        {'host': host['name'], 'action': action, 'why': why},
+    )
+    try:
+        dbapi.update_host(
+            host['uuid'],
+            values,
+            history={
+                'source': 'conductor',
+                'actor': 'fleet-conductor',
+                'reason': f'nova-compute {action}: {why}',
+            },
+        )
+    except exception.HostNotFound:
+        pass
+    return action
+
+
+def hold_services(host=None):
+    """Keep the nova-compute of every compute host fleet holds out of
+    service (see :data:`fleet.inventory.capacity.HELD_STATES`) disabled,
+    with the reason ``fleet: host <state>``; re-enable one returned to
+    ``active`` only when that reason is still fleet's own.
+
+    A host held by a run is left to the run, which disables and enables
+    its service itself. Called after each inventory sync and, for one
+    host, when its state changes through the API.
+
+    :param host: a host name or uuid; None for every compute host.
+    :returns: ``{'disabled': n, 'enabled': n}``.
+    """
+    dbapi = db_api.get_instance()
+    compute = factory.get_compute()
+    if host is not None:
+        hosts = [dbapi.get_host(host)]
+    else:
+        hosts = dbapi.list_hosts(filters={'kind': 'compute'})
+    hosts = [
+        h
+        for h in hosts
+        if h['kind'] == 'compute' and not h.get('execution_uuid')
+    ]
+    counts = {'disabled': 0, 'enabled': 0}
+    if not hosts:
+        return counts
+    if host is not None:
+        try:
+            services = {
+                hosts[0]['name']: compute.get_service(hosts[0]['name'])
+            }
+        except exception.HostNotFound:
+            return counts
+    else:
+        services = {s['host']: s for s in compute.list_services()}
+    for record in hosts:
+        service = services.get(record['name'])
+        if service is None:
+            continue
+        try:
+            action = _hold_one(dbapi, compute, record, service)
+        except exception.FleetException as e:
+            LOG.warning(
+                'Cannot bring nova-compute on %s in line with its fleet '
+                'state %s: %s',
+                record['name'],
+                record['state'],
+                e,
+            )
+            continue
+        if action:
+            counts[action] += 1
+    return counts

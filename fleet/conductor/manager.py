@@ -21,7 +21,7 @@ LOG = log.getLogger(__name__)
 class ConductorManager:
     """RPC endpoint of fleet-conductor. Versions: see rpcapi."""
 
-    target = messaging.Target(version='1.3')
+    target = messaging.Target(version='1.4')
 
     def __init__(self, host, coordinator=None):
         self.host = host
@@ -70,6 +70,14 @@ class ConductorManager:
 
     def add_host_to_aggregates(self, context, host, aggregates):
         return inventory.add_host_to_aggregates(host, aggregates)
+
+    def hold_host_service(self, context, host):
+        """Cast by the API when a host's state changed."""
+        try:
+            inventory.hold_services(host)
+        except Exception:
+            # A cast has no caller to tell: the next sync puts it right.
+            LOG.exception('Cannot bring nova-compute on %s in line.', host)
 
     def start_execution(self, context, execution_uuid):
         """Run a pending execution (cast by the API)."""

@@ -11,6 +11,7 @@ API version history:
 * 1.1 - Added start_execution (cast).
 * 1.2 - Added add_host_to_aggregates (call; hardware replacement).
 * 1.3 - Added cancel_execution and release_host (casts).
+* 1.4 - Added hold_host_service (cast; a host's fleet state changed).
 """
 
 from oslo_config import cfg
@@ -24,7 +25,7 @@ CONF = cfg.CONF
 class ConductorAPI:
     """Calls and casts from the API (and tools) to the conductors."""
 
-    RPC_API_VERSION = '1.3'
+    RPC_API_VERSION = '1.4'
 
     def __init__(self, topic=None):
         target = messaging.Target(
@@ -77,3 +78,8 @@ class ConductorAPI:
         self._prepare('1.3').cast(
             context, 'release_host', host_name=host_name, reason=reason
         )
+    def hold_host_service(self, context, host):
+        """A host's fleet state changed: disable its nova-compute if fleet
+        now holds it out of service, re-enable it if fleet returned it
+        (see :func:`fleet.conductor.inventory.hold_services`)."""
+        self._prepare('1.4').cast(context, 'hold_host_service', host=host)

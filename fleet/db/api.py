@@ -270,3 +270,150 @@ class Connection(metaclass=abc.ABCMeta):
             any more are deleted.
         :returns: {'created', 'updated', 'deleted'} counts.
         """
+
+    # Alerts
+
+    @abc.abstractmethod
+    def ingest_alerts(self, signals):
+        """Record signals in ONE transaction: all or nothing.
+
+        Each signal is a dict with ``fingerprint``, ``name``, ``source``,
+        ``severity``, ``status`` (firing / resolved), ``labels``,
+        ``annotations``, ``host_uuid``, ``host_name``, ``occurrence_key``
+        (a signal whose key this alert already has is a duplicate: it
+        refreshes ``last_seen`` only), ``at`` (when it happened) and
+        ``silence`` (``None`` or the reason to silence it now).
+
+        :returns: one dict per signal: ``alert`` (the row after),
+            ``new`` (a distinct occurrence was recorded), ``raised`` (it
+            went from nothing/resolved to firing), ``resolved``, and
+            ``ignored`` for a resolve of an alert never seen firing.
+        """
+
+    @abc.abstractmethod
+    def get_alert(self, uuid):
+        """An alert (dict). :raises: AlertNotFound"""
+
+    @abc.abstractmethod
+    def list_alerts(
+        self,
+        filters=None,
+        limit=None,
+        marker=None,
+        sort_key='id',
+        sort_dir='asc',
+    ):
+        """Alerts (dicts) matching ``filters``, one page.
+
+        :raises: InvalidMarker, InvalidParameterValue (unknown filter or
+            sort key)
+        """
+
+    @abc.abstractmethod
+    def update_alert(self, uuid, values, message, kind='update', details=None):
+        """Change an alert and record why in its history, in one
+        transaction.
+
+        :returns: the alert after the change.
+        :raises: AlertNotFound
+        """
+
+    @abc.abstractmethod
+    def add_alert_event(self, uuid, kind, message, details=None):
+        """Append one line to an alert's history. :raises: AlertNotFound"""
+
+    @abc.abstractmethod
+    def list_alert_events(self, uuid):
+        """An alert's history, oldest first. :raises: AlertNotFound"""
+
+    @abc.abstractmethod
+    def count_alert_occurrences(self, uuid, since):
+        """Distinct occurrences of an alert recorded since ``since`` (a
+        runbook's repeatability threshold). :raises: AlertNotFound"""
+
+    # Runbooks
+
+    @abc.abstractmethod
+    def create_runbook(self, values):
+        """Create a runbook and return it. :raises: RunbookAlreadyExists"""
+
+    @abc.abstractmethod
+    def get_runbook(self, ident):
+        """A runbook by uuid or name. :raises: RunbookNotFound"""
+
+    @abc.abstractmethod
+    def list_runbooks(
+        self,
+        filters=None,
+        limit=None,
+        marker=None,
+        sort_key='id',
+        sort_dir='asc',
+    ):
+        """Runbooks (dicts) matching ``filters``, one page."""
+
+    @abc.abstractmethod
+    def update_runbook(self, ident, values):
+        """:raises: RunbookNotFound, RunbookAlreadyExists"""
+
+    @abc.abstractmethod
+    def destroy_runbook(self, ident):
+        """Delete a runbook and what it did. :raises: RunbookNotFound"""
+
+    @abc.abstractmethod
+    def add_runbook_action(self, runbook_uuid, values):
+        """Record what a runbook did (``action``: execution, handoff,
+        skipped, ...) and return it."""
+
+    @abc.abstractmethod
+    def last_runbook_action(self, runbook_uuid, host_uuid, actions, since):
+        """The newest action of ``actions`` a runbook took on a host since
+        ``since``, or None (the cooldown check)."""
+
+    @abc.abstractmethod
+    def list_runbook_actions(self, runbook_uuid, limit=50):
+        """A runbook's latest actions, newest first.
+
+        :raises: RunbookNotFound
+        """
+
+    # Capacity reservations
+
+    @abc.abstractmethod
+    def reserve_capacity(self, execution_uuid, host_name, check):
+        """Check capacity and reserve it for a drain, in ONE transaction.
+
+        Every call takes the same lock first, so of two drains checking at
+        once the second sees what the first reserved.
+
+        :param execution_uuid: the run; its earlier reservation (a resumed
+            run) is replaced.
+        :param host_name: the host being emptied.
+        :param check: ``check(hosts, instances, reservations)`` called
+            inside the transaction with every compute host, every
+            instance (``uuid``, ``host``, ``status``, resources, server
+            group and policy) and the other runs' reservations (dicts),
+            oldest first; it raises
+            to refuse, else returns the reservation's values:
+            ``availability_zone``, ``vcpus``, ``memory_mb``, ``disk_gb``,
+            ``instances`` ({uuid: needs}), ``details``.
+        :returns: the reservation (dict).
+        :raises: whatever ``check`` raises; nothing is then recorded.
+        """
+
+    @abc.abstractmethod
+    def release_reservations(self, execution_uuid):
+        """Drop what a run reserved (at its end, whatever the outcome);
+        a no-op when it holds nothing.
+
+        :returns: how many reservations were dropped.
+        """
+
+    @abc.abstractmethod
+    def list_reservations(self, filters=None):
+        """Reservations (dicts) of running drains, oldest first; those of
+        runs that ended are not listed, released or not.
+
+        :param filters: ``execution_uuid``, ``host_name``,
+            ``availability_zone``.
+        """

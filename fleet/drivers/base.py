@@ -15,6 +15,8 @@ Usage::
 import abc
 import dataclasses
 
+from fleet.common import exception
+
 
 # An ABC without abstract methods on purpose: the common root of the
 # per-namespace interfaces below, which declare the abstract methods.
@@ -195,3 +197,23 @@ class ComputeDriver(BaseDriver):
     @abc.abstractmethod
     def get_host_capacity(self, host):
         """``{'vcpus', 'vcpus_used', 'memory_mb', 'memory_mb_used'}``."""
+
+    def list_host_capacities(self):
+        """Capacity of every compute host, at once (capacity checks).
+
+        ``{host: {'vcpus', 'vcpus_used', 'memory_mb', 'memory_mb_used'}
+        (and ``disk_gb``, ``disk_gb_used`` where known)}``; a host with a
+        resource provider but no room left may map to ``None``; a host
+        without a provider is left out. This default asks
+        :meth:`get_host_capacity` of each compute service; a driver with a
+        bulk call overrides it.
+        """
+        capacities = {}
+        for service in self.list_services():
+            try:
+                capacities[service['host']] = self.get_host_capacity(
+                    service['host']
+                )
+            except exception.HostNotFound:
+                continue
+        return capacities

@@ -44,6 +44,10 @@ CREATE = {
             'additionalProperties': False,
         },
         'target_host': {'type': ['string', 'null'], 'maxLength': 255},
+        'capacity_scope': {
+            'type': 'string',
+            'enum': ['availability_zone', 'aggregate'],
+        },
         'reenable': {'type': 'boolean'},
         'expected_facts': {'type': 'object'},
     },

@@ -56,7 +56,10 @@ class HostsColumn(columns.FormattableColumn):
         for row in self._value or []:
             line = f'{row.get("name")}: {usage(row)}'
             line += f'; {row.get("instances", 0)} instances'
-            if not row.get('schedulable', True):
+            if row.get('held'):
+                # Never a destination, whatever nova-compute says.
+                line += f', held by fleet ({row.get("state")})'
+            elif not row.get('schedulable', True):
                 line += ', not schedulable'
             lines.append(line)
         return '\n'.join(lines)
@@ -81,6 +84,18 @@ class WhatIfColumn(columns.FormattableColumn):
             parts.append(
                 f'{key}: '
                 + ', '.join(f'{r} {values.get(r, 0)}' for r in RESOURCES)
+            )
+        for zone, result in sorted(
+            (w.get('availability_zones') or {}).items()
+        ):
+            parts.append(
+                f'zone {zone}: '
+                + (
+                    'fits'
+                    if result.get('fits')
+                    else f'{result.get("unplaced", 0)} instance(s) fit on '
+                    'no host'
+                )
             )
         return '\n'.join(parts)
 

@@ -3,7 +3,9 @@
 from oslo_log import log
 
 from fleet.common import states
+from fleet.conductor import inventory
 from fleet.conductor.tasks import base
+from fleet.inventory import capacity
 
 LOG = log.getLogger(__name__)
 
@@ -68,55 +70,221 @@ class CheckHostManaged(base.MaintenanceTask):
 
 
 class CheckCapacity(base.MaintenanceTask):
-    """Check that the enabled, up computes other than the host (or the
-    target host) have the free vCPUs and memory its instances need."""
+    """Check that the instances of the host fit elsewhere, and reserve
+    the room they take until the run ends.
 
-    def execute(
-        self, execution_uuid: str, host_name: str, params: dict
-    ) -> dict:
-        needed_vcpus = needed_memory = 0
-        for inst in self.compute.list_instances(host_name):
-            needed_vcpus += inst.get('vcpus') or 0
-            needed_memory += inst.get('memory_mb') or 0
-        target = params.get('target_host')
-        free_vcpus = free_memory = 0
-        for service in self.compute.list_services():
-            name = service['host']
+    The model is :mod:`fleet.inventory.capacity`, the same as
+    ``GET /v1/capacity``: destinations are the computes of the host's
+    availability zone (``params['capacity_scope'] = 'aggregate'``: also in
+    every aggregate of the host) that fleet does not hold out of service,
+    enabled and up in Nova now, with a known capacity (a compute without
+    a Placement resource provider is skipped with a log line); each
+    instance is placed with all of its vCPUs, RAM and disk, never beside
+    a member of its anti-affinity server group; what other drains
+    reserved and have not moved yet is placed first.
+
+    The check and the reservation are one database transaction
+    (:meth:`fleet.db.api.Connection.reserve_capacity`). The revert drops
+    the reservation; the end of the run drops it too
+    (``release_reservations``).
+    """
+
+    def _live(self, host_name: str, target: str | None):
+        """Nova's view now: its services, and Placement's capacity of
+        every compute (:meth:`~fleet.drivers.base.ComputeDriver.
+        list_host_capacities`: one bulk read, not one per host).
+
+        :returns: ``(services, live capacities, {host: why not a
+            destination})``.
+        """
+        services = {s['host']: s for s in self.compute.list_services()}
+        capacities = self.compute.list_host_capacities()
+        live, unavailable = {}, {}
+        for name, service in services.items():
             if name == host_name or (target and name != target):
                 continue
-            # A target the operator names counts whatever its status:
-            # Nova, not this check, decides whether it may take them.
             if not target and (
                 service['status'] != 'enabled' or service['state'] != 'up'
             ):
                 continue
-            cap = self.compute.get_host_capacity(name)
-            free_vcpus += max(cap['vcpus'] - cap['vcpus_used'], 0)
-            free_memory += max(cap['memory_mb'] - cap['memory_mb_used'], 0)
-        summary = {
-            'needed_vcpus': needed_vcpus,
-            'needed_memory_mb': needed_memory,
-            'free_vcpus': free_vcpus,
-            'free_memory_mb': free_memory,
+            if name not in capacities:
+                unavailable[name] = 'no Placement resource provider'
+                LOG.info(
+                    'Capacity: %s has no Placement resource provider; '
+                    'skipped as a destination.',
+                    name,
+                )
+            elif capacities[name] is None:
+                unavailable[name] = 'no room left in Placement'
+            else:
+                live[name] = capacities[name]
+        return services, live, unavailable
+
+    def _hold(self, execution_uuid: str, services: dict) -> None:
+        """Disable the nova-compute of every host fleet holds that is
+        still enabled (a lost cast, no sync since): the check leaves them
+        out, and Nova's scheduler must not pick them either."""
+        for name in sorted(capacity.held_hosts(self.dbapi)):
+            service = services.get(name)
+            if service is None or service['status'] != 'enabled':
+                continue
+            try:
+                counts = inventory.hold_services(name)
+            except Exception:
+                LOG.exception('Cannot disable nova-compute on %s.', name)
+                continue
+            if counts['disabled']:
+                self.event(
+                    execution_uuid,
+                    f'nova-compute on {name} disabled: fleet holds the '
+                    f'host, it must receive no instance.',
+                    level='warning',
+                )
+
+    def _demand(self, host_name: str) -> list:
+        """What must move: Nova's instances of the host now, with the
+        disk and server group fleet's inventory knows of them."""
+        known = {
+            i['uuid']: i
+            for i in self.dbapi.list_instances({'host': host_name})
         }
-        if needed_vcpus > free_vcpus or needed_memory > free_memory:
-            raise base.StepFailed(
-                step=self.step_name,
-                reason=f'not enough capacity on the other enabled computes: '
-                f'need {needed_vcpus} vCPUs / {needed_memory} MiB, '
-                f'free {free_vcpus} vCPUs / {free_memory} MiB',
+        instances = []
+        for inst in self.compute.list_instances(host_name):
+            record = known.get(inst['uuid']) or {}
+            merged = dict(record, **{k: v for k, v in inst.items() if v})
+            for key in ('disk_gb', 'server_group', 'server_group_policy'):
+                merged.setdefault(key, record.get(key))
+            instances.append(merged)
+        return capacity.demand_of(instances)
+
+    def execute(
+        self, execution_uuid: str, host_name: str, params: dict
+    ) -> dict:
+        target = params.get('target_host')
+        scope = params.get('capacity_scope')
+        demand = self._demand(host_name)
+        services, live, unavailable = self._live(host_name, target)
+        self._hold(execution_uuid, services)
+
+        def check(hosts, instances, reservations):
+            hosts = _with_services(hosts, services)
+            result = capacity.check_drain(
+                hosts,
+                instances,
+                host_name,
+                demand,
+                reservations=reservations,
+                target=target,
+                scope=scope,
+                live=live,
+                unavailable=unavailable,
             )
+            if not result['fits']:
+                raise base.StepFailed(
+                    step=self.step_name, reason=_refusal(result)
+                )
+            return {
+                'availability_zone': result['availability_zone'],
+                'instances': {
+                    d['uuid']: {k: v for k, v in d.items() if k != 'uuid'}
+                    for d in demand
+                },
+                'details': result,
+                **result['needed'],
+            }
+
+        try:
+            reservation = self.dbapi.reserve_capacity(
+                execution_uuid, host_name, check
+            )
+        except base.StepFailed as e:
+            self.event(execution_uuid, str(e), level='error')
+            raise
+        result = reservation['details']
         self.event(
             execution_uuid,
-            f'Capacity suffices: need {needed_vcpus} vCPUs / '
-            f'{needed_memory} MiB, free {free_vcpus} vCPUs / '
-            f'{free_memory} MiB.',
-            details=summary,
+            f'Capacity suffices and is reserved: {len(demand)} instance(s) '
+            f'need {_amounts(result["needed"])}; '
+            f'{len(result["candidates"])} destination(s) in '
+            f'{_zone(result)} have {_amounts(result["free"])} free, '
+            f'{_amounts(result["reserved_by_others"])} of it reserved by '
+            f'other drains.',
+            details=result,
         )
-        return summary
+        return result
 
-    def revert(self, result, *args, **kwargs) -> None:
-        pass  # a check changes nothing
+    def revert(self, result, execution_uuid: str, *args, **kwargs) -> None:
+        try:
+            self.dbapi.release_reservations(execution_uuid)
+        except Exception:
+            LOG.exception(
+                'Run %s: cannot release its capacity reservation.',
+                execution_uuid,
+            )
+
+
+def _with_services(hosts, services):
+    """Fleet's hosts with Nova's status and state as read just now;
+    computes Nova knows and fleet does not are added as active hosts."""
+    merged = []
+    for host in hosts:
+        service = services.get(host['name'])
+        if service is not None:
+            host = dict(
+                host,
+                nova_service_status=service['status'],
+                nova_service_state=service['state'],
+            )
+            if not host.get('availability_zone') and service.get('zone'):
+                host['availability_zone'] = service['zone']
+        merged.append(host)
+    known = {h['name'] for h in hosts}
+    for name, service in services.items():
+        if name not in known:
+            merged.append(
+                {
+                    'name': name,
+                    'kind': 'compute',
+                    'state': states.HOST_ACTIVE,
+                    'availability_zone': service.get('zone'),
+                    'nova_service_status': service['status'],
+                    'nova_service_state': service['state'],
+                    'facts': {},
+                }
+            )
+    return merged
+
+
+def _amounts(values: dict) -> str:
+    return (
+        f'{values["vcpus"]} vCPUs / {values["memory_mb"]} MiB / '
+        f'{values["disk_gb"]} GiB'
+    )
+
+
+def _zone(result: dict) -> str:
+    zone = result['availability_zone'] or 'the default zone'
+    if result['scope'] == capacity.SCOPE_AGGREGATE and result['aggregates']:
+        return f'{zone} (aggregates {", ".join(result["aggregates"])})'
+    return zone
+
+
+def _refusal(result: dict) -> str:
+    skipped = '; '.join(
+        f'{name}: {why}' for name, why in sorted(result['skipped'].items())
+    )
+    return (
+        f'not enough capacity in {_zone(result)}: '
+        f'{len(result["unplaced"])} instance(s) fit on no destination '
+        f'({", ".join(result["unplaced"])}); need '
+        f'{_amounts(result["needed"])}, free {_amounts(result["free"])} on '
+        f'{", ".join(result["candidates"]) or "no host"}, '
+        f'{_amounts(result["reserved_by_others"])} of it reserved by other '
+        f'drains'
+        + (f'; not destinations: {skipped}' if skipped else '')
+        + '. Free capacity in that zone (or retry when the other drains '
+        'end), or name a target_host.'
+    )
 
 
 class DisableComputeService(base.MaintenanceTask):

@@ -2,7 +2,7 @@
 :class:`fleet.db.sqlalchemy.api.Connection`.
 
 Kept apart from the hosts and executions code so each file stays small;
-it shares that module's transaction helpers.
+it shares the transaction helpers of :mod:`fleet.db.sqlalchemy.base`.
 """
 
 from oslo_db import api as oslo_db_api
@@ -11,22 +11,15 @@ from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import sqlalchemy as sa
 
-from fleet.alerts import exception as alert_exc
-from fleet.alerts import states as alert_states
+from fleet.common import alert_states
+from fleet.common import exception as alert_exc
+from fleet.db.sqlalchemy import base
 from fleet.db.sqlalchemy import models
 
 ALERT_FILTERS = ('name', 'state', 'severity', 'source', 'host_uuid')
 RUNBOOK_FILTERS = ('name', 'enabled')
 #: Events that count for a runbook's threshold.
 OCCURRENCE = 'occurrence'
-
-
-def _sa():
-    # fleet.db.sqlalchemy.api mixes AlertConnection into its Connection:
-    # its helpers are looked up at call time, whichever module loads first.
-    from fleet.db.sqlalchemy import api
-
-    return api
 
 
 def _runbook_query(ident):
@@ -58,7 +51,7 @@ class AlertConnection:
         """
         now = timeutils.utcnow()
         results = []
-        with _sa()._writer() as session:
+        with base.writer() as session:
             for signal in signals:
                 results.append(self._ingest_one(session, signal, now))
             session.flush()
@@ -182,7 +175,7 @@ class AlertConnection:
 
     def get_alert(self, uuid):
         """:raises: AlertNotFound"""
-        with _sa()._reader() as session:
+        with base.reader() as session:
             return self._get_alert(session, uuid).as_dict()
 
     def list_alerts(
@@ -193,11 +186,11 @@ class AlertConnection:
         sort_key='id',
         sort_dir='asc',
     ):
-        with _sa()._reader() as session:
-            query = _sa()._apply_filters(
+        with base.reader() as session:
+            query = base.apply_filters(
                 sa.select(models.Alert), models.Alert, filters, ALERT_FILTERS
             )
-            return _sa()._paginate(
+            return base.paginate(
                 session,
                 models.Alert,
                 query,
@@ -211,7 +204,7 @@ class AlertConnection:
     @oslo_db_api.retry_on_deadlock
     def update_alert(self, uuid, values, message, kind='update', details=None):
         """Change an alert and record why in its history."""
-        with _sa()._writer() as session:
+        with base.writer() as session:
             alert = self._get_alert(session, uuid, for_update=True)
             alert.update(values)
             session.add(
@@ -227,7 +220,7 @@ class AlertConnection:
 
     @oslo_db_api.retry_on_deadlock
     def add_alert_event(self, uuid, kind, message, details=None):
-        with _sa()._writer() as session:
+        with base.writer() as session:
             alert = self._get_alert(session, uuid)
             session.add(
                 models.AlertEvent(
@@ -240,7 +233,7 @@ class AlertConnection:
 
     def list_alert_events(self, uuid):
         """An alert's history, oldest first."""
-        with _sa()._reader() as session:
+        with base.reader() as session:
             alert = self._get_alert(session, uuid)
             query = (
                 sa.select(models.AlertEvent)
@@ -251,7 +244,7 @@ class AlertConnection:
 
     def count_alert_occurrences(self, uuid, since):
         """Distinct occurrences of an alert recorded since ``since``."""
-        with _sa()._reader() as session:
+        with base.reader() as session:
             alert = self._get_alert(session, uuid)
             return session.execute(
                 sa.select(sa.func.count(models.AlertEvent.id))
@@ -269,7 +262,7 @@ class AlertConnection:
         runbook = models.Runbook()
         runbook.update(values)
         try:
-            with _sa()._writer() as session:
+            with base.writer() as session:
                 session.add(runbook)
                 session.flush()
                 return runbook.as_dict()
@@ -280,7 +273,7 @@ class AlertConnection:
 
     def get_runbook(self, ident):
         """By uuid or name. :raises: RunbookNotFound"""
-        with _sa()._reader() as session:
+        with base.reader() as session:
             runbook = session.execute(
                 _runbook_query(ident)
             ).scalar_one_or_none()
@@ -296,14 +289,14 @@ class AlertConnection:
         sort_key='id',
         sort_dir='asc',
     ):
-        with _sa()._reader() as session:
-            query = _sa()._apply_filters(
+        with base.reader() as session:
+            query = base.apply_filters(
                 sa.select(models.Runbook),
                 models.Runbook,
                 filters,
                 RUNBOOK_FILTERS,
             )
-            return _sa()._paginate(
+            return base.paginate(
                 session,
                 models.Runbook,
                 query,
@@ -320,7 +313,7 @@ class AlertConnection:
         values.pop('uuid', None)
         values.pop('id', None)
         try:
-            with _sa()._writer() as session:
+            with base.writer() as session:
                 runbook = session.execute(
                     _runbook_query(ident).with_for_update()
                 ).scalar_one_or_none()
@@ -336,7 +329,7 @@ class AlertConnection:
 
     @oslo_db_api.retry_on_deadlock
     def destroy_runbook(self, ident):
-        with _sa()._writer() as session:
+        with base.writer() as session:
             runbook = session.execute(
                 _runbook_query(ident)
             ).scalar_one_or_none()
@@ -353,7 +346,7 @@ class AlertConnection:
     def add_runbook_action(self, runbook_uuid, values):
         """Record what a runbook did (``action``: execution, handoff,
         skipped, ...) and return it."""
-        with _sa()._writer() as session:
+        with base.writer() as session:
             runbook = session.execute(
                 _runbook_query(runbook_uuid)
             ).scalar_one()
@@ -366,7 +359,7 @@ class AlertConnection:
     def last_runbook_action(self, runbook_uuid, host_uuid, actions, since):
         """The newest action of ``actions`` a runbook took on a host since
         ``since``, or None (the cooldown check)."""
-        with _sa()._reader() as session:
+        with base.reader() as session:
             runbook = session.execute(
                 _runbook_query(runbook_uuid)
             ).scalar_one()
@@ -382,7 +375,7 @@ class AlertConnection:
 
     def list_runbook_actions(self, runbook_uuid, limit=50):
         """A runbook's latest actions, newest first."""
-        with _sa()._reader() as session:
+        with base.reader() as session:
             runbook = session.execute(
                 _runbook_query(runbook_uuid)
             ).scalar_one_or_none()

@@ -1,12 +1,6 @@
 """SQLAlchemy implementation of :class:`fleet.db.api.Connection`."""
 
-import contextlib
-import threading
-
-from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
-from oslo_db.sqlalchemy import enginefacade
-from oslo_db.sqlalchemy import utils as db_utils
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import sqlalchemy as sa
@@ -14,16 +8,10 @@ import sqlalchemy as sa
 from fleet.common import exception
 from fleet.db import api
 from fleet.db.sqlalchemy import alerts
+from fleet.db.sqlalchemy import base
+from fleet.db.sqlalchemy import capacity
 from fleet.db.sqlalchemy import inventory
 from fleet.db.sqlalchemy import models
-
-_CONTEXT = threading.local()
-# SQLite takes its write lock only at a transaction's first write: two
-# threads that both read, then both write, deadlock ("database is locked")
-# at once instead of waiting. One writing transaction at a time per process
-# avoids that, and makes SELECT ... FOR UPDATE (which SQLite ignores) hold
-# within the process. MariaDB / PostgreSQL use their row locks instead.
-_SQLITE_WRITE_LOCK = threading.RLock()
 
 HOST_FILTERS = (
     'name',
@@ -40,8 +28,6 @@ EXECUTION_FILTERS = ('kind', 'state', 'host_uuid', 'conductor')
 #: Filters of list_hosts matched in Python on JSON columns: each is a
 #: dict whose every key/value must match.
 HOST_JSON_FILTERS = ('labels', 'variables')
-#: Columns whose change is not worth a history line.
-_UNTRACKED = ('id', 'created_at', 'updated_at', 'metrics')
 
 
 def get_backend():
@@ -49,105 +35,16 @@ def get_backend():
     return Connection()
 
 
-def _reader():
-    return enginefacade.reader.using(_CONTEXT)
-
-
-@contextlib.contextmanager
-def _writer():
-    lock = contextlib.nullcontext()
-    if enginefacade.writer.get_engine().dialect.name == 'sqlite':
-        lock = _SQLITE_WRITE_LOCK
-    with lock, enginefacade.writer.using(_CONTEXT) as session:
-        yield session
-
-
-def _retry(f):
-    return oslo_db_api.retry_on_deadlock(f)
-
-
-def _host_query(session, ident):
-    query = sa.select(models.Host)
-    if uuidutils.is_uuid_like(ident):
-        return query.filter_by(uuid=ident)
-    return query.filter_by(name=ident)
-
-
-def _paginate(
-    session, model, query, limit, marker, sort_key, sort_dir, resource
-):
-    marker_obj = None
-    if marker is not None:
-        marker_obj = session.execute(
-            sa.select(model).filter_by(uuid=marker)
-        ).scalar_one_or_none()
-        if marker_obj is None:
-            raise exception.InvalidMarker(marker=marker, resource=resource)
-    sort_keys = [sort_key] if sort_key == 'id' else [sort_key, 'id']
-    try:
-        query = db_utils.paginate_query(
-            query,
-            model,
-            limit,
-            sort_keys,
-            marker=marker_obj,
-            sort_dir=sort_dir,
-        )
-    except db_exc.InvalidSortKey as e:
-        raise exception.InvalidParameterValue(
-            err=f'Cannot sort {resource}s by {sort_key!r}.'
-        ) from e
-    return [row.as_dict() for row in session.execute(query).scalars()]
-
-
-def _apply_filters(query, model, filters, allowed):
-    for key, value in (filters or {}).items():
-        if key not in allowed:
-            raise exception.InvalidParameterValue(
-                err=f'Unknown filter {key!r}; allowed: {", ".join(allowed)}.'
-            )
-        if isinstance(value, (list, tuple, set)):
-            query = query.where(getattr(model, key).in_(list(value)))
-        else:
-            query = query.where(getattr(model, key) == value)
-    return query
-
-
-def _changes(host, values):
-    """{column: {'old', 'new'}} of what ``values`` changes on ``host``."""
-    changes = {}
-    for key, new in values.items():
-        if key in _UNTRACKED:
-            continue
-        old = (
-            getattr(host, key, None)
-            if not isinstance(host, dict)
-            else (host.get(key))
-        )
-        if old != new:
-            changes[key] = {'old': old, 'new': new}
-    return changes
-
-
-def _add_history(session, host, action, changes, history):
-    """Record one change of ``host`` in the session's transaction.
-
-    :param history: who and why: ``source`` (api, sync, notification,
-        execution, ...), ``actor``, ``reason``, ``request_id``.
-    """
-    history = history or {}
-    session.add(
-        models.HostHistory(
-            host_uuid=host['uuid'] if isinstance(host, dict) else host.uuid,
-            host_name=host['name'] if isinstance(host, dict) else host.name,
-            action=action,
-            source=history.get('source') or 'internal',
-            actor=history.get('actor'),
-            request_id=history.get('request_id'),
-            reason=history.get('reason'),
-            changes=changes,
-        )
-    )
+# The helpers live in fleet.db.sqlalchemy.base, shared with the mixins;
+# the short names stay for the code of this module.
+_reader = base.reader
+_writer = base.writer
+_retry = base.retry
+_host_query = base.host_query
+_paginate = base.paginate
+_apply_filters = base.apply_filters
+_changes = base.changes
+_add_history = base.add_history
 
 
 def _match_json(row, filters):
@@ -173,7 +70,10 @@ def _host_values(values):
 
 
 class Connection(
-    alerts.AlertConnection, inventory.InventoryConnection, api.Connection
+    alerts.AlertConnection,
+    inventory.InventoryConnection,
+    capacity.CapacityConnection,
+    api.Connection,
 ):
     """SQLAlchemy connection."""
 

@@ -2,7 +2,7 @@
 mixed into :class:`fleet.db.sqlalchemy.api.Connection`.
 
 Kept apart from the hosts and executions code so each file stays small;
-it shares that module's transaction helpers.
+it shares the transaction helpers of :mod:`fleet.db.sqlalchemy.base`.
 """
 
 from oslo_db import api as oslo_db_api
@@ -12,7 +12,7 @@ from oslo_utils import uuidutils
 import sqlalchemy as sa
 
 from fleet.common import exception
-from fleet.db.sqlalchemy import api as sa_api
+from fleet.db.sqlalchemy import base
 from fleet.db.sqlalchemy import models
 
 PLACE_FILTERS = ('name', 'kind', 'parent_uuid', 'source')
@@ -26,18 +26,18 @@ class InventoryConnection:
 
     @oslo_db_api.retry_on_deadlock
     def add_host_history(self, ident, action, changes=None, history=None):
-        with sa_api._writer() as session:
+        with base.writer() as session:
             host = session.execute(
-                sa_api._host_query(session, ident)
+                base.host_query(session, ident)
             ).scalar_one_or_none()
             if host is None:
                 raise exception.HostNotFound(host=ident)
-            sa_api._add_history(session, host, action, changes or {}, history)
+            base.add_history(session, host, action, changes or {}, history)
 
     def list_host_history(self, ident, limit=None):
-        with sa_api._reader() as session:
+        with base.reader() as session:
             host = session.execute(
-                sa_api._host_query(session, ident)
+                base.host_query(session, ident)
             ).scalar_one_or_none()
             # A deleted host's history stays readable by uuid.
             uuid = host.uuid if host is not None else ident
@@ -92,7 +92,7 @@ class InventoryConnection:
         place = models.Place()
         place.update(values)
         try:
-            with sa_api._writer() as session:
+            with base.writer() as session:
                 session.add(place)
                 session.flush()
                 return place.as_dict()
@@ -102,7 +102,7 @@ class InventoryConnection:
             ) from e
 
     def get_place(self, ident, kind=None):
-        with sa_api._reader() as session:
+        with base.reader() as session:
             return self._one_place(session, ident, kind).as_dict()
 
     def list_places(
@@ -113,11 +113,11 @@ class InventoryConnection:
         sort_key='id',
         sort_dir='asc',
     ):
-        with sa_api._reader() as session:
-            query = sa_api._apply_filters(
+        with base.reader() as session:
+            query = base.apply_filters(
                 sa.select(models.Place), models.Place, filters, PLACE_FILTERS
             )
-            return sa_api._paginate(
+            return base.paginate(
                 session,
                 models.Place,
                 query,
@@ -134,7 +134,7 @@ class InventoryConnection:
         values.pop('uuid', None)
         values.pop('id', None)
         try:
-            with sa_api._writer() as session:
+            with base.writer() as session:
                 place = self._one_place(session, ident, for_update=True)
                 place.update(values)
                 session.flush()
@@ -146,15 +146,15 @@ class InventoryConnection:
 
     @oslo_db_api.retry_on_deadlock
     def destroy_place(self, ident):
-        with sa_api._writer() as session:
+        with base.writer() as session:
             place = self._one_place(session, ident, for_update=True)
             session.delete(place)
 
     # Instances
 
     def list_instances(self, filters=None):
-        with sa_api._reader() as session:
-            query = sa_api._apply_filters(
+        with base.reader() as session:
+            query = base.apply_filters(
                 sa.select(models.HostInstance),
                 models.HostInstance,
                 filters,
@@ -163,7 +163,7 @@ class InventoryConnection:
             return [i.as_dict() for i in session.execute(query).scalars()]
 
     def get_instance(self, uuid):
-        with sa_api._reader() as session:
+        with base.reader() as session:
             row = session.execute(
                 sa.select(models.HostInstance).filter_by(uuid=uuid)
             ).scalar_one_or_none()
@@ -175,7 +175,7 @@ class InventoryConnection:
     def apply_instance(self, values, timestamp=None):
         values = dict(values)
         uuid = values['uuid']
-        with sa_api._writer() as session:
+        with base.writer() as session:
             row = session.execute(
                 sa.select(models.HostInstance)
                 .filter_by(uuid=uuid)
@@ -206,7 +206,7 @@ class InventoryConnection:
 
     @oslo_db_api.retry_on_deadlock
     def delete_instance(self, uuid, timestamp=None):
-        with sa_api._writer() as session:
+        with base.writer() as session:
             row = session.execute(
                 sa.select(models.HostInstance)
                 .filter_by(uuid=uuid)
@@ -237,10 +237,12 @@ class InventoryConnection:
             'vcpus',
             'memory_mb',
             'disk_gb',
+            'server_group',
+            'server_group_policy',
             'source',
         )
         now = timeutils.utcnow()
-        with sa_api._writer() as session:
+        with base.writer() as session:
             current = {
                 r.uuid: r
                 for r in session.execute(

@@ -295,6 +295,11 @@ class HostInstance(Base, FleetBase):
     memory_mb = schema.Column(types.Integer, nullable=False, default=0)
     disk_gb = schema.Column(types.Integer, nullable=False, default=0)
     source = schema.Column(types.String(64), nullable=False, default='api')
+    #: The server group the instance belongs to, and its policy
+    #: (anti-affinity, affinity, soft-...): the capacity model keeps
+    #: anti-affinity members apart.
+    server_group = schema.Column(types.String(36), nullable=True)
+    server_group_policy = schema.Column(types.String(64), nullable=True)
     #: Emission time of the newest notification applied: an older one,
     #: delivered late, is ignored.
     notified_at = schema.Column(types.DateTime, nullable=True)
@@ -320,3 +325,45 @@ class HostHistory(Base, FleetBase):
     changes = schema.Column(
         db_types.JsonEncodedDict, nullable=False, default=dict
     )
+
+
+class CapacityReservation(Base, FleetBase):
+    """Room a drain took at its capacity check, until the run ends.
+
+    ``instances`` is what it must move, {uuid: {vcpus, memory_mb,
+    disk_gb, server_group, server_group_policy}}; the instances still on
+    ``host_name`` are what it holds (see
+    :func:`fleet.inventory.capacity.outstanding`).
+    """
+
+    __tablename__ = 'capacity_reservations'
+    __table_args__ = (
+        schema.UniqueConstraint(
+            'execution_uuid', name='uniq_capacity_reservations0execution'
+        ),
+    )
+
+    id = schema.Column(types.Integer, primary_key=True, autoincrement=True)
+    execution_uuid = schema.Column(types.String(36), nullable=False)
+    #: The host being emptied.
+    host_name = schema.Column(types.String(255), nullable=False)
+    availability_zone = schema.Column(types.String(255), nullable=True)
+    vcpus = schema.Column(types.Integer, nullable=False, default=0)
+    memory_mb = schema.Column(types.Integer, nullable=False, default=0)
+    disk_gb = schema.Column(types.Integer, nullable=False, default=0)
+    instances = schema.Column(
+        db_types.JsonEncodedDict, nullable=False, default=dict
+    )
+    #: The check's summary (destinations, skipped hosts, placement).
+    details = schema.Column(
+        db_types.JsonEncodedDict, nullable=False, default=dict
+    )
+
+
+class CapacityLock(Base, FleetBase):
+    """One row per lock name, locked (SELECT ... FOR UPDATE) by every
+    capacity check so concurrent drains check and reserve one at a time."""
+
+    __tablename__ = 'capacity_locks'
+
+    name = schema.Column(types.String(64), primary_key=True)

@@ -284,3 +284,47 @@ class NovaCompute(base.ComputeDriver):
                     capacity[key] += _effective(inventories[rc])
                 capacity[key + '_used'] += usages.get(rc, 0)
         return capacity
+
+    def list_host_capacities(self) -> dict:
+        """Capacity of every compute host in two calls, whatever the size
+        of the cloud: Nova's hypervisors (their ids are the Placement
+        resource providers, from microversion 2.53) and Placement's
+        allocation candidates for 1 vCPU and 1 MiB, whose provider
+        summaries give each provider's capacity and use.
+
+        :returns: ``{host: {'vcpus', 'vcpus_used', 'memory_mb',
+            'memory_mb_used', and 'disk_gb', 'disk_gb_used' where the host
+            has disk}}``; ``None`` for a host whose providers have no room
+            for even that; hosts without a provider are left out.
+        :raises: ComputeError
+        """
+        owners = {}
+        for hyp in self.adapter.list_hypervisors():
+            host = (hyp.get('service') or {}).get('host')
+            if host:
+                owners[str(hyp['id'])] = host
+        summaries = self.adapter.get_allocation_candidate_summaries(
+            {'VCPU': 1, 'MEMORY_MB': 1}
+        )
+        capacities = dict.fromkeys(set(owners.values()))
+        for uuid, summary in summaries.items():
+            host = owners.get(uuid) or owners.get(
+                summary.get('root_provider_uuid')
+            )
+            if host is None:
+                continue
+            entry = capacities[host]
+            if entry is None:
+                entry = capacities[host] = {}
+            for rc, key in (
+                ('VCPU', 'vcpus'),
+                ('MEMORY_MB', 'memory_mb'),
+                ('DISK_GB', 'disk_gb'),
+            ):
+                found = (summary.get('resources') or {}).get(rc)
+                if found is not None:
+                    entry[key] = entry.get(key, 0) + found['capacity']
+                    entry[key + '_used'] = (
+                        entry.get(key + '_used', 0) + found['used']
+                    )
+        return capacities

@@ -4,7 +4,8 @@ One sync reads, in a handful of calls whatever the fleet's size: the
 nova-compute services (state, status, disabled reason, availability
 zone), the hypervisors and their Placement inventories (capacity net of
 reserved, times the allocation ratio), every server of every project (the
-flavor is embedded from microversion 2.47) and the host aggregates.
+flavor is embedded from microversion 2.47), the server groups (each
+instance's group and policy) and the host aggregates.
 
 Usage::
 
@@ -91,6 +92,24 @@ class NovaInventory(base.InventoryDriver):
             )
         return capacity
 
+    def _server_groups(self, adapter):
+        """{instance uuid: (group id, policy)} of every server group; an
+        error leaves them unknown (the sync goes on without them)."""
+        members = {}
+        try:
+            groups = adapter.list_server_groups()
+        except exception.ComputeError as e:
+            LOG.warning('Cannot list server groups: %s', e)
+            return members
+        for group in groups:
+            # "policy" from microversion 2.64, "policies" before.
+            policy = group.get('policy') or next(
+                iter(group.get('policies') or ()), None
+            )
+            for uuid in group.get('members') or ():
+                members[uuid] = (group['id'], policy)
+        return members
+
     def list_hosts(self):
         adapter = nova.get_adapter()
         services = adapter.list_services(binary=COMPUTE_BINARY)
@@ -100,11 +119,16 @@ class NovaInventory(base.InventoryDriver):
             for agg in adapter.list_aggregates():
                 for host in agg.get('hosts') or ():
                     aggregates.setdefault(host, []).append(agg['name'])
+        groups = self._server_groups(adapter)
         instances = {}
         for server in adapter.list_all_servers():
             host = server.get('OS-EXT-SRV-ATTR:host')
             if host:
-                instances.setdefault(host, []).append(instance_of(server))
+                inst = instance_of(server)
+                group = groups.get(inst['uuid'])
+                inst['server_group'] = group and group[0]
+                inst['server_group_policy'] = group and group[1]
+                instances.setdefault(host, []).append(inst)
         region = self._region()
         hosts = []
         for svc in services:

@@ -155,3 +155,24 @@ def test_reserve_host_race(dbapi):
     assert len(won) == 1, won
     assert len(busy) == len(runs) - 1
     assert dbapi.get_host('compute-race')['execution_uuid'] == won[0]
+
+
+def test_concurrent_drains_reserve_capacity(dbapi):
+    """Drains racing for the same spare room on a real server: the check
+    and the reservation are one transaction under one lock, so only as
+    many drains as fit reserve (2 of 4), round after round."""
+    from fleet.tests.unit.db.sqlalchemy import test_capacity
+
+    for round_ in range(5):
+        names = test_capacity.make_cloud(
+            dbapi, 4, prefix=f'r{round_}-', zone=f'az{round_}'
+        )
+        won, refused, errors = test_capacity.race_drains(dbapi, names)
+        assert errors == []
+        assert len(won) == 2, (round_, won, refused)
+        assert len(refused) == 2
+        reserved = dbapi.list_reservations()
+        assert sorted(r['execution_uuid'] for r in reserved) == sorted(won)
+        assert sum(r['vcpus'] for r in reserved) == 8
+        for uuid in won:
+            assert dbapi.release_reservations(uuid) == 1

@@ -2,7 +2,9 @@
 
 ``GET /v1/capacity[?without=h1,h2]``: used and free vCPU, RAM and disk
 per host, availability zone and aggregate, and, with ``without``, what
-remains if those hosts go down (see :mod:`fleet.inventory.capacity`).
+remains if those hosts go down and whether their instances fit, zone by
+zone, after what running drains reserved: the same model as the
+maintenance flow's capacity check (see :mod:`fleet.inventory.capacity`).
 
 ``GET /v1/inventory/ansible``: the fleet as an Ansible dynamic inventory
 (see :mod:`fleet.inventory.ansible`).
@@ -50,7 +52,12 @@ class CapacityController(rest.RestController):
         without = [by_uuid.get(n, n) for n in without]
         names = {h['name'] for h in hosts}
         instances = [i for i in dbapi.list_instances() if i['host'] in names]
-        return capacity.compute(hosts, instances, without=without)
+        return capacity.compute(
+            hosts,
+            instances,
+            without=without,
+            reservations=dbapi.list_reservations(),
+        )
 
 
 class AnsibleController(rest.RestController):

@@ -46,6 +46,23 @@ def to_api(host):
     return body
 
 
+def _hold_service(ctx, host):
+    """Tell a conductor that a compute's fleet state changed: it disables
+    its nova-compute while fleet holds the host out of service, so Nova
+    never places an instance there (re-enabled on return to active).
+    A lost cast is put right by the next inventory sync."""
+    try:
+        pecan.request.rpcapi.hold_host_service(ctx, host['name'])
+    except Exception:
+        LOG.warning(
+            'Cannot ask a conductor to bring nova-compute on %s in line '
+            'with its state %s; the next inventory sync will.',
+            host['name'],
+            host['state'],
+            exc_info=True,
+        )
+
+
 def _history(reason=None):
     """Who and why, for the host's history."""
     ctx = pecan.request.context
@@ -237,9 +254,12 @@ class HostsController(rest.RestController):
                 reason='a host handed to a human (state "unmanaged") needs '
                 'a state_reason saying why.'
             )
+        before = host['state']
         host = dbapi.update_host(
             host['uuid'], values, history=_history(body.get('state_reason'))
         )
+        if host['kind'] == 'compute' and host['state'] != before:
+            _hold_service(ctx, host)
         LOG.info(
             'Host %s updated by %s: %s.',
             host['name'],
@@ -326,6 +346,9 @@ class HostsController(rest.RestController):
             aggregates = pecan.request.rpcapi.add_host_to_aggregates(
                 ctx, result['new']['name'], result['aggregates']
             )
+        if result['old']['kind'] == 'compute':
+            # Retired or in maintenance now: held out of Nova's pool.
+            _hold_service(ctx, result['old'])
         LOG.info(
             'Host %s replaced by %s (by %s).',
             result['old']['name'],

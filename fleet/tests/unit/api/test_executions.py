@@ -42,6 +42,22 @@ class TestExecutionsAPI(base.APITestCase):
         host = self.dbapi.get_host('cmp-1')
         self.assertEqual(body['uuid'], host['execution_uuid'])
 
+    def test_capacity_scope(self):
+        params = self.post({'host': 'cmp-1'}).json['parameters']
+        self.assertNotIn('capacity_scope', params)
+        self.dbapi.release_host(
+            'cmp-1', self.dbapi.get_host('cmp-1')['execution_uuid']
+        )
+        body = self.post({'host': 'cmp-1', 'capacity_scope': 'aggregate'})
+        self.assertEqual(
+            'aggregate', body.json['parameters']['capacity_scope']
+        )
+        self.dbapi.release_host('cmp-1', body.json['uuid'])
+        response = self.post(
+            {'host': 'cmp-1', 'capacity_scope': 'rack'}, status=400
+        )
+        self.assertIn('capacity_scope', response.json['errors'][0]['detail'])
+
     def test_second_run_on_host_is_409(self):
         self.post({'host': 'cmp-1'})
         response = self.post({'host': 'cmp-1'}, status=409)

@@ -1,7 +1,10 @@
 """Inventory API (1.2): places, host variables/history/instances, label
 filters, capacity, Ansible inventory, replacement."""
 
+from unittest import mock
+
 from fleet.conductor import inventory
+from fleet.conductor import rpcapi
 from fleet.tests.unit.api import base
 
 V = 'fleet 1.2'
@@ -168,6 +171,42 @@ class TestInventoryAPI(base.APITestCase):
         self.assertTrue(view['what_if']['fits'])
         self.get('/v1/capacity?without=nope', version=V, status=400)
 
+    def test_capacity_held_hosts_and_reservations(self):
+        # The what-if of the API is the flow's model: held hosts offer
+        # nothing, and what running drains reserved is placed first.
+        self.dbapi.update_host('sim-compute-002', {'state': 'retired'})
+        view = self.get('/v1/capacity?without=sim-compute-001', version=V).json
+        self.assertEqual(['sim-compute-002'], view['held'])
+        # sim-compute-003 only (64 vCPUs, one 1-vCPU instance).
+        self.assertEqual(63, view['what_if']['free_elsewhere']['vcpus'])
+        self.assertTrue(view['what_if']['fits'])
+        # A drain of sim-compute-003 reserved room for a 63-vCPU instance
+        # that has not moved yet: sim-compute-002's 63 free vCPUs go to it,
+        # nothing is left for sim-compute-001's instance.
+        run = self.dbapi.create_execution(
+            {'kind': 'drain', 'state': 'running'}
+        )['uuid']
+        [big] = self.dbapi.list_instances({'host': 'sim-compute-003'})
+        self.dbapi.reserve_capacity(
+            run,
+            'sim-compute-003',
+            lambda *a: {
+                'availability_zone': 'nova',
+                'instances': {
+                    big['uuid']: {'vcpus': 63, 'memory_mb': 1, 'disk_gb': 0}
+                },
+            },
+        )
+        self.dbapi.update_host('sim-compute-002', {'state': 'active'})
+        view = self.get('/v1/capacity?without=sim-compute-001', version=V).json
+        what_if = view['what_if']
+        self.assertFalse(what_if['fits'])
+        self.assertEqual(1, len(what_if['unplaced']))
+        self.assertEqual(
+            {'fits': False, 'unplaced': 1},
+            what_if['availability_zones']['nova'],
+        )
+
     def test_ansible(self):
         doc = self.get('/v1/inventory/ansible', version=V).json
         self.assertEqual(3, len(doc['_meta']['hostvars']))
@@ -182,12 +221,17 @@ class TestInventoryAPI(base.APITestCase):
             version=V,
             status=200,
         )
-        body = self.post(
-            '/v1/hosts/sim-compute-001/replace',
-            {'replacement': 'new-1', 'reason': 'PSU'},
-            200,
-        ).json
+        with mock.patch.object(
+            rpcapi.ConductorAPI, 'hold_host_service'
+        ) as cast:
+            body = self.post(
+                '/v1/hosts/sim-compute-001/replace',
+                {'replacement': 'new-1', 'reason': 'PSU'},
+                200,
+            ).json
         self.assertEqual('maintenance', body['replaced']['state'])
+        # The replaced host is held: a conductor disables its nova-compute.
+        self.assertEqual('sim-compute-001', cast.call_args.args[1])
         new = self.dbapi.get_host('new-1')
         self.assertEqual(
             ({'role': 'gpu'}, {'v': 1}, 'nova'),

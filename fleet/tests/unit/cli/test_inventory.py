@@ -163,6 +163,9 @@ class TestHostInventoryCommands(base.CLITestCase):
         )
         self.assertIn('without c1, c2: fits', out)
         self.assertIn('c1: vcpus 0/8 (free 8)', out)
+        self.openstack('fleet', 'host', 'set', 'c2', '--state', 'retired')
+        out, _ = self.openstack('fleet', 'capacity', 'show')
+        self.assertIn('held by fleet (retired)', out)
         _, err = self.openstack(
             'fleet', 'capacity', 'show', '--without', 'nope', rc=1
         )

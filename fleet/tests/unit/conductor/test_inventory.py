@@ -121,3 +121,96 @@ class TestSyncInstances(base.DbTestCase):
             {'old': 'enabled', 'new': 'disabled'},
             last['changes']['nova_service_status'],
         )
+
+
+class TestHoldServices(base.DbTestCase):
+    """A host fleet holds out of service keeps its nova-compute disabled
+    with fleet's reason; back to active, fleet lifts only its own."""
+
+    def setUp(self):
+        super().setUp()
+        self.cloud = fake_cloud.get_cloud()
+        inventory.sync()
+
+    def service(self, name='sim-compute-002'):
+        return self.cloud.hosts[name]
+
+    def test_every_held_state_disables_with_its_reason(self):
+        for state in (
+            'retired',
+            'maintenance',
+            'unmanaged',
+            'draining',
+            'failed',
+        ):
+            self.dbapi.update_host('sim-compute-002', {'state': state})
+            counts = inventory.hold_services('sim-compute-002')
+            self.assertEqual('disabled', self.service()['status'])
+            self.assertEqual(
+                f'fleet: host {state}', self.service()['disabled_reason']
+            )
+            self.assertEqual(1, counts['disabled'], state)
+        host = self.dbapi.get_host('sim-compute-002')
+        self.assertEqual('disabled', host['nova_service_status'])
+        history = self.dbapi.list_host_history('sim-compute-002', limit=1)
+        self.assertIn('never a destination', history[0]['reason'])
+
+    def test_back_to_active_reenables_fleets_own_only(self):
+        self.dbapi.update_host('sim-compute-002', {'state': 'retired'})
+        inventory.hold_services('sim-compute-002')
+        self.dbapi.update_host('sim-compute-002', {'state': 'active'})
+        self.assertEqual(
+            {'disabled': 0, 'enabled': 1},
+            inventory.hold_services('sim-compute-002'),
+        )
+        self.assertEqual('enabled', self.service()['status'])
+        self.assertIsNone(self.service()['disabled_reason'])
+
+    def test_a_humans_reason_is_never_overwritten_nor_lifted(self):
+        self.service()['status'] = 'disabled'
+        self.service()['disabled_reason'] = 'operator: bad DIMM'
+        self.dbapi.update_host('sim-compute-002', {'state': 'retired'})
+        inventory.hold_services('sim-compute-002')
+        self.assertEqual(
+            'operator: bad DIMM', self.service()['disabled_reason']
+        )
+        self.dbapi.update_host('sim-compute-002', {'state': 'active'})
+        inventory.hold_services('sim-compute-002')
+        self.assertEqual('disabled', self.service()['status'])
+        self.assertEqual(
+            'operator: bad DIMM', self.service()['disabled_reason']
+        )
+
+    def test_a_host_held_by_a_run_is_left_to_the_run(self):
+        host = self.dbapi.get_host('sim-compute-002')
+        run = self.dbapi.create_execution(
+            {'kind': 'drain', 'state': 'running', 'host_uuid': host['uuid']}
+        )
+        self.dbapi.reserve_host(host['uuid'], run['uuid'])
+        self.dbapi.update_host('sim-compute-002', {'state': 'draining'})
+        inventory.hold_services('sim-compute-002')
+        self.assertEqual('enabled', self.service()['status'])
+
+    def test_sync_brings_every_held_host_in_line(self):
+        # E.g. retired while no conductor listened to the API's cast.
+        self.dbapi.update_host('sim-compute-002', {'state': 'retired'})
+        self.dbapi.update_host('sim-compute-003', {'state': 'unmanaged'})
+        counts = inventory.sync()
+        self.assertEqual({'disabled': 2, 'enabled': 0}, counts['held'])
+        self.assertEqual(
+            'fleet: host retired', self.service()['disabled_reason']
+        )
+        self.assertEqual('enabled', self.service('sim-compute-001')['status'])
+        # Nothing left to do the next time.
+        self.assertEqual(
+            {'disabled': 0, 'enabled': 0}, inventory.sync()['held']
+        )
+
+    def test_a_compute_nova_does_not_know_is_skipped(self):
+        self.dbapi.create_host(
+            {'name': 'not-in-nova', 'kind': 'compute', 'state': 'retired'}
+        )
+        self.assertEqual(
+            {'disabled': 0, 'enabled': 0},
+            inventory.hold_services('not-in-nova'),
+        )

@@ -11,6 +11,7 @@ from fleet.common import exception
 from fleet.common import rpc
 from fleet.conductor import manager
 from fleet.conductor import rpcapi
+from fleet.drivers import fake_cloud
 from fleet.tests import base
 
 CONF = base.CONF
@@ -66,6 +67,24 @@ class TestConductorRPC(base.DbTestCase):
             {'created': 0, 'updated': 0, 'stale': 0},
             {k: counts[k] for k in ('created', 'updated', 'stale')},
         )
+
+    def test_hold_host_service_is_cast_to_the_manager(self):
+        self.api.sync_inventory(self.context)
+        self.dbapi.update_host('sim-compute-002', {'state': 'retired'})
+        done = threading.Event()
+        real = self.manager.hold_host_service
+
+        def hold(ctx, host):
+            try:
+                real(ctx, host)
+            finally:
+                done.set()
+
+        self.manager.hold_host_service = hold
+        self.api.hold_host_service(self.context, 'sim-compute-002')
+        self.assertTrue(done.wait(10))
+        service = fake_cloud.get_cloud().hosts['sim-compute-002']
+        self.assertEqual('fleet: host retired', service['disabled_reason'])
 
     def test_fleet_exceptions_come_back_as_themselves(self):
         self.config(inventory=['nope'], group='drivers')

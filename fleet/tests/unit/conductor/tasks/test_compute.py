@@ -55,54 +55,300 @@ class TestCheckHostManaged(utils.TaskTestCase):
 
 
 class TestCheckCapacity(utils.TaskTestCase):
-    def test_enough_capacity(self):
-        summary = compute.CheckCapacity().execute(self.uuid, HOST, self.params)
-        # Two instances of 1 vCPU / 512 MiB; two other hosts of 64 vCPUs
-        # holding two such instances each.
-        self.assertEqual(
-            {
-                'needed_vcpus': 2,
-                'needed_memory_mb': 1024,
-                'free_vcpus': 124,
-                'free_memory_mb': 2 * (262144 - 1024),
-            },
-            summary,
-        )
-        self.assertTrue(self.messages()[-1].startswith('Capacity suffices'))
+    """Three computes of 64 vCPUs, two 1-vCPU / 512 MiB instances each."""
 
-    def test_not_enough_capacity(self):
-        for name in self.cloud.hosts:
-            self.cloud.hosts[name]['vcpus'] = 2  # full with its own two
-        e = self.assertRaises(
-            tasks_base.StepFailed,
-            compute.CheckCapacity().execute,
-            self.uuid,
-            HOST,
-            self.params,
+    def check(self, uuid=None, host=HOST, **params):
+        return compute.CheckCapacity().execute(
+            uuid or self.uuid, host, dict(self.params, **params)
         )
-        self.assertIn('need 2 vCPUs / 1024 MiB, free 0 vCPUs', str(e))
+
+    def refused(self, uuid=None, host=HOST, **params):
+        e = self.assertRaises(
+            tasks_base.StepFailed, self.check, uuid, host, **params
+        )
+        return str(e)
+
+    def full(self, *names):
+        for name in names:
+            self.cloud.hosts[name]['vcpus'] = 2  # full with its own two
+
+    def test_enough_capacity_is_reserved(self):
+        summary = self.check()
+        self.assertTrue(summary['fits'])
+        self.assertEqual(
+            {'vcpus': 2, 'memory_mb': 1024, 'disk_gb': 0}, summary['needed']
+        )
+        self.assertEqual(124, summary['free']['vcpus'])
+        self.assertEqual([OTHER, 'sim-compute-003'], summary['candidates'])
+        # Spread like Nova's scheduler: one on each.
+        self.assertEqual(
+            {OTHER, 'sim-compute-003'}, set(summary['placement'].values())
+        )
+        [reservation] = self.dbapi.list_reservations()
+        self.assertEqual(self.uuid, reservation['execution_uuid'])
+        self.assertEqual(HOST, reservation['host_name'])
+        self.assertEqual(set(self.instances()), set(reservation['instances']))
+        self.assertEqual(2, reservation['vcpus'])
+        self.assertTrue(
+            self.messages()[-1].startswith('Capacity suffices and is reserved')
+        )
+
+    def test_not_enough_capacity_reserves_nothing(self):
+        self.full(*self.cloud.hosts)
+        reason = self.refused()
+        self.assertIn('not enough capacity', reason)
+        self.assertIn('2 instance(s) fit on no destination', reason)
+        self.assertIn('need 2 vCPUs / 1024 MiB', reason)
+        self.assertEqual([], self.dbapi.list_reservations())
+        self.assertIn(reason, self.messages()[-1])
+
+    def test_sums_are_not_enough_each_instance_must_fit(self):
+        # 2 vCPUs free on each other host, 4 in all; the host's instances
+        # need 3 + 1 = 4 in all, but the 3-vCPU one fits on neither.
+        big, small = self.instances()
+        self.cloud.instances[big]['vcpus'] = 3
+        for name in (OTHER, 'sim-compute-003'):
+            self.cloud.hosts[name]['vcpus'] = 4
+        reason = self.refused()
+        self.assertIn(f'1 instance(s) fit on no destination ({big})', reason)
+        self.assertIn('need 4 vCPUs', reason)
+        self.assertIn('free 4 vCPUs', reason)
 
     def test_disabled_or_down_hosts_do_not_count(self):
         self.service(OTHER)['status'] = 'disabled'
         self.service('sim-compute-003')['state'] = 'down'
-        self.assertRaises(
-            tasks_base.StepFailed,
-            compute.CheckCapacity().execute,
-            self.uuid,
-            HOST,
-            self.params,
+        reason = self.refused()
+        self.assertIn('on no host', reason)
+
+    def test_held_hosts_with_nova_enabled_are_not_destinations(self):
+        # The issue's case: retired (or in maintenance, unmanaged, ...)
+        # in fleet, while nova-compute is still enabled and up.
+        for state in (
+            states.HOST_RETIRED,
+            states.HOST_MAINTENANCE,
+            states.HOST_UNMANAGED,
+            states.HOST_DRAINING,
+            states.HOST_FAILED,
+        ):
+            self.dbapi.update_host(OTHER, {'state': state})
+            self.dbapi.update_host('sim-compute-003', {'state': state})
+            # Even if nova-compute cannot be disabled (Nova refuses, ...).
+            with mock.patch.object(
+                compute.inventory,
+                'hold_services',
+                side_effect=exception.ComputeError(reason='no'),
+            ):
+                reason = self.refused()
+            self.assertEqual('enabled', self.service(OTHER)['status'])
+            self.assertIn(f'{OTHER}: fleet holds it ({state})', reason)
+
+    def test_held_hosts_nova_compute_is_disabled_at_the_check(self):
+        # Retired while no conductor heard the API's cast: the check puts
+        # it right, so Nova's scheduler cannot pick it during the drain.
+        self.dbapi.update_host(OTHER, {'state': states.HOST_RETIRED})
+        self.check()
+        self.assertEqual('disabled', self.service(OTHER)['status'])
+        self.assertEqual(
+            'fleet: host retired', self.service(OTHER)['disabled_reason']
+        )
+        self.assertIn(
+            f'nova-compute on {OTHER} disabled: fleet holds the host, it '
+            f'must receive no instance.',
+            self.messages(),
+        )
+        # The run's own host (held by the run) is left to the run.
+        self.assertEqual('enabled', self.service(HOST)['status'])
+
+    def test_one_held_host_leaves_the_other(self):
+        self.dbapi.update_host(OTHER, {'state': states.HOST_RETIRED})
+        summary = self.check()
+        self.assertEqual(['sim-compute-003'], summary['candidates'])
+        self.assertEqual(
+            {'sim-compute-003'}, set(summary['placement'].values())
+        )
+        self.assertEqual(
+            {OTHER: 'fleet holds it (retired)'}, summary['skipped']
         )
 
-    def test_named_target_counts_whatever_its_status(self):
+    def test_named_target_counts_whatever_its_nova_status(self):
         self.service(OTHER)['status'] = 'disabled'
-        params = dict(self.params, target_host=OTHER)
-        summary = compute.CheckCapacity().execute(self.uuid, HOST, params)
-        self.assertEqual(62, summary['free_vcpus'])  # the target only
+        summary = self.check(target_host=OTHER)
+        self.assertEqual([OTHER], summary['candidates'])
+        self.assertEqual(62, summary['free']['vcpus'])
 
-    def test_revert_changes_nothing(self):
+    def test_named_target_that_fleet_holds_is_refused(self):
+        self.dbapi.update_host(OTHER, {'state': states.HOST_RETIRED})
+        self.assertIn(
+            f'{OTHER}: fleet holds it (retired)',
+            self.refused(target_host=OTHER),
+        )
+
+    def test_compute_without_resource_provider_is_skipped(self):
+        real = self.cloud.hosts
+        task = compute.CheckCapacity()
+        original = task.compute.get_host_capacity
+
+        def capacity(name):
+            if name == OTHER:
+                raise exception.HostNotFound(host=name)
+            return original(name)
+
+        with mock.patch.object(
+            type(task.compute), 'get_host_capacity', side_effect=capacity
+        ):
+            with self.assertLogs(
+                'fleet.conductor.tasks.compute', 'INFO'
+            ) as logs:
+                summary = task.execute(self.uuid, HOST, self.params)
+        self.assertIn(OTHER, real)
+        self.assertEqual(['sim-compute-003'], summary['candidates'])
+        self.assertEqual(
+            'no Placement resource provider', summary['skipped'][OTHER]
+        )
+        self.assertIn('has no Placement resource provider', logs.output[0])
+
+    def test_a_host_placement_calls_full_is_not_counted_from_facts(self):
+        # The inventory's facts (synced earlier) say there is room; the
+        # live read says none: the live read wins.
+        self.dbapi.update_host(
+            OTHER, {'facts': {'vcpus': 64, 'memory_mb': 262144}}
+        )
+        task = compute.CheckCapacity()
+        real = task.compute.list_host_capacities()
+        with mock.patch.object(
+            type(task.compute),
+            'list_host_capacities',
+            return_value=dict(real, **{OTHER: None}),
+        ):
+            summary = task.execute(self.uuid, HOST, self.params)
+        self.assertEqual(['sim-compute-003'], summary['candidates'])
+        self.assertEqual(
+            'no room left in Placement', summary['skipped'][OTHER]
+        )
+
+    def test_only_the_availability_zone_of_the_host_counts(self):
+        for name, zone in (
+            (HOST, 'az1'),
+            (OTHER, 'az1'),
+            ('sim-compute-003', 'az2'),
+        ):
+            self.dbapi.update_host(name, {'availability_zone': zone})
+        self.full(OTHER)
+        # sim-compute-003 has room, in another zone.
+        reason = self.refused()
+        self.assertIn('not enough capacity in az1', reason)
+        self.cloud.hosts[OTHER]['vcpus'] = 64
+        summary = self.check()
+        self.assertEqual([OTHER], summary['candidates'])
+
+    def test_aggregate_scope(self):
+        self.dbapi.update_host(HOST, {'facts': {'aggregates': ['ssd']}})
+        self.dbapi.update_host(OTHER, {'facts': {'aggregates': ['ssd']}})
+        summary = self.check(capacity_scope='aggregate')
+        self.assertEqual([OTHER], summary['candidates'])
+        summary = self.check()
+        self.assertEqual(2, len(summary['candidates']))
+
+    def _anti_affinity(self, uuids, group='g1'):
+        for uuid in uuids:
+            inst = self.cloud.instances[uuid]
+            self.dbapi.apply_instance(
+                {
+                    'uuid': uuid,
+                    'host': inst['host'],
+                    'vcpus': 1,
+                    'memory_mb': 512,
+                    'server_group': group,
+                    'server_group_policy': 'anti-affinity',
+                }
+            )
+
+    def test_anti_affinity_members_are_kept_apart(self):
+        mine = self.instances()
+        theirs = self.instances(OTHER)[:1]
+        # Two members on HOST, one on OTHER: HOST's two can only go to
+        # sim-compute-003, and only one of them.
+        self._anti_affinity(mine + theirs)
+        reason = self.refused()
+        self.assertIn('1 instance(s) fit on no destination', reason)
+        # Without the member on OTHER, they go one each.
+        self._anti_affinity(theirs, group='g2')
+        summary = self.check()
+        self.assertEqual(
+            {OTHER, 'sim-compute-003'}, set(summary['placement'].values())
+        )
+
+    def test_second_drain_sees_the_first_ones_reservation(self):
+        # Room for exactly one host's instances: 1 vCPU free on each.
+        for name in self.cloud.hosts:
+            self.cloud.hosts[name]['vcpus'] = 3
+        self.check()
+        other_run = self._run_on(OTHER)
+        reason = self.refused(uuid=other_run, host=OTHER)
+        self.assertIn('reserved by other drains', reason)
+        self.assertIn(f'{HOST}: being drained by run {self.uuid}', reason)
+        # Released at the first run's end: the second fits.
+        self.dbapi.release_reservations(self.uuid)
+        self.dbapi.update_execution(
+            self.uuid, {'state': states.EXEC_SUCCEEDED}
+        )
+        self.dbapi.release_host(HOST, self.uuid)
+        summary = self.check(uuid=other_run, host=OTHER)
+        self.assertTrue(summary['fits'])
+
+    def test_reservation_of_a_finished_run_is_dropped(self):
+        for name in self.cloud.hosts:
+            self.cloud.hosts[name]['vcpus'] = 3
+        self.check()
+        # The run ended and its owner did not release (a crash between).
+        self.dbapi.update_execution(self.uuid, {'state': states.EXEC_FAILED})
+        other_run = self._run_on(OTHER)
+        self.assertTrue(self.check(uuid=other_run, host=OTHER)['fits'])
+        self.assertEqual(
+            [other_run],
+            [r['execution_uuid'] for r in self.dbapi.list_reservations()],
+        )
+
+    def test_moved_instances_leave_the_reservation(self):
+        for name in self.cloud.hosts:
+            self.cloud.hosts[name]['vcpus'] = 3
+        self.check()
+        # HOST's two moved (the inventory saw them land): the room they
+        # took is now "used" on their new hosts, not reserved as well.
+        for uuid, dest in zip(
+            self.instances(), (OTHER, 'sim-compute-003'), strict=True
+        ):
+            self.cloud.instances[uuid]['host'] = dest
+            self.dbapi.apply_instance({'uuid': uuid, 'host': dest})
+        self.cloud.hosts['sim-compute-003']['vcpus'] = 64
+        other_run = self._run_on(OTHER)
+        summary = self.check(uuid=other_run, host=OTHER)
+        self.assertEqual(0, summary['reserved_by_others']['vcpus'])
+
+    def _run_on(self, name):
+        host = self.dbapi.get_host(name)
+        run = self.dbapi.create_execution(
+            {
+                'kind': 'drain',
+                'state': states.EXEC_RUNNING,
+                'host_uuid': host['uuid'],
+                'parameters': dict(utils.PARAMS),
+            }
+        )
+        self.dbapi.reserve_host(host['uuid'], run['uuid'])
+        return run['uuid']
+
+    def test_check_again_replaces_the_reservation(self):
+        self.check()
+        self.check()
+        self.assertEqual(1, len(self.dbapi.list_reservations()))
+
+    def test_revert_releases_the_reservation(self):
+        self.check()
         compute.CheckCapacity().revert(
             utils.failure(ValueError('x')), self.uuid, HOST, self.params
         )
+        self.assertEqual([], self.dbapi.list_reservations())
 
 
 class TestDisableComputeService(utils.TaskTestCase):

@@ -1,10 +1,12 @@
 """Tests of /v1/hosts."""
 
+from unittest import mock
 import urllib.parse
 
 from oslo_utils import uuidutils
 
 from fleet.common import states
+from fleet.conductor import rpcapi
 from fleet.tests.unit.api import base
 
 EXECUTION = '5f1d3c1e-6a57-4c0b-9a43-0d4c2d1b9e01'
@@ -357,6 +359,39 @@ class TestUpdateHost(HostAPITestCase):
     def test_state(self):
         body = self.patch({'state': 'retired'}).json
         self.assertEqual('retired', body['state'])
+
+    def test_state_change_asks_a_conductor_to_hold_nova_compute(self):
+        with mock.patch.object(
+            rpcapi.ConductorAPI, 'hold_host_service'
+        ) as cast:
+            self.patch({'state': 'retired'})
+            self.assertEqual('c1', cast.call_args.args[1])
+            cast.reset_mock()
+            # Same state again, or no state: nothing to tell.
+            self.patch({'state': 'retired'})
+            self.patch({'labels': {'x': '1'}})
+            cast.assert_not_called()
+            self.patch({'state': 'active'})
+            self.assertEqual(1, cast.call_count)
+
+    def test_no_cast_for_a_host_that_is_not_a_compute(self):
+        self.create_host(name='sw1', kind='switch')
+        with mock.patch.object(
+            rpcapi.ConductorAPI, 'hold_host_service'
+        ) as cast:
+            self.patch({'state': 'retired'}, ident='sw1')
+        cast.assert_not_called()
+
+    def test_a_lost_cast_does_not_fail_the_change(self):
+        # The next inventory sync disables it instead.
+        with mock.patch.object(
+            rpcapi.ConductorAPI,
+            'hold_host_service',
+            side_effect=RuntimeError('no broker'),
+        ):
+            body = self.patch({'state': 'retired'}).json
+        self.assertEqual('retired', body['state'])
+        self.assertEqual('retired', self.dbapi.get_host('c1')['state'])
 
     def test_invalid_state(self):
         for state in ('asleep', 'draining', 'maintenance'):

@@ -1,0 +1,157 @@
+"""What the parts of the SQLAlchemy connection share: the transaction
+context and the query helpers.
+
+:mod:`fleet.db.sqlalchemy.api` (hosts, executions) and the mixins it is
+made of (:mod:`~fleet.db.sqlalchemy.inventory`,
+:mod:`~fleet.db.sqlalchemy.alerts`, :mod:`~fleet.db.sqlalchemy.capacity`)
+all import this module and none of them imports another, so the package
+has no import cycle.
+
+Usage::
+
+    from fleet.db.sqlalchemy import base
+
+    with base.writer() as session:
+        host = session.execute(
+            base.host_query(session, 'cmp-1').with_for_update()
+        ).scalar_one()
+"""
+
+import contextlib
+import threading
+
+from oslo_db import api as oslo_db_api
+from oslo_db import exception as db_exc
+from oslo_db.sqlalchemy import enginefacade
+from oslo_db.sqlalchemy import utils as db_utils
+from oslo_utils import uuidutils
+import sqlalchemy as sa
+
+from fleet.common import exception
+from fleet.db.sqlalchemy import models
+
+_CONTEXT = threading.local()
+# SQLite takes its write lock only at a transaction's first write: two
+# threads that both read, then both write, deadlock ("database is locked")
+# at once instead of waiting. One writing transaction at a time per process
+# avoids that, and makes SELECT ... FOR UPDATE (which SQLite ignores) hold
+# within the process. MariaDB / PostgreSQL use their row locks instead.
+_SQLITE_WRITE_LOCK = threading.RLock()
+
+#: Columns whose change is not worth a history line.
+UNTRACKED = ('id', 'created_at', 'updated_at', 'metrics')
+
+
+def reader():
+    """A reading transaction (context manager yielding the session)."""
+    return enginefacade.reader.using(_CONTEXT)
+
+
+@contextlib.contextmanager
+def writer():
+    """A writing transaction (context manager yielding the session);
+    serialised within the process on SQLite (see ``_SQLITE_WRITE_LOCK``)."""
+    lock = contextlib.nullcontext()
+    if enginefacade.writer.get_engine().dialect.name == 'sqlite':
+        lock = _SQLITE_WRITE_LOCK
+    with lock, enginefacade.writer.using(_CONTEXT) as session:
+        yield session
+
+
+def retry(f):
+    """Retry ``f`` on a database deadlock (a writing method's decorator)."""
+    return oslo_db_api.retry_on_deadlock(f)
+
+
+def host_query(session, ident):
+    """SELECT of the host named by uuid or name ``ident``."""
+    query = sa.select(models.Host)
+    if uuidutils.is_uuid_like(ident):
+        return query.filter_by(uuid=ident)
+    return query.filter_by(name=ident)
+
+
+def paginate(
+    session, model, query, limit, marker, sort_key, sort_dir, resource
+):
+    """One page of ``query`` as dicts.
+
+    :param marker: uuid of the last row of the previous page.
+    :raises: InvalidMarker, InvalidParameterValue (unknown sort key)
+    """
+    marker_obj = None
+    if marker is not None:
+        marker_obj = session.execute(
+            sa.select(model).filter_by(uuid=marker)
+        ).scalar_one_or_none()
+        if marker_obj is None:
+            raise exception.InvalidMarker(marker=marker, resource=resource)
+    sort_keys = [sort_key] if sort_key == 'id' else [sort_key, 'id']
+    try:
+        query = db_utils.paginate_query(
+            query,
+            model,
+            limit,
+            sort_keys,
+            marker=marker_obj,
+            sort_dir=sort_dir,
+        )
+    except db_exc.InvalidSortKey as e:
+        raise exception.InvalidParameterValue(
+            err=f'Cannot sort {resource}s by {sort_key!r}.'
+        ) from e
+    return [row.as_dict() for row in session.execute(query).scalars()]
+
+
+def apply_filters(query, model, filters, allowed):
+    """``query`` narrowed by ``filters`` (a list value matches any).
+
+    :raises: InvalidParameterValue for a filter not in ``allowed``.
+    """
+    for key, value in (filters or {}).items():
+        if key not in allowed:
+            raise exception.InvalidParameterValue(
+                err=f'Unknown filter {key!r}; allowed: {", ".join(allowed)}.'
+            )
+        if isinstance(value, (list, tuple, set)):
+            query = query.where(getattr(model, key).in_(list(value)))
+        else:
+            query = query.where(getattr(model, key) == value)
+    return query
+
+
+def changes(host, values):
+    """{column: {'old', 'new'}} of what ``values`` changes on ``host``."""
+    found = {}
+    for key, new in values.items():
+        if key in UNTRACKED:
+            continue
+        old = (
+            getattr(host, key, None)
+            if not isinstance(host, dict)
+            else (host.get(key))
+        )
+        if old != new:
+            found[key] = {'old': old, 'new': new}
+    return found
+
+
+def add_history(session, host, action, changes, history):
+    """Record one change of ``host`` in the session's transaction.
+
+    :param history: who and why: ``source`` (api, sync, notification,
+        execution, ...), ``actor``, ``reason``, ``request_id``.
+    """
+    history = history or {}
+    session.add(
+        models.HostHistory(
+            host_uuid=host['uuid'] if isinstance(host, dict) else host.uuid,
+            host_name=host['name'] if isinstance(host, dict) else host.name,
+            action=action,
+            source=history.get('source') or 'internal',
+            actor=history.get('actor'),
+            request_id=history.get('request_id'),
+            reason=history.get('reason'),
+            changes=changes,
+        )
+    )
