@@ -78,6 +78,7 @@ class ConductorAPI:
         self._prepare('1.3').cast(
             context, 'release_host', host_name=host_name, reason=reason
         )
+
     def hold_host_service(self, context, host):
         """A host's fleet state changed: disable its nova-compute if fleet
         now holds it out of service, re-enable it if fleet returned it

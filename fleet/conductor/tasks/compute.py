@@ -429,8 +429,13 @@ class EnableComputeService(base.MaintenanceTask):
             return {'enabled': False}
         service = self.compute.get_service(host_name)
         ours = disabled_reason(execution_uuid)
-        if service['status'] != 'enabled' and (
-            service['disabled_reason'] != ours
+        # A reason fleet wrote to hold the host (``fleet: host
+        # maintenance``, set by an inventory sync or a state change) is
+        # fleet's own too: the run that drained the host returns it.
+        if (
+            service['status'] != 'enabled'
+            and service['disabled_reason'] != ours
+            and not capacity.is_held_reason(service['disabled_reason'])
         ):
             # Someone disabled it during the run with a reason of their
             # own (a human who found a fault): theirs, not fleet's to

@@ -475,6 +475,13 @@ class Connection(
                         changes,
                         history or {'source': 'execution', 'actor': uuid},
                     )
+            # A run that ended holds no capacity any more: its
+            # reservations go in the transaction that ends it.
+            session.execute(
+                sa.delete(models.CapacityReservation).filter_by(
+                    execution_uuid=uuid
+                )
+            )
             if event:
                 session.add(
                     models.ExecutionEvent(

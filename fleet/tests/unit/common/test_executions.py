@@ -62,6 +62,27 @@ class LifecycleTestCase(utils.TaskTestCase):
 
 
 class TestTerminalPaths(LifecycleTestCase):
+    def test_end_releases_capacity_reservations(self):
+        # The reservation CheckCapacity took goes in the transaction that
+        # ends the run, on every terminal path (finish_execution).
+        other = self.dbapi.create_execution(
+            {'kind': 'drain', 'state': states.EXEC_RUNNING, 'parameters': {}}
+        )
+        for uuid in (self.uuid, other['uuid']):
+            self.dbapi.reserve_capacity(
+                uuid, HOST, lambda hosts, instances, others: {'vcpus': 2}
+            )
+        self.dbapi.update_execution(self.uuid, {'result': 'X: broke'})
+        lifecycle.MarkExecutionRunning().revert(None, self.uuid)
+        self.assert_ended(self.uuid, states.EXEC_FAILED, 'X: broke')
+        with sa_api.base.reader() as session:
+            left = session.execute(
+                sa_api.sa.select(
+                    sa_api.models.CapacityReservation.execution_uuid
+                )
+            ).scalars()
+            self.assertEqual([other['uuid']], list(left))
+
     def test_succeeded(self):
         lifecycle.MarkExecutionSucceeded().execute(self.uuid)
         self.assert_ended(self.uuid, states.EXEC_SUCCEEDED, 'instances moved')

@@ -7,6 +7,7 @@ from fleet.common import exception
 from fleet.common import states
 from fleet.conductor.tasks import base as tasks_base
 from fleet.conductor.tasks import compute
+from fleet.inventory import capacity
 from fleet.tests.unit.conductor.tasks import utils
 from fleet.tests.unit.conductor.tasks.utils import HOST
 from fleet.tests.unit.conductor.tasks.utils import OTHER
@@ -549,6 +550,17 @@ class TestEnableComputeService(utils.TaskTestCase):
         self.assertEqual(states.HOST_MAINTENANCE, host['state'])
         self.assertIn('bad DIMM', host['state_reason'])
         self.assertIn('by someone else', self.messages()[-1])
+
+    def test_execute_enables_a_service_fleet_held(self):
+        # An inventory sync held the draining host with fleet's own hold
+        # reason during the run: still fleet's, so the run returns it.
+        self.task.compute.disable_service(
+            HOST, capacity.held_reason(states.HOST_DRAINING)
+        )
+        result = self.task.execute(self.uuid, HOST, self.params)
+        self.assertEqual({'enabled': True}, result)
+        self.assertEqual('enabled', self.service()['status'])
+        self.assertEqual(states.HOST_ACTIVE, self.host()['state'])
 
     def test_reenable_false_leaves_maintenance(self):
         params = dict(self.params, reenable=False)
