@@ -412,6 +412,16 @@ class NovaAdapter:
             not_found=lambda: exception.InstanceNotFound(instance=uuid),
         )
 
+    def shelve_offload(self, uuid: str) -> None:
+        """``shelveOffload`` action; returns once accepted (202)."""
+        self._call(
+            f'shelve-offload instance {uuid}',
+            self.nova.servers.shelve_offload,
+            uuid,
+            idempotent=False,
+            not_found=lambda: exception.InstanceNotFound(instance=uuid),
+        )
+
     # -- migrations -------------------------------------------------------
 
     def list_migrations(
