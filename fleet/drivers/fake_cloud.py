@@ -181,17 +181,19 @@ class SimulatedCloud:
         """Move a manual cloud's clock by ``seconds`` and run what is due
         by then, in order (what they schedule too, if due)."""
         with self.lock:
-            self.now += seconds
-            while self._due and self._due[0][0] <= self.now:
-                _when, _seq, func, args = heapq.heappop(self._due)
+            target = self.now + seconds
+            while self._due and self._due[0][0] <= target:
+                when, _seq, func, args = heapq.heappop(self._due)
+                # What it schedules counts from its own time.
+                self.now = max(self.now, when)
                 func(*args)
+            self.now = target
 
     def settle(self):
         """Run everything scheduled, however far in the future."""
         with self.lock:
             while self._due:
-                self.now = max(self.now, self._due[0][0])
-                self.advance(0)
+                self.advance(max(0.0, self._due[0][0] - self.now))
 
     # -- reads ----------------------------------------------------------------
 

@@ -158,7 +158,7 @@ def attempts_for(params: dict) -> tuple[int, int]:
 def poll_pause(polls: int) -> float:
     """Seconds to wait before poll number ``polls`` (0-based)."""
     interval = CONF.maintenance.poll_interval
-    return min(interval, FIRST_POLL * 2**polls)
+    return min(interval, FIRST_POLL * 2 ** min(polls, 16))
 
 
 class InstanceMigrationRetry(retry.Times):
@@ -482,9 +482,6 @@ class WaitForMigration(_InstanceTask):
         confirming = False
         while True:
             self.check_cancel(execution_uuid)
-            migration = None
-            if not moved and kind in (LIVE, COLD):
-                migration = self._current(started)
             inst = self.get()
             if inst is None:
                 self.progress(execution_uuid, 'instances', uuid, state='gone')
@@ -493,6 +490,9 @@ class WaitForMigration(_InstanceTask):
                     f'Instance {uuid} was deleted while it moved.',
                 )
                 return {'instance_uuid': uuid, 'state': 'gone'}
+            migration = None
+            if not moved and kind in (LIVE, COLD):
+                migration = self._current(started)
             if migration and migration['status'] in FAILED:
                 raise base.MigrationFailed(
                     instance=uuid,
@@ -685,9 +685,9 @@ class WaitForMigration(_InstanceTask):
         polls = 0
         while True:
             inst = self.get()
-            migration = self._current(started)
             if inst is None:
                 return None
+            migration = self._current(started)
             status = migration['status'] if migration else None
             if kind == LIVE and migration and not aborted:
                 aborted = True
