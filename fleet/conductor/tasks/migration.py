@@ -147,6 +147,15 @@ def state_policy(params: dict, state: str) -> str:
     return chosen or getattr(CONF.maintenance, POLICY_OPTIONS[key])
 
 
+def _busy_on(inst: dict, host_name: str) -> bool:
+    """Whether ``inst`` has an action in flight: a task, or a resize to
+    ``host_name`` awaiting its owner's confirmation (its own resize away
+    from the host is the run's, confirmed by WaitForMigration)."""
+    return bool(inst.get('task_state')) or (
+        vm_state(inst) == 'resized' and inst.get('host') == host_name
+    )
+
+
 def attempts_for(params: dict) -> tuple[int, int]:
     """(live attempts, total attempts) of one instance under ``params``."""
     policy = params.get('on_instance_failure') or {}
@@ -225,7 +234,7 @@ class LiveMigrateInstance(_InstanceTask):
             'previous_migration_id': None,
         }
         inst = self.get()
-        if inst is not None and inst.get('task_state'):
+        if inst is not None and _busy_on(inst, host_name):
             own = self._own_action(execution_uuid, inst, attempt)
             if own is not None:
                 self.event(
@@ -235,7 +244,7 @@ class LiveMigrateInstance(_InstanceTask):
                     f'it.',
                 )
                 return dict(started, **own, state='adopted')
-            inst = self._wait_for_task(execution_uuid, inst)
+            inst = self._wait_for_task(execution_uuid, inst, host_name)
         if inst is None:
             self.progress(execution_uuid, 'instances', uuid, state='gone')
             self.event(execution_uuid, f'Instance {uuid} no longer exists.')
@@ -408,16 +417,17 @@ class LiveMigrateInstance(_InstanceTask):
             'vm_state': intent.get('vm_state') or vm_state(inst),
         }
 
-    def _wait_for_task(self, execution_uuid, inst) -> dict | None:
+    def _wait_for_task(self, execution_uuid, inst, host_name) -> dict | None:
         """Wait until ``inst`` has no action in flight (a user's, or an
-        earlier attempt's being aborted), never taking it over.
+        earlier attempt's being aborted; or a user's resize to this host
+        awaiting confirmation), never taking it over.
 
         :returns: the instance then, or None if it was deleted.
         :raises: MigrationFailed after ``task_wait_timeout``,
             ExecutionCancelled
         """
         timeout = CONF.maintenance.task_wait_timeout
-        task = inst.get('task_state')
+        task = inst.get('task_state') or 'resize awaiting confirmation'
         self.progress(
             execution_uuid,
             'instances',
@@ -434,13 +444,13 @@ class LiveMigrateInstance(_InstanceTask):
         )
         deadline = time.monotonic() + timeout
         polls = 0
-        while inst is not None and inst.get('task_state'):
+        while inst is not None and _busy_on(inst, host_name):
             self.check_cancel(execution_uuid)
             if time.monotonic() > deadline:
                 raise base.MigrationFailed(
                     instance=self.instance_uuid,
-                    reason=f'its task {inst["task_state"]} was still in '
-                    f'flight after {timeout} s',
+                    reason=f'its task {task} was still in flight after '
+                    f'{timeout} s',
                 )
             base.sleep(poll_pause(polls))
             polls += 1
@@ -748,9 +758,13 @@ class CheckInstanceStates(base.MaintenanceTask):
             if inst['uuid'] not in planned:
                 continue
             state = vm_state(inst)
-            action = state_policy(params, state)
-            if inst.get('task_state'):
-                action = f'wait for task {inst["task_state"]}, then {action}'
+            if _busy_on(inst, host_name):
+                # Its state once the action ends is what counts.
+                action = 'wait for ' + (
+                    inst.get('task_state') or 'resize confirmation'
+                )
+            else:
+                action = state_policy(params, state)
             plan[inst['uuid']] = action
             if action == ABORT:
                 refused.append(f'{inst.get("name")} ({inst["uuid"]}, {state})')

@@ -113,6 +113,7 @@ def test_every_power_state_drains_to_its_own_state(cloud, fleet, servers):  # no
     # move it saw late only shortens the measure).
     assert set(moved_at) <= set(expected)
     last = max(moved_at.values(), default=ended)
+    print(f'run ended {ended - last:.1f} s after its last instance moved')
     assert ended - last < PROMPT, ended - last
     assert maint._service(nova, source).status == 'enabled'
 
@@ -149,6 +150,7 @@ def test_cancel_during_a_migration_that_cannot_finish(cloud, fleet, servers):  #
     fleet.call('POST', f'/v1/executions/{uuid}/cancel', status=202)
     execution = fleet.wait(uuid, timeout=PROMPT + 30)
     took = time.monotonic() - asked
+    print(f'run cancelled {took:.1f} s after the cancel request')
     assert execution['state'] == 'cancelled', json.dumps(execution, indent=1)
     assert took < PROMPT, took
 

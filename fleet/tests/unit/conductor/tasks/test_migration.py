@@ -582,6 +582,23 @@ class TestActionsInFlight(MigrationTestCase):
         self.assertEqual('already_moved', started['state'])
         self.assertEqual(1, len(self.migrations()))
 
+    def test_a_users_resize_to_the_host_awaiting_confirmation(self):
+        # Someone resized an instance onto this host and has not
+        # confirmed: not fleet's to confirm; it waits, then fails.
+        self.config(task_wait_timeout=10, group='maintenance')
+        self.set_state('resized')
+        e = self.assertRaises(
+            tasks_base.MigrationFailed,
+            self.live.execute,
+            self.uuid,
+            HOST,
+            self.params,
+            1,
+        )
+        self.assertIn('resize awaiting confirmation', str(e))
+        self.assertEqual('VERIFY_RESIZE', self.status())
+        self.assertEqual([], self.migrations())
+
     def test_a_task_that_never_ends_fails_the_attempt(self):
         self.config(task_wait_timeout=10, group='maintenance')
         self.cloud.start_task(self.inst, 'image_snapshot', 1000.0)
@@ -735,6 +752,19 @@ class TestCheckInstanceStates(MigrationTestCase):
         plan = self.task.execute(self.uuid, HOST, self.params)
         self.assertEqual({self.uuids[0]: 'live', self.uuids[1]: 'cold'}, plan)
         self.assertEqual('Instance plan: 1 cold, 1 live.', self.messages()[-1])
+
+    def test_an_action_in_flight_is_planned_as_a_wait(self):
+        self.cloud.instances[self.uuids[0]]['task_state'] = 'image_snapshot'
+        self.set_state('error', self.uuids[1])
+        params = dict(self.params, state_policies={'error': 'leave'})
+        plan = self.task.execute(self.uuid, HOST, params)
+        self.assertEqual(
+            {
+                self.uuids[0]: 'wait for image_snapshot',
+                self.uuids[1]: 'leave',
+            },
+            plan,
+        )
 
     def test_abort_policy_refuses_before_anything_moves(self):
         self.set_state('suspended', self.uuids[1])
