@@ -474,8 +474,10 @@ class LiveMigrateInstance(_InstanceTask):
 
 class WaitForMigration(_InstanceTask):
     """Wait for one instance's move and verify it landed: host changed,
-    migration completed (a cold one confirmed), instance back in the
-    vm_state it had (ACTIVE, PAUSED or SHUTOFF)."""
+    migration completed (a cold one confirmed), no task in flight. It then
+    is in the vm_state it had (ACTIVE, PAUSED or SHUTOFF): Nova keeps it;
+    a state someone else changed meanwhile is recorded with a warning,
+    not waited for."""
 
     def __init__(self, instance_uuid: str, **kwargs):
         super().__init__(instance_uuid, 'WaitForMigration', **kwargs)
@@ -588,12 +590,16 @@ class WaitForMigration(_InstanceTask):
         state = vm_state(inst)
         if started['type'] == OFFLOAD:
             return state == 'shelved_offloaded'
-        # Its state before the move (ACTIVE if an old record lacks it).
+        # Not "back in the state it had": a user may pause or stop it
+        # during the move, and that state would never come. Only a
+        # confirmation still under way (Nova marks the migration
+        # confirmed before the instance) is waited for; _done records
+        # the state it landed in.
         return (
             migration is not None
             and migration['status'] in DONE[started['type']]
             and inst['host'] != started['source']
-            and state == started.get('vm_state', 'active')
+            and state != 'resized'
         )
 
     def _done(self, execution_uuid, started, migration, inst) -> dict:
@@ -626,15 +632,24 @@ class WaitForMigration(_InstanceTask):
             type=started['type'],
             left_host=True,
         )
+        before = started.get('vm_state')
+        changed = before is not None and vm_state(inst) != before
         self.event(
             execution_uuid,
             f'Instance {inst.get("name")} ({self.instance_uuid}) is '
             f'{self.place(inst)}'
             + (
-                f' (migration {migration["id"]}, {seconds} s).'
+                f' (migration {migration["id"]}, {seconds} s)'
                 if migration
+                else ''
+            )
+            + (
+                f'; it was {before} before the move (changed by someone '
+                f'else meanwhile).'
+                if changed and state == 'migrated'
                 else '.'
             ),
+            level='warning' if changed and state == 'migrated' else 'info',
             details=result,
         )
         return result

@@ -444,6 +444,20 @@ class TestInstanceStates(MigrationTestCase):
         # Seen done within a poll of the confirmation, far from a timeout.
         self.assertLess(self.cloud.now, 30)
 
+    def test_a_state_changed_during_the_move_is_not_waited_for(self):
+        started = self.live.execute(self.uuid, HOST, self.params, 1)
+
+        def user_pauses(seconds):
+            self.cloud.advance(seconds)
+            self.set_state('paused')
+
+        self.sleep.side_effect = user_pauses
+        result = self.wait.execute(self.uuid, started)
+        self.assertEqual('migrated', result['state'])
+        self.assertEqual('PAUSED', self.status())
+        self.assertIn('it was active before the move', self.messages()[-1])
+        self.assertLess(self.cloud.now, 30)
+
     def test_shutoff_after_failed_attempts_is_skipped_per_policy(self):
         self.set_state('stopped')
         params = dict(
