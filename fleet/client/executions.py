@@ -72,8 +72,8 @@ class ExecutionManager:
         (name or UUID).
 
         :param fields: executor, executor_args, executor_timeout,
-            max_parallel, on_instance_failure, target_host, reenable,
-            expected_facts.
+            max_parallel, on_instance_failure, state_policies, target_host,
+            reenable, expected_facts.
         """
         body = {k: v for k, v in fields.items() if v is not None}
         body['host'] = host
