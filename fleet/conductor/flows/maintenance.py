@@ -9,8 +9,8 @@ Kinds:
   reboot) and a verification of the host before it is re-enabled.
 
 Before anything moves, ``CheckInstanceStates`` refuses the run if a state
-policy says ``abort`` (see :mod:`fleet.conductor.tasks.migration` for what
-each instance state gets); its revert records where every instance ended.
+policy says ``abort`` (see :mod:`fleet.conductor.tasks.instance_states` for
+what each instance state gets); its revert records where every instance ended.
 
 Migrations run in ``max_parallel`` lanes: each lane moves its instances
 one after the other, the lanes run side by side on a thread pool of the
@@ -30,6 +30,7 @@ from taskflow.patterns import unordered_flow
 
 from fleet.conductor.tasks import compute
 from fleet.conductor.tasks import executor
+from fleet.conductor.tasks import instance_states
 from fleet.conductor.tasks import lifecycle
 from fleet.conductor.tasks import migration
 
@@ -116,7 +117,7 @@ def get_maintenance_flow(
         # Before the service is disabled: a run its state policies refuse
         # changes nothing.
         flow.add(
-            migration.CheckInstanceStates(
+            instance_states.CheckInstanceStates(
                 instance_uuids, provides='instance_plan'
             )
         )

@@ -1,29 +1,7 @@
 """Per-instance tasks: move one instance off the host and check it landed.
 
 What happens to an instance depends on its Nova ``vm_state``, read when
-its turn comes (it may change while the run goes on), following what Nova
-allows:
-
-============================ =================================================
-vm_state (API status)        what fleet does
-============================ =================================================
-active (ACTIVE)              live-migrated; lands ACTIVE
-paused (PAUSED)              live-migrated; lands PAUSED
-stopped (SHUTOFF)            cold-migrated and confirmed; lands SHUTOFF
-suspended (SUSPENDED)        ``suspended_policy``: skip / leave / abort
-rescued (RESCUE)             ``rescued_policy``: skip / leave / abort
-shelved (SHELVED)            ``shelved_policy``: offload / skip / leave / abort
-shelved_offloaded            nothing: it is on no host (recorded)
-error (ERROR), any other     ``error_policy``: skip / leave / abort
-a task in flight             waited for (``task_wait_timeout``), then as above
-============================ =================================================
-
-``skip`` leaves the instance on the host with a record: a ``drain`` run
-accepts it, a run that patches or reboots the host fails its drained
-check. ``leave`` also leaves it with a record, and the host counts as
-drained (the operator accepts that it is patched / rebooted with it).
-``abort`` fails the run before any instance moves (see
-:class:`CheckInstanceStates`).
+its turn comes: see :mod:`fleet.conductor.tasks.instance_states`.
 
 Each instance gets a subflow ``LiveMigrateInstance`` -> ``WaitForMigration``
 under an :class:`InstanceMigrationRetry`, which applies the run's
@@ -54,13 +32,14 @@ from taskflow import retry
 
 from fleet.common import exception
 from fleet.conductor.tasks import base
+from fleet.conductor.tasks import instance_states
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
 
 LIVE = 'live-migration'
 COLD = 'migration'
-OFFLOAD = 'offload'
+OFFLOAD = instance_states.OFFLOAD
 #: Migration record states, as Nova reports them.
 DONE = {LIVE: ('completed',), COLD: ('confirmed', 'completed')}
 FAILED = ('error', 'failed', 'cancelled')
@@ -82,78 +61,9 @@ START_GRACE = 60
 #: short migration is seen done quickly without polling a long one hard.
 FIRST_POLL = 0.25
 
-#: Policies of the states fleet cannot move the way Nova moves a running
-#: instance: option of [maintenance] and key of the run's state_policies.
-POLICY_OPTIONS = {
-    'suspended': 'suspended_policy',
-    'rescued': 'rescued_policy',
-    'shelved': 'shelved_policy',
-    'error': 'error_policy',
-}
-SKIP = 'skip'
-LEAVE = 'leave'
-ABORT = 'abort'
-#: vm_state from Nova's API status, for drivers that give only the status.
-_VM_STATE_OF_STATUS = {
-    'ACTIVE': 'active',
-    'PAUSED': 'paused',
-    'SHUTOFF': 'stopped',
-    'SUSPENDED': 'suspended',
-    'RESCUE': 'rescued',
-    'SHELVED': 'shelved',
-    'SHELVED_OFFLOADED': 'shelved_offloaded',
-    'ERROR': 'error',
-    'VERIFY_RESIZE': 'resized',
-    'SOFT_DELETED': 'soft-delete',
-    'DELETED': 'deleted',
-    'BUILD': 'building',
-}
 #: Progress states of an instance this run leaves on the host on purpose.
 SKIPPED = 'skipped'
 LEFT = 'left'
-
-
-class InstanceRefused(exception.FleetException):
-    """An instance's state policy says ``abort``: the run must not go on
-    (never retried)."""
-
-    _msg_fmt = (
-        'Instance %(instance)s is %(state)s and the run\'s policy for '
-        '%(state)s instances is "abort"'
-    )
-
-
-def vm_state(inst: dict) -> str:
-    """Nova's vm_state of ``inst``; derived from its status if the driver
-    does not give it."""
-    return inst.get('vm_state') or _VM_STATE_OF_STATUS.get(
-        inst.get('status'), 'error'
-    )
-
-
-def state_policy(params: dict, state: str) -> str:
-    """What to do with an instance in vm_state ``state``: ``live``,
-    ``cold``, ``none`` (on no host), or the policy of the run
-    (``state_policies``) or of ``[maintenance]`` (offload / skip / leave /
-    abort). A state fleet does not know follows the ``error`` policy."""
-    if state in ('active', 'paused'):
-        return 'live'
-    if state == 'stopped':
-        return 'cold'
-    if state == 'shelved_offloaded':
-        return 'none'
-    key = state if state in POLICY_OPTIONS else 'error'
-    chosen = (params.get('state_policies') or {}).get(key)
-    return chosen or getattr(CONF.maintenance, POLICY_OPTIONS[key])
-
-
-def _busy_on(inst: dict, host_name: str) -> bool:
-    """Whether ``inst`` has an action in flight: a task, or a resize to
-    ``host_name`` awaiting its owner's confirmation (its own resize away
-    from the host is the run's, confirmed by WaitForMigration)."""
-    return bool(inst.get('task_state')) or (
-        vm_state(inst) == 'resized' and inst.get('host') == host_name
-    )
 
 
 def attempts_for(params: dict) -> tuple[int, int]:
@@ -177,7 +87,7 @@ class InstanceMigrationRetry(retry.Times):
 
     def on_failure(self, history, *args, **kwargs):
         if history.caused_by(base.ExecutionCancelled) or history.caused_by(
-            InstanceRefused
+            instance_states.InstanceRefused
         ):
             return retry.REVERT_ALL
         return super().on_failure(history, *args, **kwargs)
@@ -234,7 +144,7 @@ class LiveMigrateInstance(_InstanceTask):
             'previous_migration_id': None,
         }
         inst = self.get()
-        if inst is not None and _busy_on(inst, host_name):
+        if inst is not None and instance_states.busy_on(inst, host_name):
             own = self._own_action(execution_uuid, inst, attempt)
             if own is not None:
                 self.event(
@@ -249,7 +159,7 @@ class LiveMigrateInstance(_InstanceTask):
             self.progress(execution_uuid, 'instances', uuid, state='gone')
             self.event(execution_uuid, f'Instance {uuid} no longer exists.')
             return dict(started, state='gone')
-        state = vm_state(inst)
+        state = instance_states.vm_state(inst)
         started['vm_state'] = state
         if state == 'shelved_offloaded' or not inst.get('host'):
             self.progress(
@@ -282,8 +192,11 @@ class LiveMigrateInstance(_InstanceTask):
             )
             return dict(started, state='already_moved')
         kind = self._kind(execution_uuid, inst, params, attempt)
-        if kind in (SKIP, LEAVE):
-            return dict(started, state=SKIPPED if kind == SKIP else LEFT)
+        if kind in (instance_states.SKIP, instance_states.LEAVE):
+            return dict(
+                started,
+                state=SKIPPED if kind == instance_states.SKIP else LEFT,
+            )
         self.check_cancel(execution_uuid)
         latest = None
         if kind in (LIVE, COLD):
@@ -329,12 +242,12 @@ class LiveMigrateInstance(_InstanceTask):
         """LIVE, COLD, OFFLOAD, SKIP or LEAVE for ``inst`` now; records
         a skip or leave.
 
-        :raises: InstanceRefused, MigrationFailed
+        :raises: instance_states.InstanceRefused, MigrationFailed
         """
         uuid = self.instance_uuid
-        state = vm_state(inst)
+        state = instance_states.vm_state(inst)
         live_attempts, _total = attempts_for(params)
-        action = state_policy(params, state)
+        action = instance_states.state_policy(params, state)
         if action == 'live' and attempt <= live_attempts:
             return LIVE
         if action == 'cold' and attempt <= live_attempts:
@@ -348,7 +261,7 @@ class LiveMigrateInstance(_InstanceTask):
                     SKIPPED,
                     f'skipped after {live_attempts} failed attempt(s)',
                 )
-                return SKIP
+                return instance_states.SKIP
             if state not in ('active', 'stopped'):
                 raise base.MigrationFailed(
                     instance=uuid,
@@ -358,16 +271,16 @@ class LiveMigrateInstance(_InstanceTask):
             return COLD
         if action == OFFLOAD and state == 'shelved':
             return OFFLOAD
-        if action in (SKIP, LEAVE):
+        if action in (instance_states.SKIP, instance_states.LEAVE):
             self._leave(
                 execution_uuid,
                 inst,
-                SKIPPED if action == SKIP else LEFT,
+                SKIPPED if action == instance_states.SKIP else LEFT,
                 f'it is {inst.get("status")} and the policy for {state} '
                 f'instances is "{action}"',
             )
             return action
-        raise InstanceRefused(instance=uuid, state=state)
+        raise instance_states.InstanceRefused(instance=uuid, state=state)
 
     def _leave(self, execution_uuid, inst, state, why) -> None:
         self.progress(
@@ -377,7 +290,7 @@ class LiveMigrateInstance(_InstanceTask):
             name=inst.get('name'),
             source=inst.get('host'),
             state=state,
-            vm_state=vm_state(inst),
+            vm_state=instance_states.vm_state(inst),
             reason=why,
         )
         self.event(
@@ -414,7 +327,8 @@ class LiveMigrateInstance(_InstanceTask):
         return {
             'type': kind,
             'previous_migration_id': previous,
-            'vm_state': intent.get('vm_state') or vm_state(inst),
+            'vm_state': intent.get('vm_state')
+            or instance_states.vm_state(inst),
         }
 
     def _wait_for_task(self, execution_uuid, inst, host_name) -> dict | None:
@@ -444,7 +358,7 @@ class LiveMigrateInstance(_InstanceTask):
         )
         deadline = time.monotonic() + timeout
         polls = 0
-        while inst is not None and _busy_on(inst, host_name):
+        while inst is not None and instance_states.busy_on(inst, host_name):
             self.check_cancel(execution_uuid)
             if time.monotonic() > deadline:
                 raise base.MigrationFailed(
@@ -515,7 +429,7 @@ class WaitForMigration(_InstanceTask):
             if (
                 migration
                 and migration['status'] == 'finished'
-                and vm_state(inst) == 'resized'
+                and instance_states.vm_state(inst) == 'resized'
             ) or (moved and self._unconfirmed(started, inst)):
                 # The second case: resumed after a conductor died between
                 # the end of this run's cold migration and its
@@ -526,7 +440,9 @@ class WaitForMigration(_InstanceTask):
             elif (
                 moved
                 and not inst.get('task_state')
-                and not (confirming and vm_state(inst) == 'resized')
+                and not (
+                    confirming and instance_states.vm_state(inst) == 'resized'
+                )
             ):
                 # Off the host before this attempt (or by someone else's
                 # resize, not fleet's to confirm): nothing to wait for.
@@ -558,7 +474,10 @@ class WaitForMigration(_InstanceTask):
 
     @staticmethod
     def _busy(inst: dict) -> bool:
-        return bool(inst.get('task_state')) or vm_state(inst) == 'resized'
+        return (
+            bool(inst.get('task_state'))
+            or instance_states.vm_state(inst) == 'resized'
+        )
 
     def _current(self, started: dict) -> dict | None:
         """The migration record of this attempt, once Nova created it."""
@@ -574,7 +493,9 @@ class WaitForMigration(_InstanceTask):
     def _unconfirmed(self, started: dict, inst: dict) -> bool:
         """Whether the instance's newest cold migration left the run's
         host and awaits its confirmation (not someone else's resize)."""
-        if vm_state(inst) != 'resized' or inst.get('task_state'):
+        if instance_states.vm_state(inst) != 'resized' or inst.get(
+            'task_state'
+        ):
             return False
         latest = self.compute.get_latest_migration(self.instance_uuid, COLD)
         return (
@@ -587,7 +508,7 @@ class WaitForMigration(_InstanceTask):
     def _landed(started: dict, migration: dict | None, inst: dict) -> bool:
         if inst.get('task_state'):
             return False
-        state = vm_state(inst)
+        state = instance_states.vm_state(inst)
         if started['type'] == OFFLOAD:
             return state == 'shelved_offloaded'
         # Not "back in the state it had": a user may pause or stop it
@@ -633,7 +554,9 @@ class WaitForMigration(_InstanceTask):
             left_host=True,
         )
         before = started.get('vm_state')
-        changed = before is not None and vm_state(inst) != before
+        changed = (
+            before is not None and instance_states.vm_state(inst) != before
+        )
         self.event(
             execution_uuid,
             f'Instance {inst.get("name")} ({self.instance_uuid}) is '
@@ -732,7 +655,10 @@ class WaitForMigration(_InstanceTask):
                             f'{self.instance_uuid} requested.',
                         )
             elif kind == COLD and status == 'finished':
-                if vm_state(inst) == 'resized' and not inst['task_state']:
+                if (
+                    instance_states.vm_state(inst) == 'resized'
+                    and not inst['task_state']
+                ):
                     try:
                         self.compute.confirm_migration(self.instance_uuid)
                     except exception.FleetException as e:
@@ -751,91 +677,6 @@ class WaitForMigration(_InstanceTask):
                 return inst
             base.sleep(poll_pause(polls))
             polls += 1
-
-
-class CheckInstanceStates(base.MaintenanceTask):
-    """Before anything moves: refuse the run if an instance's state policy
-    says ``abort``, and record what will happen to each instance. On
-    revert (a failed or cancelled run), record where each one is."""
-
-    def __init__(self, instance_uuids: list[str], **kwargs):
-        self.instance_uuids = list(instance_uuids)
-        super().__init__(**kwargs)
-
-    def execute(
-        self, execution_uuid: str, host_name: str, params: dict
-    ) -> dict:
-        self.check_cancel(execution_uuid)
-        planned = set(self.instance_uuids)
-        plan = {}
-        refused = []
-        for inst in self.compute.list_instances(host_name):
-            if inst['uuid'] not in planned:
-                continue
-            state = vm_state(inst)
-            if _busy_on(inst, host_name):
-                # Its state once the action ends is what counts.
-                action = 'wait for ' + (
-                    inst.get('task_state') or 'resize confirmation'
-                )
-            else:
-                action = state_policy(params, state)
-            plan[inst['uuid']] = action
-            if action == ABORT:
-                refused.append(f'{inst.get("name")} ({inst["uuid"]}, {state})')
-        if refused:
-            raise base.StepFailed(
-                step=self.step_name,
-                reason='the state policy says "abort" for '
-                + ', '.join(refused[:10])
-                + (' and more' if len(refused) > 10 else ''),
-            )
-        counts = {}
-        for action in plan.values():
-            counts[action] = counts.get(action, 0) + 1
-        self.event(
-            execution_uuid,
-            'Instance plan: '
-            + (
-                ', '.join(f'{n} {a}' for a, n in sorted(counts.items()))
-                or 'nothing to move'
-            )
-            + '.',
-            details={'plan': plan},
-        )
-        return plan
-
-    def revert(self, result, execution_uuid: str, *args, **kwargs) -> None:
-        # Everything after this task has reverted (migrations aborted or
-        # finished): record each instance's final place.
-        places = {}
-        for uuid in self.instance_uuids:
-            try:
-                inst = self.compute.get_instance(uuid)
-            except exception.InstanceNotFound:
-                places[uuid] = None
-                continue
-            except Exception:
-                LOG.exception('Run %s: cannot read %s.', execution_uuid, uuid)
-                continue
-            places[uuid] = inst.get('host')
-            self.progress(
-                execution_uuid,
-                'instances',
-                uuid,
-                host=inst.get('host'),
-                status=inst.get('status'),
-            )
-        if places:
-            self.event(
-                execution_uuid,
-                'Where the instances are: '
-                + ', '.join(
-                    f'{u} on {h or "no host"}' for u, h in places.items()
-                )
-                + '.',
-                details={'places': places},
-            )
 
 
 class VerifyHostDrained(base.MaintenanceTask):

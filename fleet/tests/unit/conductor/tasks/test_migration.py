@@ -10,6 +10,7 @@ from taskflow import retry
 
 from fleet.common import exception
 from fleet.conductor.tasks import base as tasks_base
+from fleet.conductor.tasks import instance_states
 from fleet.conductor.tasks import migration
 from fleet.drivers import fake_cloud
 from fleet.tests.unit.conductor.tasks import utils
@@ -523,7 +524,7 @@ class TestInstanceStates(MigrationTestCase):
         self.config(rescued_policy='abort', group='maintenance')
         self.set_state('rescued')
         self.assertRaises(
-            migration.InstanceRefused,
+            instance_states.InstanceRefused,
             self.live.execute,
             self.uuid,
             HOST,
@@ -540,7 +541,7 @@ class TestInstanceStates(MigrationTestCase):
                     1,
                     {
                         'x': utils.failure(
-                            migration.InstanceRefused(
+                            instance_states.InstanceRefused(
                                 instance='i', state='rescued'
                             )
                         )
@@ -759,7 +760,7 @@ class TestCheckInstanceStates(MigrationTestCase):
     def setUp(self):
         super().setUp()
         self.uuids = self.instances()
-        self.task = migration.CheckInstanceStates(self.uuids)
+        self.task = instance_states.CheckInstanceStates(self.uuids)
 
     def test_plan(self):
         self.set_state('stopped', self.uuids[1])
