@@ -16,7 +16,7 @@ rescued (RESCUE)             ``rescued_policy``: skip / leave / abort
 shelved (SHELVED)            ``shelved_policy``: offload / skip / leave / abort
 shelved_offloaded            nothing: it is on no host (recorded)
 error (ERROR), any other     ``error_policy``: skip / leave / abort
-a task in flight (or a      waited for (``task_wait_timeout``), then as above
+a task in flight (or a       waited for (``task_wait_timeout``), then as above
 user's resize to the host
 awaiting confirmation)
 ============================ =================================================
