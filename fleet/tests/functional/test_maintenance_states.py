@@ -8,7 +8,9 @@ real Nova (fake virt driver, ``tools/minicloud/fleetfake.py``):
 * a cancel while fleet waits for a live migration that cannot finish (its
   server metadata ``fleetfake:migration_seconds`` makes it last a day)
   aborts it in Nova, and the run is ``cancelled`` within 30 s, with the
-  instance's place on record and the compute enabled again.
+  instance's place on record and the compute enabled again;
+* a SUSPENDED instance (which Nova moves neither live nor cold) stays on
+  the host under the ``leave`` policy, recorded, and the patch goes on.
 
 Needs ``python3 tools/minicloud/minicloud up`` from this tree (the fake
 driver's per-instance migration time) and ``FLEET_FUNCTIONAL=1``; run it
@@ -164,4 +166,38 @@ def test_cancel_during_a_migration_that_cannot_finish(cloud, fleet, servers):  #
     messages = ' '.join(e['message'] for e in execution['events'])
     assert 'Abort of migration' in messages
     assert 'Where the instances are' in messages
+    assert maint._service(nova, source).status == 'enabled'
+
+
+def test_suspended_instance_left_by_policy(cloud, fleet, servers):  # noqa: F811
+    _bench, nova = cloud
+    source, _others = maint._source(nova)
+    active, suspended = servers(source, 2)
+    nova.nova.servers.suspend(suspended)
+    _wait_status(nova, suspended, 'SUSPENDED')
+
+    execution = fleet.run(
+        {
+            'host': source,
+            'kind': 'drain_patch_reboot',
+            'executor': 'noop',
+            'state_policies': {'suspended': 'leave'},
+        }
+    )
+    execution = fleet.wait(execution['uuid'])
+    assert execution['state'] == 'succeeded', json.dumps(execution, indent=1)
+    # Nova moves a SUSPENDED instance neither live nor cold: it stays,
+    # recorded, and the host counts as drained by the run's policy.
+    server = nova.nova.servers.get(suspended)
+    assert (_host(server), server.status) == (source, 'SUSPENDED')
+    assert not _migrations(nova, suspended, 'live-migration')
+    assert not _migrations(nova, suspended, 'migration')
+    records = execution['progress']['instances']
+    assert records[suspended]['state'] == 'left', records
+    assert records[active]['state'] == 'migrated', records
+    server = nova.nova.servers.get(active)
+    assert _host(server) != source and server.status == 'ACTIVE'
+    messages = ' '.join(e['message'] for e in execution['events'])
+    assert f'stays on {source}' in messages
+    assert '1 left by policy' in messages
     assert maint._service(nova, source).status == 'enabled'
