@@ -76,7 +76,8 @@ class ExecutionManager:
         :param fields: action and action_parameters (API 1.4: the
             catalogued executor action of the patch step and its values),
             executor, executor_timeout, max_parallel,
-            on_instance_failure, target_host, reenable, expected_facts.
+            on_instance_failure, state_policies, capacity_scope,
+            target_host, reenable, expected_facts.
         """
         body = {k: v for k, v in fields.items() if v is not None}
         body['host'] = host

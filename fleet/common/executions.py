@@ -122,6 +122,12 @@ def prepare_parameters(body):
         'action_definition': action.definition if action else None,
         'max_parallel': max_parallel,
         'on_instance_failure': policy,
+        # What each instance state gets, fixed when the run is asked for.
+        'state_policies': {
+            state: (body.get('state_policies') or {}).get(state)
+            or getattr(CONF.maintenance, f'{state}_policy')
+            for state in ('suspended', 'rescued', 'shelved', 'error')
+        },
         'target_host': body.get('target_host'),
         'reenable': body.get('reenable', True),
         'expected_facts': body.get('expected_facts') or {},

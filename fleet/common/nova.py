@@ -190,6 +190,17 @@ def load_session(conf: cfg.ConfigOpts = CONF) -> ks_session.Session:
     return ks_loading.load_session_from_conf_options(conf, group, auth=auth)
 
 
+def _unique(servers) -> list[dict]:
+    """Servers without repeats: novaclient's paging (``limit=-1``) follows
+    markers over a sort whose ties (servers created in the same second,
+    as a multi-create makes them) Nova may order differently from one page
+    to the next, so a server can come back twice."""
+    seen = {}
+    for server in servers:
+        seen.setdefault(server['id'], server)
+    return list(seen.values())
+
+
 class NovaAdapter:
     """Nova and Placement calls fleet makes, with retries and fleet errors.
 
@@ -361,7 +372,7 @@ class NovaAdapter:
             # (osapi_max_limit) comes back and a drain would miss servers.
             limit=-1,
         )
-        return [s.to_dict() for s in servers]
+        return _unique(s.to_dict() for s in servers)
 
     def get_server(self, uuid: str) -> dict:
         """``GET /servers/{id}``. :raises: InstanceNotFound"""
@@ -412,6 +423,16 @@ class NovaAdapter:
             f'confirm migration of instance {uuid}',
             self.nova.servers.confirm_resize,
             uuid,
+            not_found=lambda: exception.InstanceNotFound(instance=uuid),
+        )
+
+    def shelve_offload(self, uuid: str) -> None:
+        """``shelveOffload`` action; returns once accepted (202)."""
+        self._call(
+            f'shelve-offload instance {uuid}',
+            self.nova.servers.shelve_offload,
+            uuid,
+            idempotent=False,
             not_found=lambda: exception.InstanceNotFound(instance=uuid),
         )
 
@@ -564,7 +585,7 @@ class NovaAdapter:
             search_opts={'all_tenants': True},
             limit=-1,
         )
-        return [s.to_dict() for s in servers]
+        return _unique(s.to_dict() for s in servers)
 
     def list_hypervisors(self) -> list[dict]:
         """``GET /os-hypervisors/detail``: ids are the Placement resource

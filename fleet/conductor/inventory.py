@@ -23,6 +23,7 @@ Usage::
     inventory.sync()   # {'created': 1, 'updated': 0, 'stale': 0, ...}
 """
 
+import threading
 import time
 
 from oslo_log import log
@@ -351,3 +352,43 @@ def hold_services(host=None):
         if action:
             counts[action] += 1
     return counts
+
+
+_HELD_CHECK = {'at': None}
+_HELD_CHECK_LOCK = threading.Lock()
+
+
+def ensure_held_services(dbapi, max_age=30.0):
+    """The check a run makes before each migration: every host fleet
+    holds out of service must have its nova-compute disabled, so that
+    Nova's scheduler never picks it as a destination.
+
+    One DB query; when fleet holds a host, the full :func:`hold_services`
+    pass (one os-services listing) runs at most once per ``max_age``
+    seconds per conductor, however many migrations are under way.
+
+    :param dbapi: a :class:`fleet.db.api.Connection`.
+    :param max_age: seconds between two os-services passes.
+    :returns: the names of the held compute hosts.
+    """
+    held = capacity.held_hosts(dbapi)
+    if not held:
+        return held
+    with _HELD_CHECK_LOCK:
+        now = time.monotonic()
+        last = _HELD_CHECK['at']
+        if last is not None and now - last < max_age:
+            return held
+        _HELD_CHECK['at'] = now
+    try:
+        counts = hold_services()
+    except exception.FleetException as e:
+        LOG.warning('Cannot check the services of held hosts: %s', e)
+    else:
+        if counts['disabled']:
+            LOG.warning(
+                'Disabled nova-compute on %d held host(s) found enabled '
+                'before a migration.',
+                counts['disabled'],
+            )
+    return held

@@ -21,14 +21,29 @@ opts = [
         'migration_seconds',
         default=0.5,
         min=0,
-        help='Time one simulated live migration takes.',
+        help='Time one simulated migration takes once it runs.',
+    ),
+    cfg.FloatOpt(
+        'api_delay',
+        default=0.2,
+        min=0,
+        help='Seconds between an accepted request and its effect, as in '
+        'Nova: a migration record appears, an abort or a confirmation '
+        'takes effect, this long after the API answered.',
+    ),
+    cfg.ListOpt(
+        'instance_states',
+        default=['ACTIVE'],
+        help='Nova statuses given to the instances of each simulated host '
+        'in turn (ACTIVE, PAUSED, SHUTOFF, SUSPENDED, RESCUE, SHELVED, '
+        'SHELVED_OFFLOADED, ERROR), e.g. "ACTIVE,ACTIVE,SHUTOFF,PAUSED".',
     ),
     cfg.FloatOpt(
         'failure_rate',
         default=0.0,
         min=0,
         max=1,
-        help='Probability that a simulated live migration fails.',
+        help='Probability that a simulated migration fails.',
     ),
     cfg.IntOpt(
         'seed',

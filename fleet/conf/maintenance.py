@@ -54,6 +54,80 @@ opts = [
         help='Seconds to wait for nova-compute to report up after the '
         'executor step.',
     ),
+    cfg.IntOpt(
+        'task_wait_timeout',
+        default=600,
+        min=0,
+        help='Seconds to wait for an action already in flight on an '
+        'instance (a user\'s snapshot, resize, reboot, ...) to end before '
+        'fleet moves it; fleet never takes such an action over. After '
+        'that the attempt fails (see the run\'s on_instance_failure).',
+    ),
+    cfg.IntOpt(
+        'abort_timeout',
+        default=20,
+        min=0,
+        help='Seconds a failed or cancelled attempt waits for its move to '
+        'stop (a live migration aborted, a cold one finished and '
+        'confirmed), so that the next attempt or the end of the run finds '
+        'the instance at rest and records where it is.',
+    ),
+    cfg.StrOpt(
+        'suspended_policy',
+        default='skip',
+        choices=[
+            (
+                'skip',
+                'leave it on the host, recorded; a run that patches '
+                'or reboots the host then fails before the executor',
+            ),
+            (
+                'leave',
+                'leave it on the host, recorded; the host counts as drained',
+            ),
+            ('abort', 'refuse the run before anything moves'),
+        ],
+        help='What a run does with a SUSPENDED instance, which Nova moves '
+        'neither live nor cold. A run\'s state_policies override it.',
+    ),
+    cfg.StrOpt(
+        'rescued_policy',
+        default='skip',
+        choices=[
+            ('skip', 'leave it on the host, recorded (see suspended_policy)'),
+            ('leave', 'leave it on the host; the host counts as drained'),
+            ('abort', 'refuse the run before anything moves'),
+        ],
+        help='What a run does with an instance in RESCUE, which Nova does '
+        'not migrate.',
+    ),
+    cfg.StrOpt(
+        'shelved_policy',
+        default='offload',
+        choices=[
+            (
+                'offload',
+                'shelve-offload it: it leaves the host and is '
+                'placed anew when unshelved',
+            ),
+            ('skip', 'leave it on the host, recorded'),
+            ('leave', 'leave it on the host; the host counts as drained'),
+            ('abort', 'refuse the run before anything moves'),
+        ],
+        help='What a run does with a SHELVED instance not yet offloaded '
+        '(SHELVED_OFFLOADED instances are on no host: nothing to do).',
+    ),
+    cfg.StrOpt(
+        'error_policy',
+        default='skip',
+        choices=[
+            ('skip', 'leave it on the host, recorded'),
+            ('leave', 'leave it on the host; the host counts as drained'),
+            ('abort', 'refuse the run before anything moves'),
+        ],
+        help='What a run does with an instance in ERROR (or any state '
+        'fleet does not know), which Nova does not migrate.',
+    ),
     cfg.BoolOpt(
         'resume_on_start',
         default=True,

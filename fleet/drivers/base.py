@@ -133,8 +133,11 @@ class ComputeDriver(BaseDriver):
       'state' (up/down), 'disabled_reason', 'updated_at'}`` -
       ``updated_at``: the service's last heartbeat (ISO 8601, UTC, as
       Nova's os-services shows it), or None if it never reported
-    * instance: ``{'uuid', 'name', 'status' (ACTIVE, MIGRATING, ERROR,
-      ...), 'host', 'task_state', 'vcpus', 'memory_mb'}``
+    * instance: ``{'uuid', 'name', 'status' (Nova's API status: ACTIVE,
+      PAUSED, SHUTOFF, MIGRATING, VERIFY_RESIZE, ERROR, ...), 'vm_state'
+      (Nova's: active, paused, stopped, suspended, rescued, resized,
+      shelved, shelved_offloaded, error, ...), 'host', 'task_state' (None
+      unless an action is in flight), 'vcpus', 'memory_mb'}``
     * migration: ``{'id', 'instance_uuid', 'status' (queued, preparing,
       running, completed, error, failed, cancelled, ...), 'source',
       'dest', 'created_at'}``
@@ -176,15 +179,35 @@ class ComputeDriver(BaseDriver):
     @abc.abstractmethod
     def live_migrate(self, uuid, target_host=None):
         """Start a live migration and return at once (scheduler picks the
-        destination unless ``target_host``)."""
+        destination unless ``target_host``). Nova accepts it for vm_state
+        active or paused with no task in flight.
+
+        :raises: ComputeConflict (another state, or a task in flight)
+        """
 
     @abc.abstractmethod
     def cold_migrate(self, uuid, target_host=None):
-        """Start a cold migration (resize to same flavor) and return."""
+        """Start a cold migration (resize to same flavor) and return. Nova
+        accepts it for vm_state active or stopped; the instance then waits
+        in VERIFY_RESIZE until :meth:`confirm_migration`.
+
+        :raises: ComputeConflict
+        """
 
     @abc.abstractmethod
     def confirm_migration(self, uuid):
-        """Confirm a finished cold migration (VERIFY_RESIZE)."""
+        """Confirm a finished cold migration (VERIFY_RESIZE); it takes
+        effect asynchronously (the migration goes ``confirming`` then
+        ``confirmed``, the instance back to its former vm_state)."""
+
+    @abc.abstractmethod
+    def shelve_offload(self, uuid):
+        """Offload a shelved instance from its host (Nova's
+        ``shelveOffload``, vm_state shelved only); returns at once, the
+        instance ends SHELVED_OFFLOADED with no host.
+
+        :raises: ComputeConflict
+        """
 
     @abc.abstractmethod
     def get_latest_migration(self, uuid, migration_type='live-migration'):
@@ -192,7 +215,14 @@ class ComputeDriver(BaseDriver):
 
     @abc.abstractmethod
     def abort_migration(self, uuid, migration_id):
-        """Abort an in-progress live migration."""
+        """Ask Nova to abort a queued, preparing or running live migration;
+        returns at once: the migration ends ``cancelled`` and the instance
+        stays on its source a little later. Cold migrations cannot be
+        aborted.
+
+        :raises: MigrationNotFound, ComputeError / ComputeConflict (not
+            abortable)
+        """
 
     @abc.abstractmethod
     def get_host_capacity(self, host):

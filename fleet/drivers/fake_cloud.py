@@ -4,22 +4,100 @@ It stands behind the same driver interfaces as Nova (``fake`` inventory
 and compute drivers), so every flow runs on it unchanged: it is the
 all-in-one default and the base of scale benchmarks.
 
+It is asynchronous the way Nova is, as seen through its API, so that the
+flows meet Nova's races here first:
+
+* a migration request returns at once with the instance's ``task_state``
+  set; its migration record appears ``api_delay`` later, runs for
+  ``migration_seconds`` and ends ``completed`` (live), ``finished``
+  (cold: the instance then waits in VERIFY_RESIZE for a confirmation) or
+  ``error`` (no valid host, or a failure drawn with ``failure_rate``);
+* an abort, a confirmation and a shelve-offload are accepted at once and
+  take effect ``api_delay`` later; until an abort took effect the
+  migration is still ``running`` and the instance still ``migrating``;
+* instances have Nova's ``vm_state`` (active, paused, stopped, suspended,
+  rescued, shelved, shelved_offloaded, error, resized) and ``task_state``,
+  and Nova's API status is derived from both; an action is refused (as
+  Nova answers 409) in a state Nova refuses it in.
+
+Tests drive time by hand: with ``cloud.manual = True`` nothing happens
+until :meth:`SimulatedCloud.advance` moves the cloud's clock.
+
 Usage::
 
     cloud = fake_cloud.get_cloud()
     cloud.hosts['sim-compute-001']['instances']
+    cloud.manual = True
+    cloud.start_migration(uuid)
+    cloud.advance(1.0)          # the record appears, the migration runs
 """
 
+import heapq
+import itertools
 import random
 import threading
 
 from oslo_config import cfg
 from oslo_utils import timeutils
 
+from fleet.common import exception
+
 CONF = cfg.CONF
 
 _cloud = None
 _cloud_lock = threading.Lock()
+
+LIVE = 'live-migration'
+COLD = 'migration'
+
+#: Nova's API status of (vm_state, task_state), as nova.api.openstack.common
+#: maps them (the subset fleet meets).
+_STATUS = {
+    'active': {
+        None: 'ACTIVE',
+        'migrating': 'MIGRATING',
+        'resize_prep': 'RESIZE',
+        'resize_migrating': 'RESIZE',
+        'resize_finish': 'RESIZE',
+        'image_snapshot': 'ACTIVE',
+        'rebooting': 'REBOOT',
+    },
+    'paused': {None: 'PAUSED', 'migrating': 'MIGRATING'},
+    'stopped': {
+        None: 'SHUTOFF',
+        'resize_prep': 'RESIZE',
+        'resize_migrating': 'RESIZE',
+        'resize_finish': 'RESIZE',
+    },
+    'resized': {None: 'VERIFY_RESIZE'},
+    'suspended': {None: 'SUSPENDED'},
+    'rescued': {None: 'RESCUE'},
+    'shelved': {None: 'SHELVED'},
+    'shelved_offloaded': {None: 'SHELVED_OFFLOADED'},
+    'error': {None: 'ERROR'},
+}
+#: vm_state of a status given in ``[fake_cloud] instance_states``.
+VM_STATES = {
+    status[None]: vm_state
+    for vm_state, status in _STATUS.items()
+    if vm_state != 'resized'
+}
+#: vm_states Nova accepts each action in (nova.compute.api
+#: check_instance_state), always with no task in flight.
+ALLOWED = {
+    LIVE: ('active', 'paused'),
+    COLD: ('active', 'stopped'),
+    'shelve_offload': ('shelved',),
+    'confirm_resize': ('resized',),
+}
+#: Live migration states an abort is accepted in (microversion >= 2.65).
+ABORTABLE = ('queued', 'preparing', 'running')
+
+
+def status_of(inst: dict) -> str:
+    """Nova's API status of a simulated instance."""
+    states = _STATUS.get(inst['vm_state'], {})
+    return states.get(inst['task_state'], states.get(None, 'UNKNOWN'))
 
 
 class SimulatedCloud:
@@ -34,16 +112,27 @@ class SimulatedCloud:
         seed=0,
         vcpus=64,
         memory_mb=262144,
+        api_delay=0.0,
+        instance_states=('ACTIVE',),
     ):
         self.lock = threading.RLock()
         self.migration_seconds = migration_seconds
         self.failure_rate = failure_rate
+        self.api_delay = api_delay
         # A simulation, not cryptography: repeatable from its seed.
         self.random = random.Random(seed)  # noqa: S311
         self.hosts = {}
         self.instances = {}
         self.migrations = []
         self.migration_seq = 0
+        #: True: time moves only through advance() (tests).
+        self.manual = False
+        #: The clock of a manual cloud, in seconds.
+        self.now = 0.0
+        self._due = []
+        self._seq = itertools.count()
+        states = [VM_STATES.get(s.upper(), 'active') for s in instance_states]
+        states = states or ['active']
         for h in range(1, hosts + 1):
             name = f'sim-compute-{h:03d}'
             self.hosts[name] = {
@@ -58,26 +147,67 @@ class SimulatedCloud:
             }
             for i in range(1, instances_per_host + 1):
                 uuid = f'11111111-0000-4000-8000-{h:06d}{i:06d}'
+                vm_state = states[(i - 1) % len(states)]
                 self.instances[uuid] = {
                     'uuid': uuid,
                     'name': f'{name}-vm{i}',
-                    'host': name,
-                    'status': 'ACTIVE',
+                    'host': None if vm_state == 'shelved_offloaded' else name,
+                    'vm_state': vm_state,
                     'task_state': None,
                     'vcpus': 1,
                     'memory_mb': 512,
                 }
 
+    # -- time ---------------------------------------------------------------
+
+    def later(self, delay, func, *args):
+        """Run ``func(*args)`` ``delay`` seconds from now: at once if the
+        delay is 0 (not manual), on a timer thread, or when
+        :meth:`advance` reaches it (manual)."""
+        with self.lock:
+            if self.manual:
+                heapq.heappush(
+                    self._due, (self.now + delay, next(self._seq), func, args)
+                )
+                return
+        if delay <= 0:
+            func(*args)
+            return
+        timer = threading.Timer(delay, func, args)
+        timer.daemon = True
+        timer.start()
+
+    def advance(self, seconds=0.0):
+        """Move a manual cloud's clock by ``seconds`` and run what is due
+        by then, in order (what they schedule too, if due)."""
+        with self.lock:
+            target = self.now + seconds
+            while self._due and self._due[0][0] <= target:
+                when, _seq, func, args = heapq.heappop(self._due)
+                # What it schedules counts from its own time.
+                self.now = max(self.now, when)
+                func(*args)
+            self.now = target
+
+    def settle(self):
+        """Run everything scheduled, however far in the future."""
+        with self.lock:
+            while self._due:
+                self.advance(max(0.0, self._due[0][0] - self.now))
+
+    # -- reads ----------------------------------------------------------------
+
+    def view(self, inst):
+        """An instance as the API shows it (a copy, with its status)."""
+        return dict(inst, status=status_of(inst))
+
     def instances_on(self, host):
         with self.lock:
             return [
-                dict(i) for i in self.instances.values() if i['host'] == host
+                self.view(i)
+                for i in self.instances.values()
+                if i['host'] == host
             ]
-
-    # Migrations: they behave as Nova's do as seen through its API (the
-    # call returns at once; a migration record moves from "running" to
-    # "completed" or "error"; a failed one leaves the instance ACTIVE on
-    # its source), so the flows cannot tell the simulated cloud from Nova.
 
     def used(self, host):
         """(vcpus, memory_mb) of the instances on ``host`` (and those
@@ -89,6 +219,33 @@ class SimulatedCloud:
                     vcpus += inst['vcpus']
                     memory += inst['memory_mb']
             return vcpus, memory
+
+    def latest_migration(self, uuid, kind):
+        with self.lock:
+            found = [
+                m
+                for m in self.migrations
+                if m['instance_uuid'] == uuid and m['migration_type'] == kind
+            ]
+            return dict(found[-1]) if found else None
+
+    # -- actions: each checks what Nova's API checks, then acts later --------
+
+    def _instance(self, uuid):
+        try:
+            return self.instances[uuid]
+        except KeyError as e:
+            raise exception.InstanceNotFound(instance=uuid) from e
+
+    def _check_state(self, inst, action):
+        if inst['task_state'] is not None or (
+            inst['vm_state'] not in ALLOWED[action]
+        ):
+            raise exception.ComputeConflict(
+                reason=f'Cannot \'{action}\' instance {inst["uuid"]} while '
+                f'it is in vm_state {inst["vm_state"]}, task_state '
+                f'{inst["task_state"]}'
+            )
 
     def _pick_destination(self, inst, target_host):
         candidates = [target_host] if target_host else sorted(self.hosts)
@@ -113,14 +270,31 @@ class SimulatedCloud:
                 best = (name, vcpus)
         return best[0] if best else None
 
-    def start_migration(self, uuid, target_host=None, kind='live-migration'):
-        """Start a migration of instance ``uuid``; returns its record.
+    def start_migration(self, uuid, target_host=None, kind=LIVE):
+        """Accept a migration of instance ``uuid``, as Nova's API does:
+        the task state is set now, the record appears ``api_delay`` later
+        (with no valid destination it ends ``error`` then, as Nova's does
+        when its scheduler finds no host).
 
-        With no valid destination the record ends in ``error`` at once, as
-        Nova's does when its scheduler finds no host.
+        :raises: InstanceNotFound, ComputeConflict
         """
         with self.lock:
-            inst = self.instances[uuid]
+            inst = self._instance(uuid)
+            self._check_state(inst, kind)
+            if target_host is not None and target_host not in self.hosts:
+                raise exception.ComputeError(
+                    reason=f'Compute host {target_host} could not be found.'
+                )
+            inst['task_state'] = 'migrating' if kind == LIVE else 'resize_prep'
+        self.later(
+            self.api_delay, self._create_record, uuid, target_host, kind
+        )
+
+    def _create_record(self, uuid, target_host, kind):
+        with self.lock:
+            inst = self.instances.get(uuid)
+            if inst is None:
+                return
             self.migration_seq += 1
             dest = self._pick_destination(inst, target_host)
             migration = {
@@ -129,82 +303,149 @@ class SimulatedCloud:
                 'migration_type': kind,
                 'source': inst['host'],
                 'dest': dest,
-                'status': 'running' if dest else 'error',
+                'status': 'error',
                 'created_at': timeutils.utcnow().isoformat(),
             }
             self.migrations.append(migration)
             if dest is None:
-                return dict(migration)
-            inst['status'] = (
-                'MIGRATING' if kind == 'live-migration' else 'RESIZE'
-            )
-            inst['task_state'] = 'migrating'
+                inst['task_state'] = None
+                return
+            migration['status'] = 'running' if kind == LIVE else 'migrating'
+            if kind == COLD:
+                inst['task_state'] = 'resize_migrating'
             inst['migrating_to'] = dest
             fail = self.random.random() < self.failure_rate
-        if self.migration_seconds <= 0:
-            self._finish_migration(migration, fail)
-        else:
-            timer = threading.Timer(
-                self.migration_seconds,
-                self._finish_migration,
-                (migration, fail),
-            )
-            timer.daemon = True
-            timer.start()
-        return dict(migration)
+        self.later(
+            self.migration_seconds, self._finish_migration, migration, fail
+        )
 
     def _finish_migration(self, migration, fail):
         with self.lock:
-            if migration['status'] != 'running':
-                return  # aborted meanwhile
-            inst = self.instances[migration['instance_uuid']]
+            if migration['status'] not in ('running', 'migrating'):
+                return
+            if migration.get('aborting'):
+                return  # the abort wins; it ends the migration
+            inst = self.instances.get(migration['instance_uuid'])
+            if inst is None:
+                return
             inst.pop('migrating_to', None)
             inst['task_state'] = None
             if fail:
                 migration['status'] = 'error'
-                inst['status'] = 'ACTIVE'
                 return
             inst['host'] = migration['dest']
-            if migration['migration_type'] == 'live-migration':
-                inst['status'] = 'ACTIVE'
+            if migration['migration_type'] == LIVE:
+                # vm_state is kept: a paused instance lands paused.
                 migration['status'] = 'completed'
             else:
-                inst['status'] = 'VERIFY_RESIZE'
+                inst['resized_from'] = inst['vm_state']
+                inst['vm_state'] = 'resized'
                 migration['status'] = 'finished'
 
-    def abort_migration(self, migration_id):
-        with self.lock:
-            for migration in self.migrations:
-                if (
-                    migration['id'] == migration_id
-                    and migration['status'] == 'running'
-                ):
-                    migration['status'] = 'cancelled'
-                    inst = self.instances[migration['instance_uuid']]
-                    inst.pop('migrating_to', None)
-                    inst['task_state'] = None
-                    inst['status'] = 'ACTIVE'
+    def abort_migration(self, uuid, migration_id):
+        """Accept an abort of a live migration; it takes effect
+        ``api_delay`` later (the migration then ends ``cancelled`` and
+        the instance stays on its source).
 
-    def confirm_resize(self, uuid):
+        :raises: MigrationNotFound, ComputeConflict (a cold migration, or
+            one no longer abortable: Nova's 400/409)
+        """
         with self.lock:
-            inst = self.instances[uuid]
-            if inst['status'] == 'VERIFY_RESIZE':
-                inst['status'] = 'ACTIVE'
-                for migration in self.migrations:
-                    if (
-                        migration['instance_uuid'] == uuid
-                        and migration['status'] == 'finished'
-                    ):
-                        migration['status'] = 'confirmed'
-
-    def latest_migration(self, uuid, kind):
-        with self.lock:
+            inst = self._instance(uuid)
             found = [
                 m
                 for m in self.migrations
-                if m['instance_uuid'] == uuid and m['migration_type'] == kind
+                if m['id'] == migration_id and m['instance_uuid'] == uuid
             ]
-            return dict(found[-1]) if found else None
+            if not found:
+                raise exception.MigrationNotFound(
+                    migration=migration_id, instance=uuid
+                )
+            migration = found[0]
+            if (
+                migration['migration_type'] != LIVE
+                or inst['task_state'] != 'migrating'
+                or migration['status'] not in ABORTABLE
+            ):
+                raise exception.ComputeConflict(
+                    reason=f'Migration {migration_id} of instance {uuid} '
+                    f'is {migration["migration_type"]} in state '
+                    f'{migration["status"]}; it cannot be aborted'
+                )
+            migration['aborting'] = True
+        self.later(self.api_delay, self._finish_abort, migration)
+
+    def _finish_abort(self, migration):
+        with self.lock:
+            if migration['status'] not in ABORTABLE:
+                return
+            migration['status'] = 'cancelled'
+            inst = self.instances.get(migration['instance_uuid'])
+            if inst is not None:
+                inst.pop('migrating_to', None)
+                inst['task_state'] = None
+
+    def confirm_resize(self, uuid):
+        """Accept the confirmation of a finished cold migration; the
+        instance returns to its former vm_state ``api_delay`` later.
+
+        :raises: InstanceNotFound, ComputeConflict
+        """
+        with self.lock:
+            inst = self._instance(uuid)
+            self._check_state(inst, 'confirm_resize')
+            finished = [
+                m
+                for m in self.migrations
+                if m['instance_uuid'] == uuid and m['status'] == 'finished'
+            ]
+            if not finished:
+                raise exception.ComputeConflict(
+                    reason=f'no finished migration of instance {uuid} '
+                    f'to confirm'
+                )
+            finished[-1]['status'] = 'confirming'
+        self.later(self.api_delay, self._confirmed, uuid, finished[-1])
+
+    def _confirmed(self, uuid, migration):
+        with self.lock:
+            inst = self.instances.get(uuid)
+            migration['status'] = 'confirmed'
+            if inst is not None and inst['vm_state'] == 'resized':
+                inst['vm_state'] = inst.pop('resized_from', 'active')
+
+    def shelve_offload(self, uuid):
+        """Accept a shelve-offload of a shelved instance; it leaves its
+        host ``api_delay`` later.
+
+        :raises: InstanceNotFound, ComputeConflict
+        """
+        with self.lock:
+            inst = self._instance(uuid)
+            self._check_state(inst, 'shelve_offload')
+            inst['task_state'] = 'shelving_offloading'
+        self.later(self.api_delay, self._offloaded, uuid)
+
+    def _offloaded(self, uuid):
+        with self.lock:
+            inst = self.instances.get(uuid)
+            if inst is not None:
+                inst.update(
+                    host=None, vm_state='shelved_offloaded', task_state=None
+                )
+
+    def start_task(self, uuid, task_state, seconds):
+        """A user's action in flight (snapshot, reboot, ...): the task
+        state is set for ``seconds`` (tests, demos)."""
+        with self.lock:
+            self._instance(uuid)['task_state'] = task_state
+        self.later(seconds, self._end_task, uuid, task_state)
+
+    def _end_task(self, uuid, task_state):
+        with self.lock:
+            inst = self.instances.get(uuid)
+            if inst is not None and inst['task_state'] == task_state:
+                inst['task_state'] = None
 
 
 def get_cloud():
@@ -221,6 +462,8 @@ def get_cloud():
                 c.seed,
                 c.vcpus_per_host,
                 c.memory_mb_per_host,
+                c.api_delay,
+                c.instance_states,
             )
         return _cloud
 

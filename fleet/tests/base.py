@@ -85,6 +85,7 @@ class ConfFixture(fixtures.Fixture):
             hosts=3,
             instances_per_host=1,
             migration_seconds=0,
+            api_delay=0,
             seed=42,
             group='fake_cloud',
         )

@@ -147,13 +147,16 @@ def boot_instances(
     uuids = []
     deadline = time.monotonic() + timeout
     while len(uuids) < count:
-        uuids = [
-            s.id
-            for s in cloud.nova.servers.list(
-                search_opts={'all_tenants': True, 'name': '^%s' % name},
-                limit=-1,
+        # dict: paging may repeat servers created in the same second.
+        uuids = list(
+            dict.fromkeys(
+                s.id
+                for s in cloud.nova.servers.list(
+                    search_opts={'all_tenants': True, 'name': '^%s' % name},
+                    limit=-1,
+                )
             )
-        ]
+        )
         if time.monotonic() > deadline:
             raise RuntimeError('only %d of %d servers' % (len(uuids), count))
         if len(uuids) < count:

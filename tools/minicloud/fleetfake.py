@@ -29,8 +29,10 @@ host``, stable node uuid in ``$state_path/compute_id``) it:
   restarted nova-compute process (a simulated host reboot) still reports its
   instances RUNNING, and they can be live-migrated afterwards;
 * forgets a guest on the source host once a live migration completes;
-* takes ``migration_seconds`` to live-migrate, and honours abort and
-  force-complete while a migration runs (like nova's FakeLiveMigrateDriver);
+* takes ``migration_seconds`` to live-migrate (an instance's metadata key
+  ``fleetfake:migration_seconds`` overrides it for that instance), and
+  honours abort and force-complete while a migration runs (like nova's
+  FakeLiveMigrateDriver);
 * advertises a configurable amount of VCPU / MEMORY_MB / DISK_GB;
 * reports an uptime (as the libvirt driver does, in the compute node stats),
   so ``GET /os-hypervisors/detail`` neither fails on it nor makes an RPC
@@ -84,6 +86,9 @@ fleetfake_opts = [
 CONF.register_opts(fleetfake_opts, group='fleetfake')
 
 GUESTS_FILE = 'fleetfake-guests.json'
+#: Server metadata key that overrides migration_seconds for one instance
+#: (tests: a migration that takes long, or never ends until aborted).
+MIGRATION_SECONDS_KEY = 'fleetfake:migration_seconds'
 _STARTED = time.monotonic()
 
 
@@ -318,12 +323,10 @@ class FleetFakeDriver(fake.FakeDriverWithoutFakeNodes):
     ):
         migration = _Migration()
         self._migrations[instance.uuid] = migration
-        deadline = time.monotonic() + CONF.fleetfake.migration_seconds
+        seconds = self._migration_seconds(instance)
+        deadline = time.monotonic() + seconds
         LOG.info(
-            'Live-migrating to %s for %.1fs',
-            dest,
-            CONF.fleetfake.migration_seconds,
-            instance=instance,
+            'Live-migrating to %s for %.1fs', dest, seconds, instance=instance
         )
         try:
             while (
@@ -345,6 +348,47 @@ class FleetFakeDriver(fake.FakeDriverWithoutFakeNodes):
             )
         else:
             post_method(context, instance, dest, block_migration, migrate_data)
+
+    @staticmethod
+    def _migration_seconds(instance):
+        """``migration_seconds``, or the instance's own from its metadata
+        key ``fleetfake:migration_seconds``."""
+        try:
+            value = (instance.metadata or {}).get(MIGRATION_SECONDS_KEY)
+            if value is not None:
+                return max(0.0, float(value))
+        except Exception:  # noqa: BLE001 - a test bed: fall back
+            LOG.warning('Unreadable %s', MIGRATION_SECONDS_KEY)
+        return CONF.fleetfake.migration_seconds
+
+    def finish_migration(
+        self,
+        context,
+        migration,
+        instance,
+        disk_info,
+        network_info,
+        image_meta,
+        resize_instance,
+        allocations,
+        block_device_info=None,
+        power_on=True,
+    ):
+        # A cold-migrated guest is persisted on its new host like a new one.
+        super().finish_migration(
+            context,
+            migration,
+            instance,
+            disk_info,
+            network_info,
+            image_meta,
+            resize_instance,
+            allocations,
+            block_device_info=block_device_info,
+            power_on=power_on,
+        )
+        self._remember_flavor(instance)
+        self._save()
 
     def live_migration_force_complete(self, instance):
         migration = self._migrations.get(instance.uuid)

@@ -6,12 +6,20 @@ A run (API 1.4)::
      "action": "dnf-update", "action_parameters": {"exclude": "kernel*"},
      "max_parallel": 4,
      "on_instance_failure": {"retries": 2, "then": "skip"},
+     "state_policies": {"suspended": "leave", "error": "abort"},
      "target_host": null, "reenable": true,
      "expected_facts": {"kernel": "6.8.0-45"}}
 """
 
 KINDS = ('drain', 'drain_patch_reboot')
 THEN = ('abort', 'skip', 'cold_migrate')
+#: Instance states with a policy, and the policies each accepts.
+STATE_POLICIES = {
+    'suspended': ('skip', 'leave', 'abort'),
+    'rescued': ('skip', 'leave', 'abort'),
+    'shelved': ('offload', 'skip', 'leave', 'abort'),
+    'error': ('skip', 'leave', 'abort'),
+}
 
 _NAME = {'type': 'string', 'minLength': 1, 'maxLength': 255}
 #: Fields of API 1.4.
@@ -40,6 +48,14 @@ CREATE = {
             'properties': {
                 'retries': {'type': 'integer', 'minimum': 0, 'maximum': 10},
                 'then': {'type': 'string', 'enum': list(THEN)},
+            },
+            'additionalProperties': False,
+        },
+        'state_policies': {
+            'type': 'object',
+            'properties': {
+                state: {'type': 'string', 'enum': list(choices)}
+                for state, choices in STATE_POLICIES.items()
             },
             'additionalProperties': False,
         },

@@ -271,6 +271,17 @@ class StartMaintenance(command.ShowOne):
             'it, or cold_migrate it.',
         )
         parser.add_argument(
+            '--state-policy',
+            metavar='<state=policy>',
+            type=common.key_value,
+            action='append',
+            default=[],
+            help='What to do with instances Nova cannot migrate (repeat '
+            'for several): suspended, rescued or error = skip, leave or '
+            'abort; shelved = offload, skip, leave or abort. Default: the '
+            'server\'s [maintenance] <state>_policy.',
+        )
+        parser.add_argument(
             '--target-host',
             metavar='<host>',
             help='Compute host to move the instances to (default: the '
@@ -323,6 +334,8 @@ class StartMaintenance(command.ShowOne):
             policy['then'] = parsed_args.on_failure
         if policy:
             fields['on_instance_failure'] = policy
+        if parsed_args.state_policy:
+            fields['state_policies'] = dict(parsed_args.state_policy)
         if parsed_args.no_reenable:
             fields['reenable'] = False
         run = client.executions.create(

@@ -8,6 +8,10 @@ Kinds:
 * ``drain_patch_reboot``: as ``drain``, plus the executor step (patch /
   reboot) and a verification of the host before it is re-enabled.
 
+Before anything moves, ``CheckInstanceStates`` refuses the run if a state
+policy says ``abort`` (see :mod:`fleet.conductor.tasks.instance_states` for
+what each instance state gets); its revert records where every instance ended.
+
 Migrations run in ``max_parallel`` lanes: each lane moves its instances
 one after the other, the lanes run side by side on a thread pool of the
 same size, so no more than ``max_parallel`` migrations are ever in flight
@@ -26,6 +30,7 @@ from taskflow.patterns import unordered_flow
 
 from fleet.conductor.tasks import compute
 from fleet.conductor.tasks import executor
+from fleet.conductor.tasks import instance_states
 from fleet.conductor.tasks import lifecycle
 from fleet.conductor.tasks import migration
 
@@ -107,8 +112,16 @@ def get_maintenance_flow(
         lifecycle.MarkExecutionRunning(),
         compute.CheckHostManaged(),
         compute.CheckCapacity(provides='capacity'),
-        compute.DisableComputeService(provides='service_disabled'),
     )
+    if instance_uuids:
+        # Before the service is disabled: a run its state policies refuse
+        # changes nothing.
+        flow.add(
+            instance_states.CheckInstanceStates(
+                instance_uuids, provides='instance_plan'
+            )
+        )
+    flow.add(compute.DisableComputeService(provides='service_disabled'))
     if instance_uuids:
         flow.add(get_migrate_instances_flow(instance_uuids, params))
     flow.add(

@@ -1,10 +1,12 @@
 """Compute driver of the simulated cloud (:mod:`fleet.drivers.fake_cloud`).
 
 It answers as :class:`fleet.drivers.compute.nova.NovaCompute` does, so a
-maintenance flow runs unchanged on it: live migrations take
+maintenance flow runs unchanged on it: requests return at once and take
+effect ``[fake_cloud] api_delay`` later, migrations take
 ``[fake_cloud] migration_seconds``, fail with ``[fake_cloud] failure_rate``
-(drawn from a generator seeded with ``[fake_cloud] seed``) and never land on
-a disabled or down compute service.
+(drawn from a generator seeded with ``[fake_cloud] seed``), never land on a
+disabled or down compute service, and are refused (ComputeConflict) in the
+instance states Nova refuses them in.
 
 Usage::
 
@@ -23,6 +25,7 @@ _INSTANCE_KEYS = (
     'uuid',
     'name',
     'status',
+    'vm_state',
     'host',
     'task_state',
     'vcpus',
@@ -114,33 +117,20 @@ class FakeCompute(base.ComputeDriver):
 
     def get_instance(self, uuid: str) -> dict:
         with self.cloud.lock:
-            inst = self._instance(uuid)
+            inst = self.cloud.view(self._instance(uuid))
             return {k: inst.get(k) for k in _INSTANCE_KEYS}
 
-    def _check_migratable(self, uuid: str, target_host: str | None) -> None:
-        inst = self._instance(uuid)
-        if inst.get('task_state'):
-            raise exception.ComputeError(
-                reason=f'instance {uuid} is in task state '
-                f'{inst["task_state"]}; it cannot be migrated now'
-            )
-        if target_host is not None:
-            self._host(target_host)
-
     def live_migrate(self, uuid: str, target_host: str | None = None) -> None:
-        with self.cloud.lock:
-            self._check_migratable(uuid, target_host)
-        self.cloud.start_migration(uuid, target_host, 'live-migration')
+        self.cloud.start_migration(uuid, target_host, fake_cloud.LIVE)
 
     def cold_migrate(self, uuid: str, target_host: str | None = None) -> None:
-        with self.cloud.lock:
-            self._check_migratable(uuid, target_host)
-        self.cloud.start_migration(uuid, target_host, 'migration')
+        self.cloud.start_migration(uuid, target_host, fake_cloud.COLD)
 
     def confirm_migration(self, uuid: str) -> None:
-        with self.cloud.lock:
-            self._instance(uuid)
         self.cloud.confirm_resize(uuid)
+
+    def shelve_offload(self, uuid: str) -> None:
+        self.cloud.shelve_offload(uuid)
 
     def get_latest_migration(
         self, uuid: str, migration_type: str = 'live-migration'
@@ -150,7 +140,7 @@ class FakeCompute(base.ComputeDriver):
         return _migration(self.cloud.latest_migration(uuid, migration_type))
 
     def abort_migration(self, uuid: str, migration_id) -> None:
-        self.cloud.abort_migration(int(migration_id))
+        self.cloud.abort_migration(uuid, int(migration_id))
 
     def get_host_capacity(self, host: str) -> dict:
         with self.cloud.lock:

@@ -215,6 +215,15 @@ class NovaCompute(base.ComputeDriver):
         """
         self.adapter.confirm_resize(uuid)
 
+    def shelve_offload(self, uuid: str) -> None:
+        """Offload a shelved instance (``shelveOffload``); return once Nova
+        accepted it.
+
+        :raises: InstanceNotFound, ComputeConflict (not SHELVED),
+            ComputeError
+        """
+        self.adapter.shelve_offload(uuid)
+
     # -- migrations -------------------------------------------------------
 
     def get_latest_migration(

@@ -21,7 +21,7 @@ class FakeInventory(base.InventoryDriver):
                     {
                         'uuid': inst['uuid'],
                         'name': inst['name'],
-                        'status': inst['status'],
+                        'status': fake_cloud.status_of(inst),
                         'task_state': inst['task_state'],
                         'vcpus': inst['vcpus'],
                         'memory_mb': inst['memory_mb'],

@@ -58,6 +58,35 @@ class TestExecutionsAPI(base.APITestCase):
         )
         self.assertIn('capacity_scope', response.json['errors'][0]['detail'])
 
+    def test_state_policies_default_from_config_and_override(self):
+        self.config(error_policy='leave', group='maintenance')
+        params = self.post(
+            {'host': 'cmp-1', 'state_policies': {'suspended': 'abort'}}
+        ).json['parameters']
+        self.assertEqual(
+            {
+                'suspended': 'abort',
+                'rescued': 'skip',
+                'shelved': 'offload',
+                'error': 'leave',
+            },
+            params['state_policies'],
+        )
+
+    def test_bad_state_policy_is_400_and_names_the_choices(self):
+        for policies in (
+            {'suspended': 'offload'},
+            {'stopped': 'skip'},
+            {'error': 'delete'},
+        ):
+            response = self.post(
+                {'host': 'cmp-1', 'state_policies': policies}, status=400
+            )
+            self.assertIn(
+                'state_policies', response.json['errors'][0]['detail']
+            )
+        self.assertFalse(self.start.called)
+
     def test_second_run_on_host_is_409(self):
         self.post({'host': 'cmp-1'})
         response = self.post({'host': 'cmp-1'}, status=409)

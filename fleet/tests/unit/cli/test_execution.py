@@ -38,6 +38,15 @@ class TestExecutionCommands(base.CLITestCase):
         self.assertEqual(run['uuid'], shown['uuid'])
         self.assertIn('Run requested by', shown['events'][0]['message'])
 
+    def test_start_with_state_policies(self):
+        run = self.start(
+            '--state-policy', 'error=leave', '--state-policy', 'shelved=skip'
+        )
+        policies = run['parameters']['state_policies']
+        self.assertEqual('leave', policies['error'])
+        self.assertEqual('skip', policies['shelved'])
+        self.assertEqual('skip', policies['suspended'])  # server default
+
     def test_show_table_has_progress_lines(self):
         run = self.start()
         self.dbapi.update_execution_progress(

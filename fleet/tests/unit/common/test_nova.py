@@ -210,6 +210,28 @@ class TestServers(NovaTestCase):
         self.assertEqual(['b'], queries[1]['marker'])
         self.assertEqual(['c'], queries[2]['marker'])
 
+    def test_list_servers_drops_a_server_repeated_across_pages(self):
+        # Seen on Nova 2026.1: servers of one multi-create share their
+        # created_at, and a marker page repeats one of them.
+        self.nova(
+            'GET',
+            '/servers/detail',
+            [
+                {'json': {'servers': [{'id': 'a'}, {'id': 'b'}]}},
+                {'json': {'servers': [{'id': 'c'}, {'id': 'b'}]}},
+                {'json': {'servers': []}},
+            ],
+        )
+        servers = self.adapter.list_servers('fc1')
+        self.assertEqual(['a', 'b', 'c'], [s['id'] for s in servers])
+
+    def test_shelve_offload(self):
+        self.nova('POST', f'/servers/{SERVER_UUID}/action', status_code=202)
+        self.adapter.shelve_offload(SERVER_UUID)
+        self.assertEqual(
+            {'shelveOffload': None}, self.http.last_request.json()
+        )
+
     def test_get_server_not_found(self):
         self.nova('GET', '/servers/' + SERVER_UUID, status_code=404)
         e = self.assertRaises(

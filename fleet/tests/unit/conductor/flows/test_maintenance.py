@@ -21,6 +21,7 @@ class TestMaintenanceFlow(base.TestCase):
         )
         expected = {
             'capacity',
+            'instance_plan',
             'service_disabled',
             'drained',
             'service_enabled',
@@ -32,6 +33,14 @@ class TestMaintenanceFlow(base.TestCase):
                 f'migrated_{uuid}',
             }
         self.assertEqual(expected, set(flow.provides))
+
+    def test_instance_states_are_checked_before_the_host_is_disabled(self):
+        flow = maintenance.get_maintenance_flow('e1', 'drain', UUIDS, PARAMS)
+        names = [atom.name for atom, _ in flow.iter_nodes()]
+        self.assertEqual(
+            ['CheckCapacity', 'CheckInstanceStates', 'DisableComputeService'],
+            names[2:5],
+        )
 
     def test_drain_patch_reboot_adds_executor_and_verify(self):
         flow = maintenance.get_maintenance_flow(
@@ -52,6 +61,7 @@ class TestMaintenanceFlow(base.TestCase):
             set(flow.provides),
         )
         names = [atom.name for atom, _ in flow.iter_nodes()]
+        self.assertNotIn('CheckInstanceStates', names)  # nothing to move
         self.assertEqual('MarkExecutionRunning', names[0])
         self.assertEqual('MarkExecutionSucceeded', names[-1])
         self.assertLess(names.index('RunExecutor'), names.index('VerifyHost'))

@@ -9,8 +9,13 @@ import fixtures
 from taskflow import retry
 
 from fleet.common import exception
+from fleet.common import states
+from fleet.conductor import inventory
 from fleet.conductor.tasks import base as tasks_base
+from fleet.conductor.tasks import instance_states
 from fleet.conductor.tasks import migration
+from fleet.drivers import fake_cloud
+from fleet.inventory import capacity
 from fleet.tests.unit.conductor.tasks import utils
 from fleet.tests.unit.conductor.tasks.utils import HOST
 from fleet.tests.unit.conductor.tasks.utils import OTHER
@@ -36,10 +41,35 @@ class MigrationTestCase(utils.TaskTestCase):
         clock.time.return_value = 1000.0
         return clock
 
+    def async_cloud(self, api_delay=0.5, migration_seconds=3.0):
+        """Nova's asynchrony on a clock that moves only when a task
+        sleeps: records appear ``api_delay`` after a request, migrations
+        run ``migration_seconds``."""
+        self.config(poll_interval=1.0, group='maintenance')
+        self.cloud.manual = True
+        self.cloud.api_delay = api_delay
+        self.cloud.migration_seconds = migration_seconds
+        clock = self.useFixture(
+            fixtures.MockPatchObject(migration, 'time')
+        ).mock
+        clock.monotonic.side_effect = lambda: self.cloud.now
+        clock.time.side_effect = lambda: 1000.0 + self.cloud.now
+        self.sleep.side_effect = self.cloud.advance
+
+    def set_state(self, vm_state, uuid=None):
+        self.cloud.instances[uuid or self.inst]['vm_state'] = vm_state
+
+    def status(self, uuid=None):
+        return fake_cloud.status_of(self.cloud.instances[uuid or self.inst])
+
+    def where(self, uuid=None):
+        inst = self.cloud.instances[uuid or self.inst]
+        return inst['host'], self.status(uuid)
+
     def in_flight(self, kind=migration.LIVE):
         """Make self.inst look mid-migration, as Nova shows it."""
         inst = self.cloud.instances[self.inst]
-        inst.update(status='MIGRATING', task_state='migrating')
+        inst.update(task_state='migrating')
         self.cloud.migration_seq += 1
         record = {
             'id': self.cloud.migration_seq,
@@ -52,6 +82,13 @@ class MigrationTestCase(utils.TaskTestCase):
         }
         self.cloud.migrations.append(record)
         return record
+
+    def move(self, params=None, attempt=1):
+        """Both tasks of one attempt, as the engine runs them."""
+        started = self.live.execute(
+            self.uuid, HOST, params or self.params, attempt
+        )
+        return started, self.wait.execute(self.uuid, started)
 
 
 class TestAttempts(utils.TaskTestCase):
@@ -112,6 +149,36 @@ class TestLiveMigrateInstance(MigrationTestCase):
         self.live.execute(self.uuid, HOST, params, 1)
         self.assertEqual('sim-compute-003', self.migrations()[0]['dest'])
 
+    def test_a_held_target_host_is_refused(self):
+        self.dbapi.update_host(OTHER, {'state': states.HOST_RETIRED})
+        params = dict(self.params, target_host=OTHER)
+        self.assertRaises(
+            tasks_base.MigrationFailed,
+            self.live.execute,
+            self.uuid,
+            HOST,
+            params,
+            1,
+        )
+        self.assertEqual([], self.migrations())
+
+    def test_a_held_host_enabled_behind_fleets_back_is_disabled_first(self):
+        # Retired during the run, its nova-compute still enabled: the
+        # check before the migration disables it, so the scheduler cannot
+        # choose it (the fake cloud's scheduler honours disabled services).
+        self.useFixture(
+            fixtures.MockPatchObject(inventory, '_HELD_CHECK', {'at': None})
+        )
+        self.dbapi.update_host(OTHER, {'state': states.HOST_RETIRED})
+        self.assertEqual('enabled', self.service(OTHER)['status'])
+        self.live.execute(self.uuid, HOST, self.params, 1)
+        self.assertEqual('disabled', self.service(OTHER)['status'])
+        self.assertEqual(
+            capacity.held_reason(states.HOST_RETIRED),
+            self.service(OTHER)['disabled_reason'],
+        )
+        self.assertNotEqual(OTHER, self.migrations()[0]['dest'])
+
     def test_retry_remembers_the_failed_migration(self):
         for name in self.cloud.hosts:
             if name != HOST:
@@ -133,21 +200,6 @@ class TestLiveMigrateInstance(MigrationTestCase):
         record = self.progress()[self.inst]
         self.assertEqual('already_moved', record['state'])
         self.assertEqual(destination, record['destination'])
-
-    def test_adopts_a_migration_in_flight(self):
-        record = self.in_flight()
-        started = self.live.execute(self.uuid, HOST, self.params, 1)
-        self.assertEqual('adopted', started['state'])
-        self.assertIsNone(started['previous_migration_id'])
-        self.assertEqual([record], self.migrations())
-        self.assertIn('already migrating', self.messages()[-1])
-
-    def test_adopts_but_skips_an_old_finished_migration(self):
-        record = self.in_flight()
-        record['status'] = 'completed'  # an old one; a new one is coming
-        started = self.live.execute(self.uuid, HOST, self.params, 1)
-        self.assertEqual('adopted', started['state'])
-        self.assertEqual(record['id'], started['previous_migration_id'])
 
     def test_gone_instance(self):
         del self.cloud.instances[self.inst]
@@ -247,31 +299,16 @@ class TestWaitForMigration(MigrationTestCase):
         self.assertIn(f'is ACTIVE on {inst["host"]}', self.messages()[-1])
         self.sleep.assert_not_called()
 
-    def test_waits_for_a_running_migration(self):
-        record = self.in_flight()
-        started = self.live.execute(self.uuid, HOST, self.params, 1)
-
-        def land(seconds):
-            self.cloud._finish_migration(record, fail=False)
-
-        self.sleep.side_effect = land
-        result = self.wait.execute(self.uuid, started)
-        self.assertEqual('migrated', result['state'])
-        self.assertEqual(record['id'], result['migration_id'])
-        self.sleep.assert_called_once_with(0)
-
     def test_cold_migration_confirmed(self):
         params = dict(
             self.params,
             on_instance_failure={'retries': 0, 'then': 'cold_migrate'},
         )
         started = self.live.execute(self.uuid, HOST, params, 2)
-        self.assertEqual(
-            'VERIFY_RESIZE', self.cloud.instances[self.inst]['status']
-        )
+        self.assertEqual('VERIFY_RESIZE', self.status())
         result = self.wait.execute(self.uuid, started)
         self.assertEqual('migrated', result['state'])
-        self.assertEqual('ACTIVE', self.cloud.instances[self.inst]['status'])
+        self.assertEqual('ACTIVE', self.status())
         self.assertEqual('confirmed', self.migrations()[0]['status'])
 
     def test_failed_migration(self):
@@ -315,30 +352,9 @@ class TestWaitForMigration(MigrationTestCase):
         self.assertEqual('already_moved', started['state'])
         result = self.wait.execute(self.uuid, started)
         self.assertEqual('already_moved', result['state'])
-        self.assertEqual('ACTIVE', self.cloud.instances[self.inst]['status'])
+        self.assertEqual('ACTIVE', self.status())
         self.assertEqual(1, len(self.migrations()))
         self.assertEqual('confirmed', self.migrations()[0]['status'])
-
-    def test_someone_elses_resize_is_not_confirmed(self):
-        inst = self.cloud.instances[self.inst]
-        inst.update(host=OTHER, status='VERIFY_RESIZE')
-        self.cloud.migrations.append(
-            {
-                'id': 99,
-                'instance_uuid': self.inst,
-                'migration_type': migration.COLD,
-                'source': 'sim-compute-003',
-                'dest': OTHER,
-                'status': 'finished',
-                'created_at': '2030-01-01T00:00:00',
-            }
-        )
-        started = self.live.execute(self.uuid, HOST, self.params, 1)
-        self.fast_clock()
-        self.assertRaises(
-            tasks_base.MigrationFailed, self.wait.execute, self.uuid, started
-        )
-        self.assertEqual('VERIFY_RESIZE', inst['status'])
 
     def test_never_started(self):
         started = self.live.execute(self.uuid, HOST, self.params, 1)
@@ -354,26 +370,6 @@ class TestWaitForMigration(MigrationTestCase):
         )
         self.assertIn('never started', str(e))
 
-    def test_timeout_then_revert_aborts(self):
-        record = self.in_flight()
-        started = self.live.execute(self.uuid, HOST, self.params, 1)
-        self.fast_clock()
-        e = self.assertRaises(
-            tasks_base.MigrationFailed,
-            self.wait.execute,
-            self.uuid,
-            started,
-        )
-        self.assertIn('not done after 30 s', str(e))
-        self.wait.revert(utils.failure(e), self.uuid, started)
-        self.assertEqual('cancelled', record['status'])
-        inst = self.cloud.instances[self.inst]
-        self.assertEqual((HOST, 'ACTIVE'), (inst['host'], inst['status']))
-        progress = self.progress()[self.inst]
-        self.assertEqual('failed', progress['state'])
-        self.assertIn('not done after', progress['error'])
-        self.assertIn('Attempt 1 for instance', self.messages()[-1])
-
     def test_revert_of_a_success_undoes_nothing(self):
         started = self.live.execute(self.uuid, HOST, self.params, 1)
         result = self.wait.execute(self.uuid, started)
@@ -385,7 +381,7 @@ class TestWaitForMigration(MigrationTestCase):
         self.assertEqual('migrated', self.progress()[self.inst]['state'])
 
     def test_revert_never_raises_when_the_driver_fails(self):
-        self.in_flight()
+        self.async_cloud()
         started = self.live.execute(self.uuid, HOST, self.params, 1)
         with mock.patch(
             'fleet.drivers.compute.fake.FakeCompute.abort_migration',
@@ -395,6 +391,445 @@ class TestWaitForMigration(MigrationTestCase):
                 utils.failure(ValueError('timeout')), self.uuid, started
             )
         self.assertEqual('failed', self.progress()[self.inst]['state'])
+
+    def test_someone_elses_resize_is_off_the_host_and_not_confirmed(self):
+        inst = self.cloud.instances[self.inst]
+        inst.update(host=OTHER, vm_state='resized')
+        self.cloud.migrations.append(
+            {
+                'id': 99,
+                'instance_uuid': self.inst,
+                'migration_type': migration.COLD,
+                'source': 'sim-compute-003',
+                'dest': OTHER,
+                'status': 'finished',
+                'created_at': '2030-01-01T00:00:00',
+            }
+        )
+        started, result = self.move()
+        self.assertEqual('already_moved', result['state'])
+        self.assertEqual('VERIFY_RESIZE', self.status())
+        self.assertEqual('finished', self.cloud.migrations[-1]['status'])
+
+    def test_timeout_then_revert_aborts_and_waits_for_the_abort(self):
+        self.async_cloud(migration_seconds=1000)
+        started = self.live.execute(self.uuid, HOST, self.params, 1)
+        e = self.assertRaises(
+            tasks_base.MigrationFailed, self.wait.execute, self.uuid, started
+        )
+        self.assertIn('not done after 30 s', str(e))
+        self.wait.revert(utils.failure(e), self.uuid, started)
+        # The revert returns once the abort took effect, not before.
+        record = self.migrations()[0]
+        self.assertEqual('cancelled', record['status'])
+        self.assertIsNone(self.cloud.instances[self.inst]['task_state'])
+        self.assertEqual((HOST, 'ACTIVE'), self.where())
+        progress = self.progress()[self.inst]
+        self.assertEqual('failed', progress['state'])
+        self.assertEqual(HOST, progress['host'])
+        self.assertIn('not done after', progress['error'])
+        self.assertIn(f'is ACTIVE on {HOST}', self.messages()[-1])
+
+    def test_deleted_while_moving(self):
+        self.async_cloud()
+        started = self.live.execute(self.uuid, HOST, self.params, 1)
+        self.sleep.side_effect = lambda s: self.cloud.instances.pop(
+            self.inst, None
+        )
+        result = self.wait.execute(self.uuid, started)
+        self.assertEqual('gone', result['state'])
+        self.assertEqual('gone', self.progress()[self.inst]['state'])
+
+
+class TestInstanceStates(MigrationTestCase):
+    """Each vm_state as Nova allows it, on a cloud as asynchronous as
+    Nova: the move ends in the instance's own state, on another host."""
+
+    def setUp(self):
+        super().setUp()
+        self.async_cloud()
+
+    def test_active_is_live_migrated(self):
+        started, result = self.move()
+        self.assertEqual(migration.LIVE, started['type'])
+        self.assertEqual('migrated', result['state'])
+        self.assertEqual((result['destination'], 'ACTIVE'), self.where())
+        self.assertNotEqual(HOST, result['destination'])
+
+    def test_paused_is_live_migrated_and_stays_paused(self):
+        self.set_state('paused')
+        started, result = self.move()
+        self.assertEqual(migration.LIVE, started['type'])
+        self.assertEqual('migrated', result['state'])
+        self.assertEqual((result['destination'], 'PAUSED'), self.where())
+        self.assertEqual('completed', self.migrations()[0]['status'])
+
+    def test_shutoff_is_cold_migrated_confirmed_and_stays_shutoff(self):
+        # The bug: the wait asked for ACTIVE, which never comes.
+        self.set_state('stopped')
+        started, result = self.move()
+        self.assertEqual(migration.COLD, started['type'])
+        self.assertEqual('migrated', result['state'])
+        self.assertEqual((result['destination'], 'SHUTOFF'), self.where())
+        self.assertEqual('confirmed', self.migrations()[0]['status'])
+        self.assertEqual(
+            'SHUTOFF', self.progress()[self.inst]['status'], self.messages()
+        )
+        # Seen done within a poll of the confirmation, far from a timeout.
+        self.assertLess(self.cloud.now, 30)
+
+    def test_a_state_changed_during_the_move_is_not_waited_for(self):
+        started = self.live.execute(self.uuid, HOST, self.params, 1)
+
+        def user_pauses(seconds):
+            self.cloud.advance(seconds)
+            self.set_state('paused')
+
+        self.sleep.side_effect = user_pauses
+        result = self.wait.execute(self.uuid, started)
+        self.assertEqual('migrated', result['state'])
+        self.assertEqual('PAUSED', self.status())
+        self.assertIn('it was active before the move', self.messages()[-1])
+        self.assertLess(self.cloud.now, 30)
+
+    def test_shutoff_after_failed_attempts_is_skipped_per_policy(self):
+        self.set_state('stopped')
+        params = dict(
+            self.params, on_instance_failure={'retries': 0, 'then': 'skip'}
+        )
+        started, result = self.move(params, attempt=2)
+        self.assertEqual('skipped', result['state'])
+        self.assertEqual([], self.migrations())
+
+    def test_paused_cannot_fall_back_to_cold_migration(self):
+        self.set_state('paused')
+        params = dict(
+            self.params,
+            on_instance_failure={'retries': 0, 'then': 'cold_migrate'},
+        )
+        e = self.assertRaises(
+            tasks_base.MigrationFailed,
+            self.live.execute,
+            self.uuid,
+            HOST,
+            params,
+            2,
+        )
+        self.assertIn('does not cold-migrate', str(e))
+        self.assertEqual([], self.migrations())
+
+    def check_left(self, vm_state, policy, progress_state):
+        self.set_state(vm_state)
+        started, result = self.move()
+        self.assertEqual(progress_state, result['state'])
+        self.assertEqual([], self.migrations())
+        self.assertEqual(HOST, self.cloud.instances[self.inst]['host'])
+        record = self.progress()[self.inst]
+        self.assertEqual(progress_state, record['state'])
+        self.assertIn(f'"{policy}"', record['reason'])
+        self.assertIn(f'stays on {HOST}', self.messages()[-1])
+
+    def test_suspended_skipped_by_default(self):
+        self.check_left('suspended', 'skip', 'skipped')
+
+    def test_rescued_skipped_by_default(self):
+        self.check_left('rescued', 'skip', 'skipped')
+
+    def test_error_skipped_by_default(self):
+        self.check_left('error', 'skip', 'skipped')
+
+    def test_unknown_state_follows_the_error_policy(self):
+        self.config(error_policy='leave', group='maintenance')
+        self.check_left('soft-delete', 'leave', 'left')
+
+    def test_suspended_left_per_config(self):
+        self.config(suspended_policy='leave', group='maintenance')
+        self.check_left('suspended', 'leave', 'left')
+
+    def test_run_state_policies_override_the_config(self):
+        self.config(error_policy='abort', group='maintenance')
+        params = dict(self.params, state_policies={'error': 'leave'})
+        self.set_state('error')
+        started = self.live.execute(self.uuid, HOST, params, 1)
+        self.assertEqual('left', started['state'])
+
+    def test_abort_policy_refuses(self):
+        self.config(rescued_policy='abort', group='maintenance')
+        self.set_state('rescued')
+        self.assertRaises(
+            instance_states.InstanceRefused,
+            self.live.execute,
+            self.uuid,
+            HOST,
+            self.params,
+            1,
+        )
+        self.assertEqual([], self.migrations())
+
+    def test_refused_instance_is_never_retried(self):
+        r = migration.InstanceMigrationRetry(attempts=3, revert_all=True)
+        refused = retry.History(
+            [
+                (
+                    1,
+                    {
+                        'x': utils.failure(
+                            instance_states.InstanceRefused(
+                                instance='i', state='rescued'
+                            )
+                        )
+                    },
+                )
+            ]
+        )
+        self.assertEqual(retry.REVERT_ALL, r.on_failure(refused))
+
+    def test_shelved_is_offloaded(self):
+        self.set_state('shelved')
+        started, result = self.move()
+        self.assertEqual(migration.OFFLOAD, started['type'])
+        self.assertEqual('offloaded', result['state'])
+        inst = self.cloud.instances[self.inst]
+        self.assertEqual(
+            (None, 'shelved_offloaded'), (inst['host'], inst['vm_state'])
+        )
+        self.assertTrue(self.progress()[self.inst]['left_host'])
+
+    def test_shelved_offloaded_is_on_no_host(self):
+        self.set_state('shelved_offloaded')
+        self.cloud.instances[self.inst]['host'] = None
+        started, result = self.move()
+        self.assertEqual('offloaded', result['state'])
+        self.assertIn('on no host', self.messages()[-1])
+        self.assertEqual([], self.migrations())
+
+
+class TestActionsInFlight(MigrationTestCase):
+    """A task in flight is waited for; only this attempt's own migration
+    (found after a conductor restart) is adopted."""
+
+    def setUp(self):
+        super().setUp()
+        self.async_cloud()
+
+    def test_a_users_snapshot_is_waited_for_then_the_instance_moves(self):
+        self.cloud.start_task(self.inst, 'image_snapshot', 5.0)
+        started = self.live.execute(self.uuid, HOST, self.params, 1)
+        self.assertEqual('started', started['state'])
+        self.assertGreaterEqual(self.cloud.now, 5.0)
+        self.assertIn('task image_snapshot', '\n'.join(self.messages()))
+        result = self.wait.execute(self.uuid, started)
+        self.assertEqual('migrated', result['state'])
+        self.assertEqual(1, len(self.migrations()))
+
+    def test_a_users_resize_is_never_adopted(self):
+        # A user's resize in flight: fleet must not take it for its own
+        # cold migration (nor confirm it).
+        self.cloud.start_migration(self.inst, kind=migration.COLD)
+        started = self.live.execute(self.uuid, HOST, self.params, 1)
+        self.assertEqual('already_moved', started['state'])
+        self.assertEqual(1, len(self.migrations()))
+
+    def test_a_users_resize_to_the_host_awaiting_confirmation(self):
+        # Someone resized an instance onto this host and has not
+        # confirmed: not fleet's to confirm; it waits, then fails.
+        self.config(task_wait_timeout=10, group='maintenance')
+        self.set_state('resized')
+        e = self.assertRaises(
+            tasks_base.MigrationFailed,
+            self.live.execute,
+            self.uuid,
+            HOST,
+            self.params,
+            1,
+        )
+        self.assertIn('resize awaiting confirmation', str(e))
+        self.assertEqual('VERIFY_RESIZE', self.status())
+        self.assertEqual([], self.migrations())
+
+    def test_a_task_that_never_ends_fails_the_attempt(self):
+        self.config(task_wait_timeout=10, group='maintenance')
+        self.cloud.start_task(self.inst, 'image_snapshot', 1000.0)
+        e = self.assertRaises(
+            tasks_base.MigrationFailed,
+            self.live.execute,
+            self.uuid,
+            HOST,
+            self.params,
+            1,
+        )
+        self.assertIn('image_snapshot was still in flight after 10 s', str(e))
+        self.assertEqual([], self.migrations())
+
+    def test_cancel_while_waiting_for_a_task(self):
+        self.cloud.start_task(self.inst, 'image_snapshot', 1000.0)
+
+        def tick(seconds):
+            self.cloud.advance(seconds)
+            if self.cloud.now > 3:
+                self.cancel()
+
+        self.sleep.side_effect = tick
+        self.assertRaises(
+            tasks_base.ExecutionCancelled,
+            self.live.execute,
+            self.uuid,
+            HOST,
+            self.params,
+            1,
+        )
+        self.assertLess(self.cloud.now, 6)
+
+    def test_own_migration_is_adopted_after_a_restart(self):
+        first = self.live.execute(self.uuid, HOST, self.params, 1)
+        self.cloud.advance(1.0)  # the record exists, the migration runs
+        # The conductor died before it saved the result: run it again.
+        again = self.live.execute(self.uuid, HOST, self.params, 1)
+        self.assertEqual('adopted', again['state'])
+        self.assertEqual(
+            first['previous_migration_id'], again['previous_migration_id']
+        )
+        result = self.wait.execute(self.uuid, again)
+        self.assertEqual('migrated', result['state'])
+        self.assertEqual(1, len(self.migrations()))
+
+    def test_own_migration_is_adopted_before_its_record_appears(self):
+        self.live.execute(self.uuid, HOST, self.params, 1)
+        again = self.live.execute(self.uuid, HOST, self.params, 1)
+        self.assertEqual('adopted', again['state'])
+        self.wait.execute(self.uuid, again)
+        self.assertEqual(1, len(self.migrations()))
+
+    def retry_after_timeout(self):
+        self.cloud.migration_seconds = 1000  # never ends in time
+        started = self.live.execute(self.uuid, HOST, self.params, 1)
+        e = self.assertRaises(
+            tasks_base.MigrationFailed, self.wait.execute, self.uuid, started
+        )
+        self.wait.revert(utils.failure(e), self.uuid, started)
+        self.live.revert(started, self.uuid, HOST, self.params, 1)
+        self.cloud.migration_seconds = 3.0
+        second = self.live.execute(self.uuid, HOST, self.params, 2)
+        self.assertEqual('started', second['state'])
+        result = self.wait.execute(self.uuid, second)
+        self.assertEqual('migrated', result['state'])
+        first, last = self.migrations()
+        self.assertEqual('cancelled', first['status'])
+        self.assertEqual('completed', last['status'])
+        self.assertEqual(last['id'], result['migration_id'])
+
+    def test_retry_after_a_timeout_starts_a_new_migration(self):
+        # The race of the issue: the retry must not adopt the migration
+        # that its own revert is aborting.
+        self.retry_after_timeout()
+
+    def test_retry_waits_for_an_abort_slower_than_the_revert(self):
+        self.config(abort_timeout=0, group='maintenance')
+        self.cloud.api_delay = 4.0
+        self.retry_after_timeout()
+
+
+class TestCancelDuringAWait(MigrationTestCase):
+    def setUp(self):
+        super().setUp()
+        self.async_cloud()
+
+    def cancel_at(self, when):
+        def tick(seconds):
+            self.cloud.advance(seconds)
+            if self.cloud.now >= when:
+                self.cancel()
+
+        self.sleep.side_effect = tick
+
+    def cancelled(self, started):
+        e = self.assertRaises(
+            tasks_base.ExecutionCancelled,
+            self.wait.execute,
+            self.uuid,
+            started,
+        )
+        self.wait.revert(utils.failure(e), self.uuid, started)
+
+    def test_cancel_aborts_a_live_migration_that_cannot_finish(self):
+        self.cloud.migration_seconds = 10000
+        started = self.live.execute(self.uuid, HOST, self.params, 1)
+        self.cancel_at(2.0)
+        self.cancelled(started)
+        self.assertEqual('cancelled', self.migrations()[0]['status'])
+        self.assertEqual((HOST, 'ACTIVE'), self.where())
+        record = self.progress()[self.inst]
+        self.assertEqual(
+            ('cancelled', HOST), (record['state'], record['host'])
+        )
+        self.assertIn('Abort of migration', '\n'.join(self.messages()))
+        self.assertLess(self.cloud.now, 10)
+
+    def test_cancel_before_the_migration_record_appears(self):
+        self.cloud.migration_seconds = 10000
+        started = self.live.execute(self.uuid, HOST, self.params, 1)
+        self.cancel()
+        self.cancelled(started)
+        self.assertEqual('cancelled', self.migrations()[0]['status'])
+        self.assertEqual((HOST, 'ACTIVE'), self.where())
+
+    def test_cancel_lets_a_cold_migration_finish_and_confirms_it(self):
+        # Nova cannot abort a cold migration: it must not stay in
+        # VERIFY_RESIZE.
+        self.set_state('stopped')
+        started = self.live.execute(self.uuid, HOST, self.params, 1)
+        self.cancel_at(1.0)
+        self.cancelled(started)
+        inst = self.cloud.instances[self.inst]
+        self.assertNotEqual(HOST, inst['host'])
+        self.assertEqual('SHUTOFF', self.status())
+        self.assertEqual('confirmed', self.migrations()[0]['status'])
+        record = self.progress()[self.inst]
+        self.assertTrue(record['left_host'])
+        self.assertEqual(inst['host'], record['host'])
+
+
+class TestCheckInstanceStates(MigrationTestCase):
+    def setUp(self):
+        super().setUp()
+        self.uuids = self.instances()
+        self.task = instance_states.CheckInstanceStates(self.uuids)
+
+    def test_plan(self):
+        self.set_state('stopped', self.uuids[1])
+        plan = self.task.execute(self.uuid, HOST, self.params)
+        self.assertEqual({self.uuids[0]: 'live', self.uuids[1]: 'cold'}, plan)
+        self.assertEqual('Instance plan: 1 cold, 1 live.', self.messages()[-1])
+
+    def test_an_action_in_flight_is_planned_as_a_wait(self):
+        self.cloud.instances[self.uuids[0]]['task_state'] = 'image_snapshot'
+        self.set_state('error', self.uuids[1])
+        params = dict(self.params, state_policies={'error': 'leave'})
+        plan = self.task.execute(self.uuid, HOST, params)
+        self.assertEqual(
+            {
+                self.uuids[0]: 'wait for image_snapshot',
+                self.uuids[1]: 'leave',
+            },
+            plan,
+        )
+
+    def test_abort_policy_refuses_before_anything_moves(self):
+        self.set_state('suspended', self.uuids[1])
+        params = dict(self.params, state_policies={'suspended': 'abort'})
+        e = self.assertRaises(
+            tasks_base.StepFailed, self.task.execute, self.uuid, HOST, params
+        )
+        self.assertIn(self.uuids[1], str(e))
+        self.assertEqual([], self.cloud.migrations)
+
+    def test_revert_records_where_each_instance_is(self):
+        self.cloud.instances[self.uuids[0]]['host'] = OTHER
+        self.task.revert(None, self.uuid)
+        progress = self.progress()
+        self.assertEqual(OTHER, progress[self.uuids[0]]['host'])
+        self.assertEqual(HOST, progress[self.uuids[1]]['host'])
+        self.assertIn('Where the instances are', self.messages()[-1])
 
 
 class TestVerifyHostDrained(utils.TaskTestCase):
@@ -410,7 +845,7 @@ class TestVerifyHostDrained(utils.TaskTestCase):
     def test_drained(self):
         self.empty()
         result = self.task.execute(self.uuid, HOST, self.params)
-        self.assertEqual({'skipped': []}, result)
+        self.assertEqual({'skipped': [], 'left': []}, result)
         self.assertEqual(f'Host {HOST} is drained.', self.messages()[-1])
 
     def test_instance_left(self):
@@ -432,7 +867,7 @@ class TestVerifyHostDrained(utils.TaskTestCase):
             self.uuid, 'instances', left, {'state': 'skipped'}
         )
         result = self.task.execute(self.uuid, HOST, self.params)
-        self.assertEqual({'skipped': [left]}, result)
+        self.assertEqual({'skipped': [left], 'left': []}, result)
         params = dict(self.params, kind='drain_patch_reboot')
         e = self.assertRaises(
             tasks_base.StepFailed, self.task.execute, self.uuid, HOST, params
@@ -448,3 +883,14 @@ class TestVerifyHostDrained(utils.TaskTestCase):
             HOST,
             self.params,
         )
+
+    def test_left_instances_are_accepted_for_any_run(self):
+        left = self.instances()[0]
+        self.empty(keep=(left,))
+        self.dbapi.update_execution_progress(
+            self.uuid, 'instances', left, {'state': 'left'}
+        )
+        params = dict(self.params, kind='drain_patch_reboot')
+        result = self.task.execute(self.uuid, HOST, params)
+        self.assertEqual({'skipped': [], 'left': [left]}, result)
+        self.assertIn('1 left by policy', self.messages()[-1])

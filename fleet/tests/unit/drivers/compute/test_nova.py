@@ -215,6 +215,10 @@ class TestNovaCompute(base.TestCase):
         self.driver.confirm_migration('inst-1')
         self.adapter.confirm_resize.assert_called_once_with('inst-1')
 
+    def test_shelve_offload(self):
+        self.driver.shelve_offload('inst-1')
+        self.adapter.shelve_offload.assert_called_once_with('inst-1')
+
     def test_get_latest_migration_newest_by_id(self):
         self.adapter.list_migrations.return_value = [
             _migration(9, 'running'),
