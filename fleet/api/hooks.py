@@ -4,9 +4,11 @@ from http import client as http_client
 
 from oslo_config import cfg
 from oslo_log import log
+import pecan
 from pecan import hooks
 import webob.exc
 
+from fleet.api import hygiene
 from fleet.api import microversion
 from fleet.api.controllers.v1 import versions
 from fleet.common import context
@@ -34,6 +36,37 @@ class ContextHook(hooks.PecanHook):
         else:
             ctx = context.RequestContext.from_environ(environ)
         state.request.context = ctx
+
+
+class HygieneHook(hooks.PecanHook):
+    """Rejects malformed URLs and query strings before routing.
+
+    An empty path segment (``/v1/hosts//``, what ``/v1/hosts/%2F``
+    decodes to) would reach a controller without its identifier; a query
+    parameter given twice would reach it as a list.
+    """
+
+    def on_route(self, state):
+        request = state.request
+        path = request.path_info
+        if hygiene.CONTROL_CHARS.search(path):
+            raise exception.InvalidParameterValue(
+                err='The URL path holds a control character.'
+            )
+        inner = path[1:-1] if path.endswith('/') else path[1:]
+        if inner and '' in inner.split('/'):
+            raise exception.NotFound(
+                f'No resource at {path!r}: a path segment is empty (a '
+                f'"/" inside an identifier must not be sent, even '
+                f'encoded as %2F).'
+            )
+        try:
+            params = request.GET
+        except UnicodeDecodeError:
+            raise exception.InvalidParameterValue(
+                err='The query string is not UTF-8.'
+            ) from None
+        hygiene.check_query(params)
 
 
 class ResourcesHook(hooks.PecanHook):
@@ -127,3 +160,30 @@ class FaultHook(hooks.PecanHook):
                 versions.MAX_VERSION_STRING
             )
         return response
+
+
+_UNPARSED = object()
+
+
+class Request(pecan.Request):
+    """pecan's request, whose JSON body is parsed strictly, once.
+
+    pecan reads ``request.json`` while routing (to pass a JSON object's
+    keys as arguments), before any hook or controller could check it: a
+    body nested 100,000 deep would end there in a RecursionError, and
+    NaN would pass. Here every reader gets :func:`hygiene.loads`' result
+    or its 400.
+    """
+
+    def _strict_json(self):
+        if not self.body:
+            # ValueError, as webob: pecan then routes without body
+            # arguments; request_json() says what is missing.
+            raise ValueError('the request has no body')
+        doc = self.environ.get('fleet.json_body', _UNPARSED)
+        if doc is _UNPARSED:
+            doc = hygiene.loads(self.body)
+            self.environ['fleet.json_body'] = doc
+        return doc
+
+    json = json_body = property(_strict_json)

@@ -55,6 +55,11 @@ class FaultWrapper:
             return response(environ, start_response)
         if response.status_int >= 400 and not _is_fault(response.body):
             detail = _detail_of(response.body) or response.status
+            if response.status_int == 413:
+                detail = (
+                    'The request body is larger than this API accepts '
+                    '([oslo_middleware] max_request_body_size).'
+                )
             fault = self._fault(environ, response.status_int, detail)
             for name in (
                 'WWW-Authenticate',

@@ -11,10 +11,12 @@ A run::
      "expected_facts": {"kernel": "6.8.0-45"}}
 """
 
+from fleet.api.schemas import common
+
 KINDS = ('drain', 'drain_patch_reboot')
 THEN = ('abort', 'skip', 'cold_migrate')
 
-_NAME = {'type': 'string', 'minLength': 1, 'maxLength': 255}
+_NAME = common.NAME
 
 CREATE = {
     'type': 'object',
@@ -23,8 +25,12 @@ CREATE = {
         'kind': {'type': 'string', 'enum': list(KINDS)},
         'executor': _NAME,
         'executor_args': {'type': 'object'},
-        'executor_timeout': {'type': 'integer', 'minimum': 1},
-        'max_parallel': {'type': 'integer', 'minimum': 1},
+        'executor_timeout': {
+            'type': 'integer',
+            'minimum': 1,
+            'maximum': 604800,
+        },
+        'max_parallel': {'type': 'integer', 'minimum': 1, 'maximum': 1000},
         'on_instance_failure': {
             'type': 'object',
             'properties': {

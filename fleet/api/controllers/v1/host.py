@@ -8,6 +8,7 @@ import pecan
 from pecan import rest
 import webob.exc
 
+from fleet.api import hygiene
 from fleet.api.controllers.v1 import utils
 from fleet.api.schemas import host as schema
 from fleet.api.schemas import place as schema_place
@@ -173,13 +174,10 @@ class HostsController(rest.RestController):
             return variables.resolve(host, places)
         if sub == 'history':
             policy.authorize('fleet:host:history', {}, ctx)
-            limit = pecan.request.params.get('limit')
-            try:
-                limit = int(limit) if limit else None
-            except ValueError:
-                raise exception.InvalidParameterValue(
-                    err=f'limit must be an integer, got {limit!r}.'
-                ) from None
+            utils.check_query(dict(pecan.request.GET), ('limit',), paged=False)
+            limit = pecan.request.GET.get('limit')
+            if limit is not None:
+                limit = hygiene.parse_int('limit', limit, minimum=1)
             rows = dbapi.list_host_history(ident, limit=limit)
             return {'history': [_history_to_api(r) for r in rows]}
         raise exception.NotFound(

@@ -14,10 +14,12 @@ from http import client as http_client
 from oslo_log import log
 import pecan
 from pecan import rest
+import webob.exc
 import yaml
 
 from fleet.alerts import exception as alert_exc
 from fleet.alerts import runbooks
+from fleet.api import hygiene
 from fleet.api.controllers.v1 import alert as alert_api
 from fleet.api.controllers.v1 import utils
 from fleet.api.schemas import runbook as schema
@@ -34,12 +36,20 @@ def _body():
     content_type = pecan.request.content_type or ''
     if 'yaml' in content_type:
         try:
-            body = yaml.safe_load(pecan.request.text)
-        except yaml.YAMLError as e:
+            body = yaml.safe_load(pecan.request.body)
+        except RecursionError:
+            raise exception.Invalid(
+                reason=f'body is nested deeper than {hygiene.MAX_DEPTH} '
+                f'levels.'
+            ) from None
+        except (yaml.YAMLError, UnicodeDecodeError) as e:
             raise exception.Invalid(
                 reason=f'body is not valid YAML: {e}'
             ) from e
-        return body if body is not None else {}
+        body = body if body is not None else {}
+        # YAML has NaN, dates and deep anchors that JSON has not.
+        hygiene.check_value(body)
+        return body
     return utils.request_json()
 
 
@@ -82,6 +92,12 @@ def _check_name(body):
             reason=f'a runbook cannot be named {body["name"]!r}; reserved '
             f'names: {", ".join(schema.RESERVED_NAMES)}.'
         )
+
+
+def _require_ident(ident):
+    # pecan routes PUT and DELETE of the collection here, without ident.
+    if ident is None:
+        raise webob.exc.HTTPMethodNotAllowed(headers={'Allow': 'GET, POST'})
 
 
 class RunbooksController(rest.RestController):
@@ -151,7 +167,8 @@ class RunbooksController(rest.RestController):
         return result
 
     @pecan.expose('json')
-    def put(self, ident):
+    def put(self, ident=None):
+        _require_ident(ident)
         alert_api.check_version()
         ctx = pecan.request.context
         policy.authorize('fleet:runbook:update', {}, ctx)
@@ -164,7 +181,8 @@ class RunbooksController(rest.RestController):
         return _to_api(runbook)
 
     @pecan.expose('json')
-    def delete(self, ident):
+    def delete(self, ident=None):
+        _require_ident(ident)
         alert_api.check_version()
         ctx = pecan.request.context
         policy.authorize('fleet:runbook:delete', {}, ctx)
