@@ -38,6 +38,47 @@ class ContextHook(hooks.PecanHook):
         state.request.context = ctx
 
 
+#: Content types of request bodies: JSON, and YAML for runbooks.
+BODY_TYPES = (
+    'application/json',
+    'application/yaml',
+    'application/x-yaml',
+    'text/yaml',
+)
+
+
+#: Methods whose body pecan parses (as a form, unless it is JSON).
+BODY_METHODS = ('POST', 'PUT', 'PATCH', 'DELETE')
+
+
+class UnsupportedMediaType(exception.FleetException):
+    _msg_fmt = (
+        'Content-Type %(type)s is not accepted: send JSON '
+        '(application/json; runbooks also take application/yaml).'
+    )
+    code = 415
+    safe = True
+
+    def __init__(self, content_type):
+        super().__init__(type=content_type)
+
+
+def _check_method(request):
+    """405, with Allow, for a method the described path does not have
+    (before a 415 about its body). Paths the OpenAPI description does not
+    know are left to pecan."""
+    from fleet.api import openapi  # noqa: it imports the controllers
+
+    allow = openapi.allowed_methods(request.path_info)
+    if allow is None:
+        return
+    methods = allow.split(', ')
+    if 'GET' in methods:
+        methods.append('HEAD')
+    if request.method not in methods:
+        raise webob.exc.HTTPMethodNotAllowed(headers={'Allow': allow})
+
+
 class HygieneHook(hooks.PecanHook):
     """Rejects malformed URLs and query strings before routing.
 
@@ -67,6 +108,10 @@ class HygieneHook(hooks.PecanHook):
                 err='The query string is not UTF-8.'
             ) from None
         hygiene.check_query(params)
+        _check_method(request)
+        if request.method in BODY_METHODS and request.content_type:
+            if request.content_type not in BODY_TYPES:
+                raise UnsupportedMediaType(request.content_type)
 
 
 class ResourcesHook(hooks.PecanHook):

@@ -5,6 +5,7 @@ import re
 from fleet.api.controllers.v1 import versions
 from fleet.common import exception
 
+_SERVICE_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]*$')
 _VERSION_RE = re.compile(r'^([1-9][0-9]*)\.(0|[1-9][0-9]*)$')
 
 
@@ -40,14 +41,20 @@ def parse_header(value):
     :raises: Invalid for a malformed header, NotAcceptable for a version
         outside [min, max].
     """
-    if not value:
+    if value is None:
         return Version.min()
     if len(value) > 1000:
         raise exception.Invalid(reason=f'{versions.HEADER} is too long.')
     requested = None
     for part in value.split(','):
         words = part.strip().split()
-        if not words or words[0].lower() != versions.SERVICE_TYPE:
+        if len(words) != 2 or not _SERVICE_RE.match(words[0]):
+            if not words or words[0].lower() != versions.SERVICE_TYPE:
+                raise exception.Invalid(
+                    reason=f'{versions.HEADER} "{value}" is not a list of '
+                    f'"<service type> <version>", as in "fleet 1.N".'
+                )
+        if words[0].lower() != versions.SERVICE_TYPE:
             continue
         if len(words) != 2 or requested is not None:
             # "fleet 1.3 extra" or fleet named twice: a client that means

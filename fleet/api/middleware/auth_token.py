@@ -7,8 +7,9 @@ from oslo_config import cfg
 
 CONF = cfg.CONF
 
-# The version discovery documents are public, as in every OpenStack API.
-PUBLIC_ROUTES = re.compile(r'^/(v1/?)?$')
+# The version discovery documents are public, as in every OpenStack API,
+# and so is the OpenAPI description: it holds no data of the deployment.
+PUBLIC_ROUTES = re.compile(r'^/(v1/?|v1/openapi\.json)?$')
 #: Authenticated by its own bearer token when [alerts] webhook_token is set
 #: (fleet.api.controllers.v1.webhook); Keystone otherwise.
 WEBHOOK_ROUTE = re.compile(r'^/v1/webhooks/alertmanager/?$')

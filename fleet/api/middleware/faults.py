@@ -69,6 +69,14 @@ class FaultWrapper:
                 if name in response.headers:
                     fault.headers[name] = response.headers[name]
             response = fault
+        if response.status_int == 405 and 'Allow' not in response.headers:
+            # RFC 9110: a 405 says which methods the resource has; pecan's
+            # own 405s do not, the OpenAPI table knows them.
+            from fleet.api import openapi  # noqa: imports the controllers
+
+            allow = openapi.allowed_methods(request.path_info)
+            if allow:
+                response.headers['Allow'] = allow
         return response(environ, start_response)
 
     @staticmethod

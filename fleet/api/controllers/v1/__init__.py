@@ -14,6 +14,22 @@ from fleet.api.controllers.v1 import utils
 from fleet.api.controllers.v1 import webhook
 
 
+class OpenAPIController(rest.RestController):
+    """GET /v1/openapi.json: the OpenAPI 3.1 description (public)."""
+
+    _doc = None
+
+    @pecan.expose('json')
+    def get_all(self):
+        from fleet.api import openapi  # noqa: the module imports ours
+
+        if OpenAPIController._doc is None:
+            OpenAPIController._doc = openapi.build()
+        doc = dict(OpenAPIController._doc)
+        doc['servers'] = [{'url': pecan.request.application_url}]
+        return doc
+
+
 class Controller(rest.RestController):
     hosts = host.HostsController()
     executions = execution.ExecutionsController()
@@ -43,4 +59,8 @@ class Controller(rest.RestController):
         if utils.allow_alerts():
             doc['resources']['alerts'] = {'href': url + '/v1/alerts'}
             doc['resources']['runbooks'] = {'href': url + '/v1/runbooks'}
+        doc['resources']['openapi'] = {'href': url + '/v1/openapi.json'}
         return doc
+
+
+pecan.route(Controller, 'openapi.json', OpenAPIController())

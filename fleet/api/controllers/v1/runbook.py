@@ -29,6 +29,17 @@ from fleet.common import policy
 LOG = log.getLogger(__name__)
 
 SORT_KEYS = ('id', 'name', 'created_at', 'updated_at')
+#: Values of the ``enabled`` filter.
+BOOLEANS = {
+    'true': True,
+    'True': True,
+    '1': True,
+    'yes': True,
+    'false': False,
+    'False': False,
+    '0': False,
+    'no': False,
+}
 
 
 def _body():
@@ -109,11 +120,12 @@ class RunbooksController(rest.RestController):
         page = utils.pagination(params, SORT_KEYS)
         filters = {k: params[k] for k in ('name',) if k in params}
         if 'enabled' in params:
-            filters['enabled'] = params['enabled'].lower() in (
-                'true',
-                '1',
-                'yes',
-            )
+            if params['enabled'] not in BOOLEANS:
+                raise exception.InvalidParameterValue(
+                    err=f'enabled must be one of {", ".join(BOOLEANS)}, '
+                    f'got {params["enabled"]!r}.'
+                )
+            filters['enabled'] = BOOLEANS[params['enabled']]
         items = pecan.request.dbapi.list_runbooks(filters=filters, **page)
         body = {'runbooks': [_to_api(r) for r in items]}
         nxt = utils.next_link(
@@ -144,6 +156,8 @@ class RunbooksController(rest.RestController):
         dbapi = pecan.request.dbapi
         if ident == 'import' and action is None:
             return self._import()
+        if ident == 'export' and action is None:
+            raise webob.exc.HTTPMethodNotAllowed(headers={'Allow': 'GET'})
         if ident is not None:
             if action != 'dry_run':
                 raise exception.NotFound(

@@ -13,9 +13,16 @@ class TestParseHeader(base.TestCase):
     def parse(self, value):
         return microversion.parse_header(value).as_tuple()
 
-    def test_absent_or_empty_is_the_minimum(self):
+    def test_absent_is_the_minimum(self):
         self.assertEqual(MIN, self.parse(None))
-        self.assertEqual(MIN, self.parse(''))
+
+    def test_empty_or_not_a_version_list_is_malformed(self):
+        # API-SIG: the header is "<service type> <version>[, ...]".
+        for value in ('', ' ', '0', 'foo', 'compute', 'a b c', '\u00e9 1.0'):
+            e = self.assertRaises(
+                exception.Invalid, microversion.parse_header, value
+            )
+            self.assertEqual(400, e.code, value)
 
     def test_exact(self):
         self.assertEqual((1, 0), self.parse('fleet 1.0'))
