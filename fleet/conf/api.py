@@ -43,11 +43,26 @@ opts = [
     ),
     cfg.IntOpt(
         'workers',
-        default=1,
+        default=16,
         min=1,
-        help='Threads serving requests in the built-in server '
-        '(fleet-api, fleet-all-in-one). Under uwsgi or gunicorn their '
+        help='Threads serving requests in the built-in server (cheroot; '
+        'fleet-api, fleet-all-in-one). Under uwsgi or gunicorn their '
         'own settings apply.',
+    ),
+    cfg.IntOpt(
+        'backlog',
+        default=1024,
+        min=1,
+        help='Connections the built-in server lets wait to be accepted '
+        '(listen backlog; the kernel caps it at net.core.somaxconn). '
+        'Clients beyond it are refused or reset.',
+    ),
+    cfg.IntOpt(
+        'client_socket_timeout',
+        default=60,
+        min=1,
+        help='Seconds the built-in server waits on an idle or slow '
+        'client connection (keep-alive included) before closing it.',
     ),
 ]
 

@@ -125,7 +125,7 @@ def read_har(path):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--max-examples', type=int, default=60)
+    parser.add_argument('--max-examples', type=int, default=80)
     parser.add_argument('--min-requests', type=int, default=5000)
     parser.add_argument('--workers', default='2')
     parser.add_argument('--seed', type=int, default=None)
@@ -166,7 +166,8 @@ def main():
     print('+', ' '.join(command), flush=True)
     started = time.monotonic()
     try:
-        rc = subprocess.call(command)
+        # In the work directory: schemathesis leaves a .schemathesis/.
+        rc = subprocess.call(command, cwd=work)
     finally:
         stop_server(server)
     elapsed = time.monotonic() - started
