@@ -4,8 +4,10 @@ query parameters the controllers accept (their ``FILTERS`` and
 ``SORT_KEYS``): one source of truth.
 
 It is served at ``GET /v1/openapi.json`` (public, as the version
-documents are), written into the docs by ``tools/openapi.py``, and
-``tox -e fuzz`` runs schemathesis against a live fleet-api with it.
+documents are), written into the docs at build time (``doc/source/conf.py``
+with :mod:`fleet.api.openapi_rst`; ``python -m fleet.api.openapi`` prints
+it), and ``tox -e fuzz`` runs schemathesis against a live fleet-api with
+it.
 
 Adding an endpoint is one :class:`Operation` in :data:`OPERATIONS` (or a
 call to :func:`register` from the controller's module)::
@@ -812,3 +814,11 @@ def build(server_url=None):
     if server_url:
         doc['servers'] = [{'url': server_url.rstrip('/')}]
     return doc
+
+
+if __name__ == '__main__':
+    import json
+    import sys
+
+    json.dump(build(), sys.stdout, indent=2, sort_keys=True)
+    sys.stdout.write('\n')
