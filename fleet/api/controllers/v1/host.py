@@ -36,13 +36,16 @@ SORT_KEYS = ('id', 'name', 'kind', 'state', 'created_at', 'updated_at')
 HIDDEN = ('id', 'execution_uuid')
 
 
-def to_api(host):
-    """A host as the API shows it."""
+def to_api(host, url=None):
+    """A host as the API shows it.
+
+    :param url: the application URL (a list passes it once).
+    """
     body = {k: v for k, v in host.items() if k not in HIDDEN}
     body['execution'] = host['execution_uuid']
     for key in ('created_at', 'updated_at'):
         body[key] = utils.isoformat(host[key])
-    body['links'] = utils.self_links('hosts', host['uuid'])
+    body['links'] = utils.self_links('hosts', host['uuid'], url)
     return body
 
 
@@ -147,7 +150,8 @@ class HostsController(rest.RestController):
                 f'{", ".join(states.HOST_STATES)}.'
             )
         hosts = pecan.request.dbapi.list_hosts(filters=filters, **page)
-        body = {'hosts': [to_api(h) for h in hosts]}
+        url = pecan.request.application_url
+        body = {'hosts': [to_api(h, url) for h in hosts]}
         nxt = utils.next_link('hosts', hosts, page['limit'], 'hosts', params)
         if nxt:
             body['next'] = nxt

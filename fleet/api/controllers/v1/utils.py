@@ -115,9 +115,14 @@ def isoformat(value):
     return value.isoformat() + 'Z' if value is not None else None
 
 
-def self_links(collection, uuid):
-    """The ``links`` of a resource: its own URL under /v1/<collection>."""
-    url = pecan.request.application_url
+def self_links(collection, uuid, url=None):
+    """The ``links`` of a resource: its own URL under /v1/<collection>.
+
+    :param url: the application URL; a list passes it once for all its
+        items (pecan's request proxy costs ~20 us an access).
+    """
+    if url is None:
+        url = pecan.request.application_url
     return [{'rel': 'self', 'href': f'{url}/v1/{collection}/{uuid}'}]
 
 
