@@ -232,3 +232,12 @@ class Request(pecan.Request):
         return doc
 
     json = json_body = property(_strict_json)
+
+    @property
+    def application_url(self):
+        """The root URL of links: ``[api] public_endpoint`` when set (a
+        proxy in front of fleet-api), else the request's own."""
+        endpoint = CONF.api.public_endpoint
+        if endpoint:
+            return endpoint.rstrip('/')
+        return pecan.Request.application_url.fget(self)

@@ -300,6 +300,35 @@ class TestPlaceParents(base.APITestCase):
         self.patch('r1', {'parent_uuid': None})
 
 
+class TestPublicEndpoint(base.APITestCase):
+    def test_links_use_public_endpoint(self):
+        self.config(
+            public_endpoint='https://fleet.example.org/fleet/', group='api'
+        )
+        for name in ('h1', 'h2'):
+            self.request('POST', '/v1/hosts', {'name': name}, status=201)
+        body = self.get('/v1/hosts?limit=1').json
+        self.assertTrue(
+            body['hosts'][0]['links'][0]['href'].startswith(
+                'https://fleet.example.org/fleet/v1/hosts/'
+            )
+        )
+        self.assertTrue(
+            body['next'].startswith('https://fleet.example.org/fleet/v1/')
+        )
+        root = self.get('/').json
+        self.assertEqual(
+            'https://fleet.example.org/fleet/v1/',
+            root['versions'][0]['links'][0]['href'],
+        )
+        created = self.request('POST', '/v1/hosts', {'name': 'h3'}, status=201)
+        self.assertTrue(
+            created.headers['Location'].startswith(
+                'https://fleet.example.org/fleet/v1/hosts/'
+            )
+        )
+
+
 class TestHygieneModule(test_base.TestCase):
     def test_loads_accepts_plain_json(self):
         doc = {'a': [1, 2.5, 'x', None, True], 'b': {'c': -(2**63)}}
