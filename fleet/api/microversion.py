@@ -6,6 +6,8 @@ from fleet.api.controllers.v1 import versions
 from fleet.common import exception
 
 _SERVICE_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]*$')
+#: A version of any service: N.M or latest.
+_ANY_VERSION_RE = re.compile(r'^([0-9]+\.[0-9]+|[Ll][Aa][Tt][Ee][Ss][Tt])$')
 _VERSION_RE = re.compile(r'^([1-9][0-9]*)\.(0|[1-9][0-9]*)$')
 
 
@@ -48,7 +50,11 @@ def parse_header(value):
     requested = None
     for part in value.split(','):
         words = part.strip().split()
-        if len(words) != 2 or not _SERVICE_RE.match(words[0]):
+        if (
+            len(words) != 2
+            or not _SERVICE_RE.match(words[0])
+            or not _ANY_VERSION_RE.match(words[1])
+        ):
             if not words or words[0].lower() != versions.SERVICE_TYPE:
                 raise exception.Invalid(
                     reason=f'{versions.HEADER} "{value}" is not a list of '

@@ -140,6 +140,8 @@ def main():
     har = work / 'schemathesis.har'
     command = [
         str(bindir / 'schemathesis'),
+        '--config-file',
+        str(pathlib.Path(__file__).with_name('schemathesis.toml')),
         'run',
         url,
         '--checks',

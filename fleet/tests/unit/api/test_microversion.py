@@ -18,7 +18,17 @@ class TestParseHeader(base.TestCase):
 
     def test_empty_or_not_a_version_list_is_malformed(self):
         # API-SIG: the header is "<service type> <version>[, ...]".
-        for value in ('', ' ', '0', 'foo', 'compute', 'a b c', '\u00e9 1.0'):
+        for value in (
+            '',
+            ' ',
+            '0',
+            'foo',
+            'compute',
+            'a b c',
+            '\u00e9 1.0',
+            '8Su H`',
+            'compute 2.1, volume x',
+        ):
             e = self.assertRaises(
                 exception.Invalid, microversion.parse_header, value
             )
