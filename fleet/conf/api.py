@@ -1,4 +1,5 @@
 from oslo_config import cfg
+from oslo_middleware import sizelimit
 
 group = cfg.OptGroup('api', title='fleet-api options')
 
@@ -67,9 +68,23 @@ opts = [
 ]
 
 
+#: fleet's default of [oslo_middleware] max_request_body_size: an
+#: Alertmanager notification of [alerts] max_webhook_alerts (500) alerts
+#: is about 500 KiB, beyond the library's 112 KiB.
+MAX_REQUEST_BODY_SIZE = 1024 * 1024
+
+
+def update_opt_defaults():
+    """fleet's defaults of library options (generator hook too)."""
+    cfg.set_defaults(
+        sizelimit.OPTS, max_request_body_size=MAX_REQUEST_BODY_SIZE
+    )
+
+
 def register_opts(conf):
     conf.register_group(group)
     conf.register_opts(opts, group=group)
+    update_opt_defaults()
 
 
 def list_opts():

@@ -178,15 +178,11 @@ class TestJSONBodies(base.APITestCase):
         self.assert_fault(response, 400, 'NUL')
 
     def test_deep_nesting(self):
-        # 100,000 levels: refused for its size (413) by default ...
+        # 100,000 levels (200 KB) fit fleet's default body size limit
+        # (1 MiB, for Alertmanager's payloads): refused for their depth.
         deep = '{"name": "h1", "variables": {"x": %s}}' % (
             '[' * 100000 + ']' * 100000
         )
-        response = self.post_host(deep, status=413)
-        self.assert_fault(response, 413, 'max_request_body_size')
-        # ... and for its depth when the size is allowed.
-        self.config(max_request_body_size=1024 * 1024, group='oslo_middleware')
-        self.app = self.make_app()
         self.assert_fault(self.post_host(deep), 400, 'nested deeper')
         # Unterminated, and just past the bound.
         self.assert_fault(self.post_host('[' * 100000), 400)
@@ -194,6 +190,16 @@ class TestJSONBodies(base.APITestCase):
         self.assert_fault(self.post_host(over), 400, 'nested deeper')
         ok = '{"name": "h1", "variables": {"x": %s}}' % ('[' * 29 + ']' * 29)
         self.post_host(ok, 201)
+
+    def test_body_size_limit(self):
+        self.assertEqual(
+            1024 * 1024, base.CONF.oslo_middleware.max_request_body_size
+        )
+        self.config(max_request_body_size=1000, group='oslo_middleware')
+        self.app = self.make_app()
+        body = '{"name": "h1", "variables": {"x": "%s"}}' % ('a' * 2000)
+        response = self.post_host(body, status=413)
+        self.assert_fault(response, 413, 'max_request_body_size')
 
     def test_empty_body(self):
         response = self.request('POST', '/v1/hosts', body=b'', status=400)
