@@ -69,6 +69,16 @@ class FaultWrapper:
                 if name in response.headers:
                     fault.headers[name] = response.headers[name]
             response = fault
+        if response.status_int in (204, 304) and response.body:
+            # RFC 9110: no content. Bytes sent anyway would be read as the
+            # start of the next response on a keep-alive connection.
+            LOG.error(
+                '%s %s answered %s with a body; dropped.',
+                request.method,
+                request.path,
+                response.status_int,
+            )
+            response.body = b''
         if response.status_int == 405 and 'Allow' not in response.headers:
             # RFC 9110: a 405 says which methods the resource has; pecan's
             # own 405s do not, the OpenAPI table knows them.

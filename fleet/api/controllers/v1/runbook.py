@@ -194,7 +194,9 @@ class RunbooksController(rest.RestController):
         LOG.info('Runbook %s replaced by %s.', runbook['name'], ctx.user_id)
         return _to_api(runbook)
 
-    @pecan.expose('json')
+    # No template: a 204 must have an empty body, not JSON "null" (on a
+    # keep-alive connection those bytes start the next response).
+    @pecan.expose()
     def delete(self, ident=None):
         _require_ident(ident)
         alert_api.check_version()

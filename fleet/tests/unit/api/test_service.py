@@ -52,3 +52,30 @@ class TestAPIService(base.DbTestCase):
         self.config(port=self.service.server_port, group='api')
         other = service.APIService()
         self.assertRaises(OSError, other.start)
+
+    def test_204_has_no_body_on_keep_alive(self):
+        # DELETE answered "null" with its 204: on the same connection the
+        # next response then began with those bytes.
+        conn = http.client.HTTPConnection(
+            '127.0.0.1', self.service.server_port, timeout=30
+        )
+        self.addCleanup(conn.close)
+        headers = {
+            'OpenStack-API-Version': 'fleet 1.3',
+            'Content-Type': 'application/json',
+        }
+        body = json.dumps(
+            {'name': 'rb1', 'match': {}, 'remediation': {'action': 'handoff'}}
+        )
+        conn.request('POST', '/v1/runbooks', body=body, headers=headers)
+        created = conn.getresponse()
+        created.read()
+        self.assertEqual(201, created.status)
+        conn.request('DELETE', '/v1/runbooks/rb1', headers=headers)
+        response = conn.getresponse()
+        self.assertEqual(204, response.status)
+        self.assertEqual(b'', response.read())
+        conn.request('GET', '/v1/runbooks/rb1', headers=headers)
+        response = conn.getresponse()
+        self.assertEqual(404, response.status)
+        self.assertIn('errors', json.loads(response.read()))
