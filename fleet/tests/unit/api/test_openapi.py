@@ -122,6 +122,17 @@ class TestAllow(base.APITestCase):
             self.assert_fault(response, 405)
             self.assertEqual(allow, response.headers['Allow'])
 
+    def test_empty_body_of_any_type_is_no_body(self):
+        for content_type in ('text/plain', 'multipart/form-data'):
+            response = self.request(
+                'POST',
+                '/v1/hosts',
+                body=b'',
+                headers={'Content-Type': content_type},
+                status=400,
+            )
+            self.assert_fault(response, 400, 'no body')
+
     def test_415_for_a_form_body(self):
         response = self.request(
             'POST',
