@@ -246,8 +246,9 @@ class HostsController(rest.RestController):
         )
         return _show(host)
 
-    # No template: a 204 must have an empty body, not JSON "null".
-    @pecan.expose()
+    # No template: a 204 must have an empty body, not JSON "null"; the
+    # content type still matches "Accept: application/json" (else 406).
+    @pecan.expose(content_type='application/json')
     def delete(self, ident=None):
         _require_ident(ident)
         ctx = pecan.request.context

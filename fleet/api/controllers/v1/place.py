@@ -160,7 +160,7 @@ class PlacesController(rest.RestController):
         )
         return to_api(place)
 
-    @pecan.expose()
+    @pecan.expose(content_type='application/json')
     def delete(self, ident=None):
         host_api._require_ident(ident)
         utils.check_inventory_version()

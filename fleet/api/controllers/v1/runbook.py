@@ -195,8 +195,9 @@ class RunbooksController(rest.RestController):
         return _to_api(runbook)
 
     # No template: a 204 must have an empty body, not JSON "null" (on a
-    # keep-alive connection those bytes start the next response).
-    @pecan.expose()
+    # keep-alive connection those bytes start the next response); the
+    # content type still matches "Accept: application/json" (else 406).
+    @pecan.expose(content_type='application/json')
     def delete(self, ident=None):
         _require_ident(ident)
         alert_api.check_version()

@@ -149,3 +149,36 @@ class TestPublic(base.KeystoneAPITestCase):
         doc = self.get('/v1/openapi.json').json
         self.assertIn('/v1/hosts', doc['paths'])
         self.get('/v1/hosts', status=401)
+
+
+class TestDeleteAcceptsJSON(base.APITestCase):
+    def test_delete_with_accept_json(self):
+        # openstacksdk and most clients send "Accept: application/json"
+        # on every request: a DELETE answered 406.
+        v = 'fleet 1.3'
+        accept = {'Accept': 'application/json'}
+        self.request('POST', '/v1/hosts', {'name': 'h1'}, status=201)
+        self.request(
+            'POST',
+            '/v1/places',
+            {'name': 'r1', 'kind': 'rack'},
+            version=v,
+            status=201,
+        )
+        self.request(
+            'POST',
+            '/v1/runbooks',
+            {'name': 'rb', 'match': {}, 'remediation': {'action': 'handoff'}},
+            version=v,
+            status=201,
+        )
+        for path in ('/v1/hosts/h1', '/v1/places/r1', '/v1/runbooks/rb'):
+            for headers in (accept, {}):
+                response = self.request(
+                    'DELETE', path, version=v, headers=headers
+                )
+                if headers:
+                    self.assertEqual(204, response.status_int, path)
+                    self.assertEqual(b'', response.body)
+                else:
+                    self.assert_fault(response, 404)
