@@ -152,6 +152,9 @@ def main():
         str(args.max_examples),
         '--workers',
         args.workers,
+        # As OpenStack clients send it on every request.
+        '--header',
+        'Accept: application/json',
         '--request-timeout',
         '30',
         '--suppress-health-check',
