@@ -39,7 +39,7 @@ def free_port():
 
 
 def start_all_in_one():
-    work = pathlib.Path(tempfile.mkdtemp(prefix='fleet-bench-'))
+    work = pathlib.Path(tempfile.mkdtemp(prefix='fleet-api-bench-'))
     port = free_port()
     conf = work / 'fleet.conf'
     conf.write_text(
@@ -137,7 +137,12 @@ def main():
         + f'  max {max(latencies, default=float("nan")):.1f}'
     )
     if work is not None:
-        print(f'server log: {work}/fleet.log')
+        if total_errors:
+            print(f'server log: {work}/fleet.log')
+        else:
+            import shutil
+
+            shutil.rmtree(work, ignore_errors=True)
     return 1 if total_errors else 0
 
 
