@@ -8,6 +8,7 @@ Usage::
 from oslo_config import cfg
 from oslo_middleware import http_proxy_to_wsgi
 from oslo_middleware import request_id
+from oslo_middleware import sizelimit
 import pecan
 
 from fleet.api import hooks
@@ -22,15 +23,18 @@ CONF = cfg.CONF
 
 def setup_app():
     """Build the WSGI pipeline, outermost first: proxy headers, request
-    id, JSON faults, keystone auth (unless noauth), pecan."""
+    id, JSON faults, body size limit (``[oslo_middleware]
+    max_request_body_size``), keystone auth (unless noauth), pecan."""
     app = pecan.make_app(
         'fleet.api.controllers.root.RootController',
         hooks=[
+            hooks.HygieneHook(),
             hooks.ContextHook(),
             hooks.ResourcesHook(),
             hooks.MicroversionHook(),
             hooks.FaultHook(),
         ],
+        request_cls=hooks.Request,
         force_canonical=False,
         guess_content_type_from_ext=False,
         debug=False,
@@ -44,6 +48,8 @@ def setup_app():
         raise exception.ConfigInvalid(
             error=f'unknown [api] auth_strategy {CONF.api.auth_strategy}'
         )
+    # Inside FaultWrapper: its 413 becomes a JSON fault too.
+    app = sizelimit.RequestBodySizeLimiter(app, conf=CONF)
     app = faults.FaultWrapper(app)
     app = request_id.RequestId(app)
     if CONF.api.public_endpoint:

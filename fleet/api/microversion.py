@@ -5,7 +5,10 @@ import re
 from fleet.api.controllers.v1 import versions
 from fleet.common import exception
 
-_VERSION_RE = re.compile(r'^([1-9]\d*)\.(0|[1-9]\d*)$')
+_SERVICE_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]*$')
+#: A version of any service: N.M or latest.
+_ANY_VERSION_RE = re.compile(r'^([0-9]+\.[0-9]+|[Ll][Aa][Tt][Ee][Ss][Tt])$')
+_VERSION_RE = re.compile(r'^([1-9][0-9]*)\.(0|[1-9][0-9]*)$')
 
 
 class Version:
@@ -40,13 +43,33 @@ def parse_header(value):
     :raises: Invalid for a malformed header, NotAcceptable for a version
         outside [min, max].
     """
-    if not value:
+    if value is None:
         return Version.min()
+    if len(value) > 1000:
+        raise exception.Invalid(reason=f'{versions.HEADER} is too long.')
     requested = None
     for part in value.split(','):
         words = part.strip().split()
-        if len(words) == 2 and words[0].lower() == versions.SERVICE_TYPE:
-            requested = words[1]
+        if (
+            len(words) != 2
+            or not _SERVICE_RE.match(words[0])
+            or not _ANY_VERSION_RE.match(words[1])
+        ):
+            if not words or words[0].lower() != versions.SERVICE_TYPE:
+                raise exception.Invalid(
+                    reason=f'{versions.HEADER} "{value}" is not a list of '
+                    f'"<service type> <version>", as in "fleet 1.N".'
+                )
+        if words[0].lower() != versions.SERVICE_TYPE:
+            continue
+        if len(words) != 2 or requested is not None:
+            # "fleet 1.3 extra" or fleet named twice: a client that means
+            # something else than it gets must be told, not served 1.0.
+            raise exception.Invalid(
+                reason=f'{versions.HEADER} "{value}" must name fleet once, '
+                f'as "fleet 1.N" (or "fleet latest").'
+            )
+        requested = words[1]
     if requested is None:
         # The header may address other services only.
         return Version.min()

@@ -1,4 +1,4 @@
-"""fleet-api: the REST API (built-in threaded server)."""
+"""fleet-api: the REST API, served by cheroot (see fleet.api.service)."""
 
 import sys
 

@@ -1,4 +1,5 @@
 from oslo_config import cfg
+from oslo_middleware import sizelimit
 
 group = cfg.OptGroup('api', title='fleet-api options')
 
@@ -43,18 +44,47 @@ opts = [
     ),
     cfg.IntOpt(
         'workers',
-        default=1,
+        default=16,
         min=1,
-        help='Threads serving requests in the built-in server '
-        '(fleet-api, fleet-all-in-one). Under uwsgi or gunicorn their '
+        help='Threads serving requests in the built-in server (cheroot; '
+        'fleet-api, fleet-all-in-one). Under uwsgi or gunicorn their '
         'own settings apply.',
     ),
+    cfg.IntOpt(
+        'backlog',
+        default=1024,
+        min=1,
+        help='Connections the built-in server lets wait to be accepted '
+        '(listen backlog; the kernel caps it at net.core.somaxconn). '
+        'Clients beyond it are refused or reset.',
+    ),
+    cfg.IntOpt(
+        'client_socket_timeout',
+        default=60,
+        min=1,
+        help='Seconds the built-in server waits on an idle or slow '
+        'client connection (keep-alive included) before closing it.',
+    ),
 ]
+
+
+#: fleet's default of [oslo_middleware] max_request_body_size: an
+#: Alertmanager notification of [alerts] max_webhook_alerts (500) alerts
+#: is about 500 KiB, beyond the library's 112 KiB.
+MAX_REQUEST_BODY_SIZE = 1024 * 1024
+
+
+def update_opt_defaults():
+    """fleet's defaults of library options (generator hook too)."""
+    cfg.set_defaults(
+        sizelimit.OPTS, max_request_body_size=MAX_REQUEST_BODY_SIZE
+    )
 
 
 def register_opts(conf):
     conf.register_group(group)
     conf.register_opts(opts, group=group)
+    update_opt_defaults()
 
 
 def list_opts():

@@ -51,6 +51,7 @@ def list_opts():
 
 def update_opt_defaults():
     database.update_opt_defaults()
+    api.update_opt_defaults()
 
 
 def all_opts():

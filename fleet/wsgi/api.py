@@ -7,6 +7,7 @@ The config file comes from ``$OS_FLEET_CONFIG_DIR/fleet.conf`` (default
 parsed as fleet options.
 """
 
+import gc
 import os
 
 from oslo_config import cfg
@@ -24,4 +25,9 @@ def initialize_application():
     files = [config_file] if os.path.exists(config_file) else []
     fleet_service.prepare_service(['fleet-api'], default_config_files=files)
     rpc.init(CONF)
-    return app.setup_app()
+    application = app.setup_app()
+    # As fleet.api.service does: what lives as long as the process leaves
+    # the collector's sight (and is shared with forked workers).
+    gc.collect()
+    gc.freeze()
+    return application

@@ -4,8 +4,9 @@ import re
 
 from keystonemiddleware import auth_token
 
-# The version discovery documents are public, as in every OpenStack API.
-PUBLIC_ROUTES = re.compile(r'^/(v1/?)?$')
+# The version discovery documents are public, as in every OpenStack API,
+# and so is the OpenAPI description: it holds no data of the deployment.
+PUBLIC_ROUTES = re.compile(r'^/(v1/?|v1/openapi\.json)?$')
 #: Authenticated by its own bearer token only, [alerts] webhook_token
 #: (fleet.api.controllers.v1.webhook), never by Keystone.
 WEBHOOK_ROUTE = re.compile(r'^/v1/webhooks/alertmanager/?$')

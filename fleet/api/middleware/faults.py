@@ -55,6 +55,11 @@ class FaultWrapper:
             return response(environ, start_response)
         if response.status_int >= 400 and not _is_fault(response.body):
             detail = _detail_of(response.body) or response.status
+            if response.status_int == 413:
+                detail = (
+                    'The request body is larger than this API accepts '
+                    '([oslo_middleware] max_request_body_size).'
+                )
             fault = self._fault(environ, response.status_int, detail)
             for name in (
                 'WWW-Authenticate',
@@ -64,6 +69,24 @@ class FaultWrapper:
                 if name in response.headers:
                     fault.headers[name] = response.headers[name]
             response = fault
+        if response.status_int in (204, 304) and response.body:
+            # RFC 9110: no content. Bytes sent anyway would be read as the
+            # start of the next response on a keep-alive connection.
+            LOG.error(
+                '%s %s answered %s with a body; dropped.',
+                request.method,
+                request.path,
+                response.status_int,
+            )
+            response.body = b''
+        if response.status_int == 405 and 'Allow' not in response.headers:
+            # RFC 9110: a 405 says which methods the resource has; pecan's
+            # own 405s do not, the OpenAPI table knows them.
+            from fleet.api import openapi  # noqa: imports the controllers
+
+            allow = openapi.allowed_methods(request.path_info)
+            if allow:
+                response.headers['Allow'] = allow
         return response(environ, start_response)
 
     @staticmethod

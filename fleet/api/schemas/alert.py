@@ -17,7 +17,9 @@ An Alertmanager webhook (``version`` "4"), as Alertmanager sends it::
                  "fingerprint": "3f2b..."}]}
 """
 
-_NAME = {'type': 'string', 'minLength': 1, 'maxLength': 255}
+from fleet.api.schemas import common
+
+_NAME = common.NAME
 _STRINGS = {
     'type': 'object',
     'additionalProperties': {'type': ['string', 'number', 'boolean']},

@@ -11,6 +11,8 @@ A run (API 1.4)::
      "expected_facts": {"kernel": "6.8.0-45"}}
 """
 
+from fleet.api.schemas import common
+
 KINDS = ('drain', 'drain_patch_reboot')
 THEN = ('abort', 'skip', 'cold_migrate')
 #: Instance states with a policy, and the policies each accepts.
@@ -21,7 +23,7 @@ STATE_POLICIES = {
     'error': ('skip', 'leave', 'abort'),
 }
 
-_NAME = {'type': 'string', 'minLength': 1, 'maxLength': 255}
+_NAME = common.NAME
 #: Fields of API 1.4.
 ACTION_FIELDS = ('action', 'action_parameters')
 
@@ -41,8 +43,12 @@ CREATE = {
             'maxLength': 63,
         },
         'action_parameters': {'type': 'object'},
-        'executor_timeout': {'type': 'integer', 'minimum': 1},
-        'max_parallel': {'type': 'integer', 'minimum': 1},
+        'executor_timeout': {
+            'type': 'integer',
+            'minimum': 1,
+            'maximum': 604800,
+        },
+        'max_parallel': {'type': 'integer', 'minimum': 1, 'maximum': 1000},
         'on_instance_failure': {
             'type': 'object',
             'properties': {

@@ -1,5 +1,6 @@
 """JSON schemas of host request bodies."""
 
+from fleet.api.schemas import common
 from fleet.common import states
 
 _NAME = {
@@ -7,11 +8,15 @@ _NAME = {
     'minLength': 1,
     'maxLength': 255,
     'pattern': r'^[A-Za-z0-9][A-Za-z0-9._-]*$',
+    **common.NO_CONTROL,
 }
 _OPT_STR = {'type': ['string', 'null'], 'maxLength': 255}
 _LABELS = {
     'type': 'object',
-    'propertyNames': {'pattern': r'^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$'},
+    'propertyNames': {
+        'pattern': r'^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$',
+        **common.NO_CONTROL,
+    },
     'additionalProperties': {'type': ['string', 'null'], 'maxLength': 255},
 }
 _VARIABLES = {'type': 'object', 'propertyNames': {'maxLength': 255}}

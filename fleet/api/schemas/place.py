@@ -1,9 +1,10 @@
 """JSON schemas of place and host-replacement request bodies."""
 
+from fleet.api.schemas import common
 from fleet.api.schemas import host as host_schema
 from fleet.inventory import variables
 
-_NAME = {'type': 'string', 'minLength': 1, 'maxLength': 255}
+_NAME = common.NAME
 
 CREATE = {
     'type': 'object',
@@ -24,7 +25,7 @@ UPDATE = {
     'type': 'object',
     'properties': {
         'name': _NAME,
-        'parent_uuid': {'type': ['string', 'null']},
+        'parent_uuid': {'type': ['string', 'null'], 'format': 'uuid'},
         'description': {'type': ['string', 'null'], 'maxLength': 4096},
         'labels': host_schema._LABELS,
         'variables': host_schema._VARIABLES,

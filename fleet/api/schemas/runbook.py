@@ -2,9 +2,10 @@
 catalog of them (``{"runbooks": [...]}``, what export gives and import
 takes)."""
 
+from fleet.api.schemas import common
 from fleet.api.schemas import execution as execution_schema
 
-_NAME = {'type': 'string', 'minLength': 1, 'maxLength': 255}
+_NAME = common.NAME
 
 #: Sub-routes of /v1/runbooks: a runbook so named could not be shown by
 #: name (GET /v1/runbooks/export is the catalog).
@@ -92,7 +93,11 @@ RUNBOOK = {
         'limits': {
             'type': 'object',
             'properties': {
-                'max_hosts': {'type': 'integer', 'minimum': 1},
+                'max_hosts': {
+                    'type': 'integer',
+                    'minimum': 1,
+                    'maximum': 100000,
+                },
                 'per': {
                     'type': 'string',
                     'enum': ['availability_zone', 'rack', 'cell', 'region'],

@@ -12,6 +12,7 @@ from fleet.db.sqlalchemy import base
 from fleet.db.sqlalchemy import capacity
 from fleet.db.sqlalchemy import inventory
 from fleet.db.sqlalchemy import models
+from fleet.db.sqlalchemy import paging
 
 HOST_FILTERS = (
     'name',
@@ -41,7 +42,7 @@ _reader = base.reader
 _writer = base.writer
 _retry = base.retry
 _host_query = base.host_query
-_paginate = base.paginate
+_paginate = paging.paginate
 _apply_filters = base.apply_filters
 _changes = base.changes
 _add_history = base.add_history

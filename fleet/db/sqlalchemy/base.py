@@ -21,14 +21,13 @@ import contextlib
 import threading
 
 from oslo_db import api as oslo_db_api
-from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
-from oslo_db.sqlalchemy import utils as db_utils
 from oslo_utils import uuidutils
 import sqlalchemy as sa
 
 from fleet.common import exception
 from fleet.db.sqlalchemy import models
+from fleet.db.sqlalchemy import paging
 
 _CONTEXT = threading.local()
 # SQLite takes its write lock only at a transaction's first write: two
@@ -71,36 +70,9 @@ def host_query(session, ident):
     return query.filter_by(name=ident)
 
 
-def paginate(
-    session, model, query, limit, marker, sort_key, sort_dir, resource
-):
-    """One page of ``query`` as dicts.
-
-    :param marker: uuid of the last row of the previous page.
-    :raises: InvalidMarker, InvalidParameterValue (unknown sort key)
-    """
-    marker_obj = None
-    if marker is not None:
-        marker_obj = session.execute(
-            sa.select(model).filter_by(uuid=marker)
-        ).scalar_one_or_none()
-        if marker_obj is None:
-            raise exception.InvalidMarker(marker=marker, resource=resource)
-    sort_keys = [sort_key] if sort_key == 'id' else [sort_key, 'id']
-    try:
-        query = db_utils.paginate_query(
-            query,
-            model,
-            limit,
-            sort_keys,
-            marker=marker_obj,
-            sort_dir=sort_dir,
-        )
-    except db_exc.InvalidSortKey as e:
-        raise exception.InvalidParameterValue(
-            err=f'Cannot sort {resource}s by {sort_key!r}.'
-        ) from e
-    return [row.as_dict() for row in session.execute(query).scalars()]
+#: One page of a list, keyed on (sort key, id) so that NULLs and ties
+#: neither skip nor repeat rows: :func:`fleet.db.sqlalchemy.paging.paginate`.
+paginate = paging.paginate
 
 
 def apply_filters(query, model, filters, allowed):

@@ -23,6 +23,15 @@ class Host(Base, FleetBase):
         schema.UniqueConstraint('name', name='uniq_hosts0name'),
         schema.Index('hosts_state_idx', 'state'),
         schema.Index('hosts_kind_idx', 'kind'),
+        # What the list filters and sorts on (apicontract_001).
+        schema.Index('hosts_created_at_id_idx', 'created_at', 'id'),
+        schema.Index('hosts_updated_at_id_idx', 'updated_at', 'id'),
+        schema.Index('hosts_region_idx', 'region'),
+        schema.Index('hosts_availability_zone_idx', 'availability_zone'),
+        schema.Index('hosts_cell_idx', 'cell'),
+        schema.Index('hosts_rack_idx', 'rack'),
+        schema.Index('hosts_source_idx', 'source'),
+        schema.Index('hosts_execution_uuid_idx', 'execution_uuid'),
     )
 
     id = schema.Column(types.Integer, primary_key=True, autoincrement=True)
@@ -71,6 +80,9 @@ class Execution(Base, FleetBase):
         schema.UniqueConstraint('uuid', name='uniq_executions0uuid'),
         schema.Index('executions_state_idx', 'state'),
         schema.Index('executions_host_uuid_idx', 'host_uuid'),
+        schema.Index('executions_created_at_id_idx', 'created_at', 'id'),
+        schema.Index('executions_updated_at_id_idx', 'updated_at', 'id'),
+        schema.Index('executions_kind_idx', 'kind'),
     )
 
     id = schema.Column(types.Integer, primary_key=True, autoincrement=True)
@@ -131,6 +143,10 @@ class Alert(Base, FleetBase):
         schema.UniqueConstraint('fingerprint', name='uniq_alerts0fingerprint'),
         schema.Index('alerts_state_idx', 'state'),
         schema.Index('alerts_host_uuid_idx', 'host_uuid'),
+        schema.Index('alerts_last_seen_id_idx', 'last_seen', 'id'),
+        schema.Index('alerts_first_seen_id_idx', 'first_seen', 'id'),
+        schema.Index('alerts_name_idx', 'name'),
+        schema.Index('alerts_severity_idx', 'severity'),
     )
 
     id = schema.Column(types.Integer, primary_key=True, autoincrement=True)
@@ -252,6 +268,7 @@ class Place(Base, FleetBase):
     __table_args__ = (
         schema.UniqueConstraint('uuid', name='uniq_places0uuid'),
         schema.UniqueConstraint('kind', 'name', name='uniq_places0kind0name'),
+        schema.Index('places_parent_uuid_idx', 'parent_uuid'),
     )
 
     id = schema.Column(types.Integer, primary_key=True, autoincrement=True)

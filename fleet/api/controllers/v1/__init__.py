@@ -15,6 +15,22 @@ from fleet.api.controllers.v1 import utils
 from fleet.api.controllers.v1 import webhook
 
 
+class OpenAPIController(rest.RestController):
+    """GET /v1/openapi.json: the OpenAPI 3.1 description (public)."""
+
+    _doc = None
+
+    @pecan.expose('json')
+    def get_all(self):
+        from fleet.api import openapi  # noqa: the module imports ours
+
+        if OpenAPIController._doc is None:
+            OpenAPIController._doc = openapi.build()
+        doc = dict(OpenAPIController._doc)
+        doc['servers'] = [{'url': pecan.request.application_url}]
+        return doc
+
+
 class Controller(rest.RestController):
     hosts = host.HostsController()
     executions = execution.ExecutionsController()
@@ -47,4 +63,8 @@ class Controller(rest.RestController):
             doc['resources']['runbooks'] = {'href': url + '/v1/runbooks'}
         if utils.allow_actions():
             doc['resources']['actions'] = {'href': url + '/v1/actions'}
+        doc['resources']['openapi'] = {'href': url + '/v1/openapi.json'}
         return doc
+
+
+pecan.route(Controller, 'openapi.json', OpenAPIController())

@@ -35,7 +35,7 @@ class ActionsController(rest.RestController):
     def get_all(self, **params):
         _check_version()
         policy.authorize('fleet:action:get_all', {}, pecan.request.context)
-        utils.check_query(params, ())
+        utils.check_query(params, (), paged=False)
         catalog = actions.get_catalog()
         body = {'actions': [to_api(a) for a in catalog.list()]}
         if catalog.errors:

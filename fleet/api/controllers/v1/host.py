@@ -8,6 +8,7 @@ import pecan
 from pecan import rest
 import webob.exc
 
+from fleet.api import hygiene
 from fleet.api.controllers.v1 import utils
 from fleet.api.schemas import host as schema
 from fleet.api.schemas import place as schema_place
@@ -36,13 +37,16 @@ SORT_KEYS = ('id', 'name', 'kind', 'state', 'created_at', 'updated_at')
 HIDDEN = ('id', 'execution_uuid')
 
 
-def to_api(host):
-    """A host as the API shows it."""
+def to_api(host, url=None):
+    """A host as the API shows it.
+
+    :param url: the application URL (a list passes it once).
+    """
     body = {k: v for k, v in host.items() if k not in HIDDEN}
     body['execution'] = host['execution_uuid']
     for key in ('created_at', 'updated_at'):
         body[key] = utils.isoformat(host[key])
-    body['links'] = utils.self_links('hosts', host['uuid'])
+    body['links'] = utils.self_links('hosts', host['uuid'], url)
     return body
 
 
@@ -164,7 +168,8 @@ class HostsController(rest.RestController):
                 f'{", ".join(states.HOST_STATES)}.'
             )
         hosts = pecan.request.dbapi.list_hosts(filters=filters, **page)
-        body = {'hosts': [to_api(h) for h in hosts]}
+        url = pecan.request.application_url
+        body = {'hosts': [to_api(h, url) for h in hosts]}
         nxt = utils.next_link('hosts', hosts, page['limit'], 'hosts', params)
         if nxt:
             body['next'] = nxt
@@ -191,13 +196,10 @@ class HostsController(rest.RestController):
             return variables.resolve(host, places)
         if sub == 'history':
             policy.authorize('fleet:host:history', {}, ctx)
-            limit = pecan.request.params.get('limit')
-            try:
-                limit = int(limit) if limit else None
-            except ValueError:
-                raise exception.InvalidParameterValue(
-                    err=f'limit must be an integer, got {limit!r}.'
-                ) from None
+            utils.check_query(dict(pecan.request.GET), ('limit',), paged=False)
+            limit = pecan.request.GET.get('limit')
+            if limit is not None:
+                limit = hygiene.parse_int('limit', limit, minimum=1)
             rows = dbapi.list_host_history(ident, limit=limit)
             return {'history': [_history_to_api(r) for r in rows]}
         raise exception.NotFound(
@@ -268,8 +270,9 @@ class HostsController(rest.RestController):
         )
         return _show(host)
 
-    # No template: a 204 must have an empty body, not JSON "null".
-    @pecan.expose()
+    # No template: a 204 must have an empty body, not JSON "null"; the
+    # content type still matches "Accept: application/json" (else 406).
+    @pecan.expose(content_type='application/json')
     def delete(self, ident=None):
         _require_ident(ident)
         ctx = pecan.request.context

@@ -8,6 +8,7 @@ A host names its places by its ``region``, ``availability_zone``,
 from http import client as http_client
 
 from oslo_log import log
+from oslo_utils import uuidutils
 import pecan
 from pecan import rest
 
@@ -45,6 +46,49 @@ def _get_place(ident):
     return pecan.request.dbapi.get_place(ident, kind=kind)
 
 
+#: Longest chain of parents a place may have; deeper is a loop.
+MAX_PARENTS = 64
+
+
+def _check_parent(parent_uuid, place_uuid=None):
+    """A parent must exist and must not be the place or below it.
+
+    :param place_uuid: the place being changed (None on create).
+    :raises: Invalid
+    """
+    if parent_uuid is None:
+        return
+    if not uuidutils.is_uuid_like(parent_uuid):
+        raise exception.Invalid(
+            reason=f'parent_uuid must be the uuid of a place, got '
+            f'{parent_uuid!r}.'
+        )
+    dbapi = pecan.request.dbapi
+    current = parent_uuid
+    for _ in range(MAX_PARENTS):
+        if current == place_uuid:
+            raise exception.Invalid(
+                reason=f'parent_uuid {parent_uuid} is this place or one of '
+                f'its descendants: places would form a loop.'
+            )
+        try:
+            place = dbapi.get_place(current)
+        except exception.PlaceNotFound:
+            if current == parent_uuid:
+                raise exception.Invalid(
+                    reason=f'parent_uuid {parent_uuid} names no place; '
+                    f'create the parent first (GET /v1/places lists them).'
+                ) from None
+            return
+        current = place['parent_uuid']
+        if current is None:
+            return
+    raise exception.Invalid(
+        reason=f'parent_uuid {parent_uuid}: more than {MAX_PARENTS} '
+        f'levels of parents.'
+    )
+
+
 class PlacesController(rest.RestController):
     @pecan.expose('json')
     def get_all(self, **params):
@@ -80,6 +124,7 @@ class PlacesController(rest.RestController):
         policy.authorize('fleet:place:create', {}, ctx)
         body = utils.request_json()
         utils.validate_body(schema.CREATE, body)
+        _check_parent(body.get('parent_uuid'))
         place = pecan.request.dbapi.create_place(dict(body, source='api'))
         LOG.info(
             '%s %s created by %s.', place['kind'], place['name'], ctx.user_id
@@ -99,6 +144,8 @@ class PlacesController(rest.RestController):
         utils.validate_body(schema.UPDATE, body)
         dbapi = pecan.request.dbapi
         place = _get_place(ident)
+        if 'parent_uuid' in body:
+            _check_parent(body['parent_uuid'], place['uuid'])
         values = dict(body)
         for key in ('labels', 'variables'):
             if key in values:
@@ -113,7 +160,7 @@ class PlacesController(rest.RestController):
         )
         return to_api(place)
 
-    @pecan.expose()
+    @pecan.expose(content_type='application/json')
     def delete(self, ident=None):
         host_api._require_ident(ident)
         utils.check_inventory_version()

@@ -14,10 +14,12 @@ from http import client as http_client
 from oslo_log import log
 import pecan
 from pecan import rest
+import webob.exc
 import yaml
 
 from fleet.alerts import exception as alert_exc
 from fleet.alerts import runbooks
+from fleet.api import hygiene
 from fleet.api.controllers.v1 import alert as alert_api
 from fleet.api.controllers.v1 import utils
 from fleet.api.schemas import runbook as schema
@@ -28,6 +30,17 @@ from fleet.common import policy
 LOG = log.getLogger(__name__)
 
 SORT_KEYS = ('id', 'name', 'created_at', 'updated_at')
+#: Values of the ``enabled`` filter.
+BOOLEANS = {
+    'true': True,
+    'True': True,
+    '1': True,
+    'yes': True,
+    'false': False,
+    'False': False,
+    '0': False,
+    'no': False,
+}
 
 
 def _body():
@@ -35,12 +48,20 @@ def _body():
     content_type = pecan.request.content_type or ''
     if 'yaml' in content_type:
         try:
-            body = yaml.safe_load(pecan.request.text)
-        except yaml.YAMLError as e:
+            body = yaml.safe_load(pecan.request.body)
+        except RecursionError:
+            raise exception.Invalid(
+                reason=f'body is nested deeper than {hygiene.MAX_DEPTH} '
+                f'levels.'
+            ) from None
+        except (yaml.YAMLError, UnicodeDecodeError) as e:
             raise exception.Invalid(
                 reason=f'body is not valid YAML: {e}'
             ) from e
-        return body if body is not None else {}
+        body = body if body is not None else {}
+        # YAML has NaN, dates and deep anchors that JSON has not.
+        hygiene.check_value(body)
+        return body
     return utils.request_json()
 
 
@@ -109,6 +130,12 @@ def _check_name(body):
         )
 
 
+def _require_ident(ident):
+    # pecan routes PUT and DELETE of the collection here, without ident.
+    if ident is None:
+        raise webob.exc.HTTPMethodNotAllowed(headers={'Allow': 'GET, POST'})
+
+
 class RunbooksController(rest.RestController):
     @pecan.expose('json')
     def get_all(self, **params):
@@ -118,11 +145,12 @@ class RunbooksController(rest.RestController):
         page = utils.pagination(params, SORT_KEYS)
         filters = {k: params[k] for k in ('name',) if k in params}
         if 'enabled' in params:
-            filters['enabled'] = params['enabled'].lower() in (
-                'true',
-                '1',
-                'yes',
-            )
+            if params['enabled'] not in BOOLEANS:
+                raise exception.InvalidParameterValue(
+                    err=f'enabled must be one of {", ".join(BOOLEANS)}, '
+                    f'got {params["enabled"]!r}.'
+                )
+            filters['enabled'] = BOOLEANS[params['enabled']]
         items = pecan.request.dbapi.list_runbooks(filters=filters, **page)
         body = {'runbooks': [_to_api(r) for r in items]}
         nxt = utils.next_link(
@@ -153,6 +181,8 @@ class RunbooksController(rest.RestController):
         dbapi = pecan.request.dbapi
         if ident == 'import' and action is None:
             return self._import()
+        if ident == 'export' and action is None:
+            raise webob.exc.HTTPMethodNotAllowed(headers={'Allow': 'GET'})
         if ident is not None:
             if action != 'dry_run':
                 raise exception.NotFound(
@@ -177,7 +207,8 @@ class RunbooksController(rest.RestController):
         return result
 
     @pecan.expose('json')
-    def put(self, ident):
+    def put(self, ident=None):
+        _require_ident(ident)
         alert_api.check_version()
         ctx = pecan.request.context
         policy.authorize('fleet:runbook:update', {}, ctx)
@@ -190,8 +221,12 @@ class RunbooksController(rest.RestController):
         LOG.info('Runbook %s replaced by %s.', runbook['name'], ctx.user_id)
         return _to_api(runbook)
 
-    @pecan.expose('json')
-    def delete(self, ident):
+    # No template: a 204 must have an empty body, not JSON "null" (on a
+    # keep-alive connection those bytes start the next response); the
+    # content type still matches "Accept: application/json" (else 406).
+    @pecan.expose(content_type='application/json')
+    def delete(self, ident=None):
+        _require_ident(ident)
         alert_api.check_version()
         ctx = pecan.request.context
         policy.authorize('fleet:runbook:delete', {}, ctx)

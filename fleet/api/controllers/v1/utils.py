@@ -8,6 +8,7 @@ from oslo_config import cfg
 from oslo_utils import uuidutils
 import pecan
 
+from fleet.api import hygiene
 from fleet.api.controllers.v1 import versions
 from fleet.common import exception
 
@@ -16,12 +17,13 @@ CONF = cfg.CONF
 PAGINATION_PARAMS = ('limit', 'marker', 'sort_key', 'sort_dir')
 
 
-def check_query(params, allowed):
+def check_query(params, allowed, paged=True):
     """Reject query parameters the resource does not know.
 
+    :param paged: whether limit/marker/sort_key/sort_dir are allowed too.
     :raises: InvalidParameterValue
     """
-    known = set(allowed) | set(PAGINATION_PARAMS)
+    known = set(allowed) | (set(PAGINATION_PARAMS) if paged else set())
     unknown = sorted(set(params) - known)
     if unknown:
         raise exception.InvalidParameterValue(
@@ -40,16 +42,11 @@ def pagination(params, sort_keys):
     if limit is None:
         limit = CONF.api.default_limit
     else:
-        try:
-            limit = int(limit)
-        except ValueError:
-            limit = -1
-        if limit < 1:
-            raise exception.InvalidParameterValue(
-                err=f'limit must be a positive integer, '
-                f'got {params["limit"]!r}.'
-            )
-        limit = min(limit, CONF.api.max_limit)
+        # Above [api] max_limit a limit is reduced to it, as in nova and
+        # ironic; below 1 or beyond 64 bits it is an error.
+        limit = min(
+            hygiene.parse_int('limit', limit, minimum=1), CONF.api.max_limit
+        )
     marker = params.get('marker')
     if marker is not None and not uuidutils.is_uuid_like(marker):
         raise exception.InvalidUUID(uuid=marker)
@@ -102,21 +99,30 @@ def validate_body(schema, body):
 def request_json():
     """The request body as JSON.
 
-    :raises: Invalid if it is not JSON.
+    :raises: Invalid if it is not strict JSON (see
+        :func:`fleet.api.hygiene.loads`).
     """
     try:
         return pecan.request.json
     except ValueError as e:
-        raise exception.Invalid(reason=f'body is not valid JSON: {e}') from e
+        raise exception.Invalid(
+            reason=f'{e}: send a JSON document (Content-Type: '
+            f'application/json).'
+        ) from e
 
 
 def isoformat(value):
     return value.isoformat() + 'Z' if value is not None else None
 
 
-def self_links(collection, uuid):
-    """The ``links`` of a resource: its own URL under /v1/<collection>."""
-    url = pecan.request.application_url
+def self_links(collection, uuid, url=None):
+    """The ``links`` of a resource: its own URL under /v1/<collection>.
+
+    :param url: the application URL; a list passes it once for all its
+        items (pecan's request proxy costs ~20 us an access).
+    """
+    if url is None:
+        url = pecan.request.application_url
     return [{'rel': 'self', 'href': f'{url}/v1/{collection}/{uuid}'}]
 
 

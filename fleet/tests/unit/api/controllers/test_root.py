@@ -31,7 +31,10 @@ class TestRoot(base.APITestCase):
             body = self.get(path).json
             self.assertEqual('v1', body['id'])
             self.assertEqual(
-                {'hosts': {'href': 'http://localhost/v1/hosts'}},
+                {
+                    'hosts': {'href': 'http://localhost/v1/hosts'},
+                    'openapi': {'href': 'http://localhost/v1/openapi.json'},
+                },
                 body['resources'],
             )
 

@@ -107,9 +107,21 @@ class TestListHosts(HostAPITestCase):
         self.assertIn('limit=3', response.json['next'])
 
     def test_bad_limits(self):
-        for limit in ('-1', '0', 'abc', '1.5', ''):
+        for limit in (
+            '-1',
+            '0',
+            'abc',
+            '1.5',
+            '',
+            '+5',
+            '%205',
+            '1_0',
+            '%D9%A3',  # ARABIC-INDIC DIGIT THREE: int() takes it
+            '9' * 20,  # beyond 64 bits
+            '9223372036854775808',
+        ):
             response = self.get(f'/v1/hosts?limit={limit}', status=400)
-            self.assert_fault(response, 400, 'limit must be a positive')
+            self.assert_fault(response, 400, 'limit must be an integer >= 1')
 
     def test_marker_not_a_uuid(self):
         response = self.get('/v1/hosts?marker=compute-00', status=400)

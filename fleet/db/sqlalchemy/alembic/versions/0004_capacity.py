@@ -1,7 +1,7 @@
 """Capacity reservations of running drains, their lock row, and the
 server group of each instance.
 
-Revision ID: capacity_001_reservations
+Revision ID: 0004_capacity
 Revises: 0003_alerts
 Create Date: 2026-11-30
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from oslo_db.sqlalchemy import types as db_types
 
-revision = 'capacity_001_reservations'
+revision = '0004_capacity'
 down_revision = '0003_alerts'
 
 
