@@ -237,4 +237,3 @@ class Request(pecan.Request):
         return doc
 
     json = json_body = property(_strict_json)
-
