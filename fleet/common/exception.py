@@ -168,3 +168,9 @@ class PlaceAmbiguous(Conflict):
 
 class PlaceAlreadyExists(Conflict):
     _msg_fmt = 'A %(kind)s named %(name)s already exists.'
+
+
+class FactsError(FleetException):
+    """A facts driver could not get the facts of a host."""
+
+    _msg_fmt = 'Facts of host %(host)s from %(driver)s: %(reason)s'

@@ -4,10 +4,14 @@ from oslo_config import cfg
 from oslo_log import log
 import oslo_messaging as messaging
 
+from fleet.audits import auditor
+from fleet.audits import facts as audit_facts
+from fleet.common import context as fleet_context
 from fleet.common import coordination
 from fleet.common import states
 from fleet.conductor import engine
 from fleet.conductor import inventory
+from fleet.conductor import rpcapi as conductor_rpcapi
 from fleet.db import api as db_api
 
 CONF = cfg.CONF
@@ -17,7 +21,7 @@ LOG = log.getLogger(__name__)
 class ConductorManager:
     """RPC endpoint of fleet-conductor. Versions: see rpcapi."""
 
-    target = messaging.Target(version='1.2')
+    target = messaging.Target(version='1.3')
 
     def __init__(self, host, coordinator=None):
         self.host = host
@@ -48,6 +52,57 @@ class ConductorManager:
 
     def add_host_to_aggregates(self, context, host, aggregates):
         return inventory.add_host_to_aggregates(host, aggregates)
+
+    def gather_facts(self, context, host_uuids):
+        """Gather the facts of hosts now, then audit them."""
+        dbapi = db_api.get_instance()
+        hosts = [dbapi.get_host(u) for u in host_uuids]
+        result = audit_facts.gather_hosts(hosts, dbapi)
+        result['audit'] = self._audit(context, host_uuids, None)
+        return result
+
+    def run_audit(self, context, host_uuids=None, profiles=None, gather=False):
+        """Audit hosts' stored facts (gathering them first if asked)."""
+        dbapi = db_api.get_instance()
+        if gather:
+            hosts = (
+                [dbapi.get_host(u) for u in host_uuids]
+                if host_uuids
+                else dbapi.list_hosts()
+            )
+            audit_facts.gather_hosts(hosts, dbapi)
+        return self._audit(context, host_uuids, profiles)
+
+    def _audit(self, context, host_uuids, profiles):
+        dbapi = db_api.get_instance()
+        hosts = (
+            [dbapi.get_host(u) for u in host_uuids]
+            if host_uuids is not None
+            else None
+        )
+        return auditor.audit(
+            dbapi,
+            hosts=hosts,
+            profile_names=profiles,
+            context=context or fleet_context.get_admin_context(),
+            rpcapi=conductor_rpcapi.ConductorAPI(),
+        )
+
+    def gather_all_facts(self):
+        """Periodic: gather the facts of every managed host, then audit."""
+        dbapi = db_api.get_instance()
+        hosts = [
+            h
+            for h in dbapi.list_hosts()
+            if h['state'] not in (states.HOST_UNMANAGED, states.HOST_RETIRED)
+        ]
+        if hosts:
+            audit_facts.gather_hosts(hosts, dbapi)
+        self.audit_all()
+
+    def audit_all(self):
+        """Periodic: audit every host's stored facts."""
+        self._audit(None, None, None)
 
     def start_execution(self, context, execution_uuid):
         """Run a pending execution (cast by the API)."""
@@ -133,6 +188,10 @@ class ConductorManager:
     def periodic_tasks(self):
         """(interval seconds, callable) pairs run by the service."""
         tasks = [(CONF.conductor.inventory_sync_interval, inventory.sync)]
+        if CONF.facts.interval:
+            tasks.append((CONF.facts.interval, self.gather_all_facts))
+        if CONF.auditing.interval:
+            tasks.append((CONF.auditing.interval, self.audit_all))
         if self.coordinator is not None:
             tasks.append(
                 (

@@ -10,6 +10,8 @@ API version history:
 * 1.0 - Initial version: sync_inventory, ping.
 * 1.1 - Added start_execution (cast).
 * 1.2 - Added add_host_to_aggregates (call; hardware replacement).
+* 1.3 - Added gather_facts (call) and run_audit (call, or cast when it
+  gathers facts first).
 """
 
 from oslo_config import cfg
@@ -23,7 +25,7 @@ CONF = cfg.CONF
 class ConductorAPI:
     """Calls and casts from the API (and tools) to the conductors."""
 
-    RPC_API_VERSION = '1.2'
+    RPC_API_VERSION = '1.3'
 
     def __init__(self, topic=None):
         target = messaging.Target(
@@ -62,3 +64,26 @@ class ConductorAPI:
         return self._prepare('1.2').call(
             context, 'add_host_to_aggregates', host=host, aggregates=aggregates
         )
+
+    def gather_facts(self, context, host_uuids):
+        """Gather the facts of hosts now, then audit them; returns
+        ``{'gathered', 'failed', 'audit'}``."""
+        return self._prepare('1.3').call(
+            context, 'gather_facts', host_uuids=host_uuids
+        )
+
+    def run_audit(
+        self, context, host_uuids=None, profiles=None, gather=False, wait=True
+    ):
+        """Audit hosts (every host when None) against profiles (every
+        enabled one when None), gathering their facts first if
+        ``gather``; with ``wait`` returns the summary, else casts."""
+        client = self._prepare('1.3')
+        kwargs = {
+            'host_uuids': host_uuids,
+            'profiles': profiles,
+            'gather': gather,
+        }
+        if wait:
+            return client.call(context, 'run_audit', **kwargs)
+        client.cast(context, 'run_audit', **kwargs)

@@ -31,6 +31,14 @@ opts = [
         'through: "nova" for a real cloud, "fake" for the simulated one. '
         'Exactly one.',
     ),
+    cfg.ListOpt(
+        'facts',
+        default=['fake'],
+        help='Facts drivers (namespace fleet.facts): what a host is (OS, '
+        'kernel, packages, services, config values, file hashes), for '
+        'audits. Their facts are merged in this order, a later driver '
+        'winning a key both give. "fake" gives the simulated cloud\'s.',
+    ),
     cfg.StrOpt(
         'default_executor',
         default='noop',

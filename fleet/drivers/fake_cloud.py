@@ -10,6 +10,7 @@ Usage::
     cloud.hosts['sim-compute-001']['instances']
 """
 
+import copy
 import random
 import threading
 
@@ -34,6 +35,7 @@ class SimulatedCloud:
         seed=0,
         vcpus=64,
         memory_mb=262144,
+        kernel='5.14.0-427.el9.x86_64',
     ):
         self.lock = threading.RLock()
         self.migration_seconds = migration_seconds
@@ -44,6 +46,11 @@ class SimulatedCloud:
         self.instances = {}
         self.migrations = []
         self.migration_seq = 0
+        #: What each host is (the "fake" facts driver's source), created
+        #: on first use for any host name, so that the simulated facts
+        #: also serve hosts of a real cloud in tests.
+        self.facts = {}
+        self.kernel = kernel
         for h in range(1, hosts + 1):
             name = f'sim-compute-{h:03d}'
             self.hosts[name] = {
@@ -206,6 +213,56 @@ class SimulatedCloud:
             ]
             return dict(found[-1]) if found else None
 
+    # Facts: what the hosts are. A host's facts change only through the
+    # "fake" executor, as a real host's do only through a patch.
+
+    def _default_facts(self):
+        kernel = self.kernel
+        return {
+            'os': {
+                'name': 'Rocky Linux',
+                'version': '9.4',
+                'family': 'RedHat',
+            },
+            'kernel': kernel,
+            'packages': {
+                'kernel': kernel.rsplit('.', 1)[0]
+                if kernel.endswith('.x86_64')
+                else kernel,
+                'openssh-server': '8.7p1-38.el9',
+                'openstack-nova-compute': '30.0.0-1.el9',
+            },
+            'services': {
+                'nova-compute': {'state': 'running', 'enabled': True},
+                'sshd': {'state': 'running', 'enabled': True},
+            },
+            'config': {'/etc/nova/nova.conf': {'DEFAULT': {'debug': 'false'}}},
+        }
+
+    def facts_of(self, host):
+        """A copy of the facts of ``host`` (any name)."""
+        with self.lock:
+            if host not in self.facts:
+                self.facts[host] = self._default_facts()
+            return copy.deepcopy(self.facts[host])
+
+    def update_facts(self, host, updates):
+        """Merge ``updates`` into the facts of ``host`` (mappings are
+        merged key by key, anything else replaced)."""
+
+        def merge(into, new):
+            for key, value in new.items():
+                if isinstance(value, dict) and isinstance(into.get(key), dict):
+                    merge(into[key], value)
+                else:
+                    into[key] = copy.deepcopy(value)
+
+        with self.lock:
+            if host not in self.facts:
+                self.facts[host] = self._default_facts()
+            merge(self.facts[host], updates)
+            return copy.deepcopy(self.facts[host])
+
 
 def get_cloud():
     """The process-wide simulated cloud, built from ``[fake_cloud]``."""
@@ -221,6 +278,7 @@ def get_cloud():
                 c.seed,
                 c.vcpus_per_host,
                 c.memory_mb_per_host,
+                c.kernel,
             )
         return _cloud
 

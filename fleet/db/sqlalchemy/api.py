@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from fleet.common import exception
 from fleet.db import api
 from fleet.db.sqlalchemy import alerts
+from fleet.db.sqlalchemy import audits
 from fleet.db.sqlalchemy import inventory
 from fleet.db.sqlalchemy import models
 
@@ -173,7 +174,10 @@ def _host_values(values):
 
 
 class Connection(
-    alerts.AlertConnection, inventory.InventoryConnection, api.Connection
+    alerts.AlertConnection,
+    inventory.InventoryConnection,
+    audits.AuditConnection,
+    api.Connection,
 ):
     """SQLAlchemy connection."""
 

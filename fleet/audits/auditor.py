@@ -1,0 +1,215 @@
+"""Auditing hosts: their stored facts against the enabled profiles.
+
+For each profile, every rule on every host gives a result (see
+:mod:`fleet.audits.rules`) recorded as a finding; a change of result is
+recorded in the finding's history and the host's history. With
+``[auditing] raise_alerts``, a rule that starts failing on a host raises
+an alert through the ordinary intake (source ``audit``, name
+``AuditFailed``, labels ``profile`` and ``rule``: deduplicated by
+fingerprint, counted, matched by runbooks like any alert) and one that
+passes again (or stops applying) resolves it. An ``error`` (facts that
+do not say) neither raises nor resolves: fleet does not know.
+
+Usage::
+
+    summary = auditor.audit(dbapi, hosts=[host], context=ctx,
+                            rpcapi=rpcapi)
+    summary['profiles']['el9-baseline']['fail']
+"""
+
+from oslo_config import cfg
+from oslo_log import log
+
+from fleet.alerts import intake
+from fleet.alerts import states as alert_states
+from fleet.audits import facts as audit_facts
+from fleet.audits import profiles as audit_profiles
+from fleet.audits import rules as audit_rules
+from fleet.db import api as db_api
+
+CONF = cfg.CONF
+LOG = log.getLogger(__name__)
+
+ALERT_SOURCE = 'audit'
+ALERT_NAME = 'AuditFailed'
+#: Results that resolve an audit alert.
+GOOD = (audit_rules.PASS, audit_rules.NOTAPPLICABLE)
+
+
+def _evidence(outcome):
+    return {'value': outcome['evidence']}
+
+
+def alert_labels(profile_name, rule_name):
+    return {'profile': profile_name, 'rule': rule_name}
+
+
+def _signal(change, status):
+    finding = change['finding']
+    at = finding['changed_at']
+    return {
+        'source': ALERT_SOURCE,
+        'name': ALERT_NAME,
+        'severity': finding['severity'],
+        'host': finding['host_name'],
+        'labels': alert_labels(finding['profile_name'], finding['rule']),
+        'annotations': {
+            'summary': f'Audit rule {finding["rule"]} of profile '
+            f'{finding["profile_name"]} {finding["result"]}s on '
+            f'{finding["host_name"]}: {finding["message"]}',
+            'finding_uuid': finding['uuid'],
+            'evidence': str((finding['evidence'] or {}).get('value'))[:500],
+        },
+        'status': status,
+        # One occurrence per change into "fail".
+        'occurrence_key': f'{finding["uuid"]}@{at.isoformat()}',
+        'at': at,
+    }
+
+
+def signals_for(changes):
+    """The alert signals of changes of result."""
+    out = []
+    for change in changes:
+        new, old = change['new_result'], change['old_result']
+        if new == audit_rules.FAIL:
+            out.append(_signal(change, alert_states.FIRING))
+        elif new in GOOD and old not in (None,) + GOOD:
+            # Only a rule that was not passing can have an alert.
+            out.append(_signal(change, alert_states.RESOLVED))
+    return out
+
+
+def _history(dbapi, changes):
+    by_host = {}
+    for change in changes:
+        if change['old_result'] is None and change['new_result'] in GOOD:
+            continue  # a first pass is no news
+        finding = change['finding']
+        by_host.setdefault(finding['host_uuid'], {})[
+            f'{finding["profile_name"]}/{finding["rule"]}'
+        ] = {'old': change['old_result'], 'new': change['new_result']}
+    for host_uuid, diff in by_host.items():
+        failing = sorted(k for k, v in diff.items() if v['new'] == 'fail')
+        try:
+            dbapi.add_host_history(
+                host_uuid,
+                'audit',
+                changes=diff,
+                history={
+                    'source': 'audit',
+                    'reason': (
+                        f'failing: {", ".join(failing)}'
+                        if failing
+                        else 'audit results changed'
+                    ),
+                },
+            )
+        except Exception:
+            LOG.exception('Cannot record the audit in %s history.', host_uuid)
+
+
+def evaluate(profile, hosts, stored):
+    """Every rule of ``profile`` on ``hosts`` (no database).
+
+    :param profile: a compiled profile.
+    :param stored: ``{host_uuid: facts row}``.
+    :returns: the result dicts ``record_audit_results`` takes.
+    """
+    results = []
+    for host in hosts:
+        facts = audit_facts.effective(host, stored.get(host['uuid']))
+        for rule, outcome in profile.evaluate(facts, host):
+            results.append(
+                {
+                    'host_uuid': host['uuid'],
+                    'host_name': host['name'],
+                    'rule': rule.name,
+                    'severity': rule.severity,
+                    'result': outcome['result'],
+                    'evidence': _evidence(outcome),
+                    'message': outcome['message'],
+                }
+            )
+    return results
+
+
+def audit(
+    dbapi=None,
+    hosts=None,
+    profile_names=None,
+    context=None,
+    rpcapi=None,
+    act=True,
+):
+    """Audit ``hosts`` (every host by default) against the enabled
+    profiles (or those named), recording findings and raising / resolving
+    alerts.
+
+    :param act: let runbooks act on the alerts raised (needs
+        ``rpcapi``).
+    :returns: ``{'hosts': n, 'profiles': {name: {result: count}},
+        'changes': [{'host', 'profile', 'rule', 'old', 'new'}]}``.
+    """
+    dbapi = dbapi or db_api.get_instance()
+    if hosts is None:
+        hosts = dbapi.list_hosts()
+    if profile_names:
+        rows = [dbapi.get_audit_profile(n) for n in profile_names]
+    else:
+        rows = dbapi.list_audit_profiles(filters={'enabled': True})
+    stored = dbapi.list_host_facts([h['uuid'] for h in hosts])
+    summary = {'hosts': len(hosts), 'profiles': {}, 'changes': []}
+    all_changes = []
+    for row in rows:
+        try:
+            profile = audit_profiles.compile_profile(row)
+        except audit_rules.RuleInvalid as e:
+            LOG.error('Audit profile %s cannot be used: %s', row['name'], e)
+            continue
+        results = evaluate(profile, hosts, stored)
+        counts = dict.fromkeys(audit_rules.RESULTS, 0)
+        for r in results:
+            counts[r['result']] += 1
+        summary['profiles'][row['name']] = counts
+        changes = dbapi.record_audit_results(row, results)
+        all_changes.extend(changes)
+    _history(dbapi, all_changes)
+    summary['changes'] = [
+        {
+            'host': c['finding']['host_name'],
+            'profile': c['finding']['profile_name'],
+            'rule': c['finding']['rule'],
+            'old': c['old_result'],
+            'new': c['new_result'],
+        }
+        for c in all_changes
+    ]
+    if CONF.auditing.raise_alerts:
+        signals = signals_for(all_changes)
+        if signals:
+            intake.process(
+                signals, context, rpcapi, act=act and rpcapi is not None
+            )
+    LOG.info(
+        'Audit of %d host(s): %s; %d change(s) of result.',
+        len(hosts),
+        summary['profiles'],
+        len(all_changes),
+    )
+    return summary
+
+
+def failing(dbapi, host_uuid, profile_name=None, rules=None):
+    """The findings of a host that do not pass now (fail or error),
+    optionally of one profile and some rules."""
+    filters = {'host_uuid': host_uuid}
+    if profile_name:
+        filters['profile_name'] = profile_name
+    if rules:
+        filters['rule'] = list(rules)
+    return [
+        f
+        for f in dbapi.list_audit_findings(filters=filters)
+        if f['result'] in (audit_rules.FAIL, audit_rules.ERROR)
+    ]

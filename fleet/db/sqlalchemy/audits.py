@@ -1,0 +1,389 @@
+"""SQLAlchemy side of audits (host facts, profiles, findings and their
+history), mixed into :class:`fleet.db.sqlalchemy.api.Connection`.
+
+Recording an audit is built for a large fleet: one transaction per
+profile reads the findings it may change at once, inserts the new ones
+and the changed ones' history in bulk, and stamps the unchanged ones'
+``checked_at`` with one UPDATE.
+"""
+
+from oslo_db import api as oslo_db_api
+from oslo_db import exception as db_exc
+from oslo_utils import timeutils
+from oslo_utils import uuidutils
+import sqlalchemy as sa
+
+from fleet.audits import exception as audit_exc
+from fleet.db.sqlalchemy import models
+
+PROFILE_FILTERS = ('name', 'enabled')
+FINDING_FILTERS = (
+    'host_uuid',
+    'host_name',
+    'profile_uuid',
+    'profile_name',
+    'rule',
+    'result',
+    'severity',
+)
+#: Rows per statement of a bulk write: under every backend's limit of
+#: bound parameters.
+_CHUNK = 500
+
+
+def _sa():
+    # fleet.db.sqlalchemy.api mixes AuditConnection into its Connection:
+    # its helpers are looked up at call time, whichever module loads first.
+    from fleet.db.sqlalchemy import api
+
+    return api
+
+
+def _profile_query(ident):
+    query = sa.select(models.AuditProfile)
+    if uuidutils.is_uuid_like(ident):
+        return query.filter_by(uuid=ident)
+    return query.filter_by(name=ident)
+
+
+def _chunks(items):
+    items = list(items)
+    for i in range(0, len(items), _CHUNK):
+        yield items[i : i + _CHUNK]
+
+
+class AuditConnection:
+    """Host facts, audit profiles, findings and their history."""
+
+    # Facts
+
+    @oslo_db_api.retry_on_deadlock
+    def set_host_facts(self, host_uuid, host_name, facts, drivers, errors):
+        """Store the facts just gathered of a host (replacing the last).
+
+        :returns: the stored row (dict).
+        """
+        now = timeutils.utcnow()
+        with _sa()._writer() as session:
+            row = session.execute(
+                sa.select(models.HostFacts)
+                .filter_by(host_uuid=host_uuid)
+                .with_for_update()
+            ).scalar_one_or_none()
+            if row is None:
+                row = models.HostFacts(host_uuid=host_uuid)
+                session.add(row)
+            row.host_name = host_name
+            row.facts = facts
+            row.drivers = list(drivers)
+            row.errors = errors or {}
+            row.gathered_at = now
+            session.flush()
+            return row.as_dict()
+
+    def get_host_facts(self, host_uuid):
+        """The last facts gathered of a host, or None."""
+        with _sa()._reader() as session:
+            row = session.execute(
+                sa.select(models.HostFacts).filter_by(host_uuid=host_uuid)
+            ).scalar_one_or_none()
+            return row.as_dict() if row else None
+
+    def list_host_facts(self, host_uuids=None):
+        """``{host_uuid: row}`` of the stored facts (of ``host_uuids``,
+        or every host)."""
+        with _sa()._reader() as session:
+            if host_uuids is None:
+                rows = session.execute(sa.select(models.HostFacts)).scalars()
+                return {r.host_uuid: r.as_dict() for r in rows}
+            out = {}
+            for chunk in _chunks(host_uuids):
+                rows = session.execute(
+                    sa.select(models.HostFacts).where(
+                        models.HostFacts.host_uuid.in_(chunk)
+                    )
+                ).scalars()
+                out.update({r.host_uuid: r.as_dict() for r in rows})
+            return out
+
+    # Profiles
+
+    @oslo_db_api.retry_on_deadlock
+    def create_audit_profile(self, values):
+        """:raises: AuditProfileAlreadyExists"""
+        values = dict(values)
+        values.setdefault('uuid', uuidutils.generate_uuid())
+        profile = models.AuditProfile()
+        profile.update(values)
+        try:
+            with _sa()._writer() as session:
+                session.add(profile)
+                session.flush()
+                return profile.as_dict()
+        except db_exc.DBDuplicateEntry as e:
+            raise audit_exc.AuditProfileAlreadyExists(
+                name=values.get('name')
+            ) from e
+
+    def get_audit_profile(self, ident):
+        """By uuid or name. :raises: AuditProfileNotFound"""
+        with _sa()._reader() as session:
+            row = session.execute(_profile_query(ident)).scalar_one_or_none()
+            if row is None:
+                raise audit_exc.AuditProfileNotFound(profile=ident)
+            return row.as_dict()
+
+    def list_audit_profiles(
+        self,
+        filters=None,
+        limit=None,
+        marker=None,
+        sort_key='id',
+        sort_dir='asc',
+    ):
+        with _sa()._reader() as session:
+            query = _sa()._apply_filters(
+                sa.select(models.AuditProfile),
+                models.AuditProfile,
+                filters,
+                PROFILE_FILTERS,
+            )
+            return _sa()._paginate(
+                session,
+                models.AuditProfile,
+                query,
+                limit,
+                marker,
+                sort_key,
+                sort_dir,
+                'audit profile',
+            )
+
+    @oslo_db_api.retry_on_deadlock
+    def update_audit_profile(self, ident, values):
+        """:raises: AuditProfileNotFound, AuditProfileAlreadyExists"""
+        try:
+            with _sa()._writer() as session:
+                row = session.execute(
+                    _profile_query(ident).with_for_update()
+                ).scalar_one_or_none()
+                if row is None:
+                    raise audit_exc.AuditProfileNotFound(profile=ident)
+                row.update(values)
+                session.flush()
+                return row.as_dict()
+        except db_exc.DBDuplicateEntry as e:
+            raise audit_exc.AuditProfileAlreadyExists(
+                name=values.get('name')
+            ) from e
+
+    @oslo_db_api.retry_on_deadlock
+    def destroy_audit_profile(self, ident):
+        """Delete a profile and its findings (their history stays).
+
+        :raises: AuditProfileNotFound
+        """
+        with _sa()._writer() as session:
+            row = session.execute(_profile_query(ident)).scalar_one_or_none()
+            if row is None:
+                raise audit_exc.AuditProfileNotFound(profile=ident)
+            session.execute(
+                sa.delete(models.AuditFinding).where(
+                    models.AuditFinding.profile_uuid == row.uuid
+                )
+            )
+            session.delete(row)
+
+    # Findings
+
+    @oslo_db_api.retry_on_deadlock
+    def record_audit_results(self, profile, results):
+        """Record one audit of ``profile`` on some hosts, in one
+        transaction.
+
+        :param profile: the profile row (``uuid``, ``name``).
+        :param results: dicts ``host_uuid``, ``host_name``, ``rule``,
+            ``severity``, ``result``, ``evidence`` (a dict), ``message``.
+        :returns: the changes of result, as dicts ``finding`` (the row
+            after), ``old_result`` (None for a first result) and
+            ``new_result``, in the order of ``results``.
+        """
+        now = timeutils.utcnow()
+        host_uuids = sorted({r['host_uuid'] for r in results})
+        changes = []
+        with _sa()._writer() as session:
+            existing = {}
+            for chunk in _chunks(host_uuids):
+                rows = session.execute(
+                    sa.select(models.AuditFinding).where(
+                        models.AuditFinding.profile_uuid == profile['uuid'],
+                        models.AuditFinding.host_uuid.in_(chunk),
+                    )
+                ).scalars()
+                for row in rows:
+                    existing[(row.host_uuid, row.rule)] = row
+            new_rows = []
+            unchanged = []
+            events = []
+            for r in results:
+                row = existing.get((r['host_uuid'], r['rule']))
+                if row is None:
+                    values = {
+                        'uuid': uuidutils.generate_uuid(),
+                        'host_uuid': r['host_uuid'],
+                        'host_name': r['host_name'],
+                        'profile_uuid': profile['uuid'],
+                        'profile_name': profile['name'],
+                        'rule': r['rule'],
+                        'severity': r['severity'],
+                        'result': r['result'],
+                        'evidence': r['evidence'],
+                        'message': r['message'],
+                        'checked_at': now,
+                        'changed_at': now,
+                        'created_at': now,
+                    }
+                    new_rows.append(values)
+                    old = None
+                    after = values
+                elif (
+                    row.result != r['result']
+                    or row.evidence != r['evidence']
+                    or row.severity != r['severity']
+                    or row.message != r['message']
+                ):
+                    old = row.result
+                    if row.result != r['result']:
+                        row.changed_at = now
+                    row.result = r['result']
+                    row.evidence = r['evidence']
+                    row.message = r['message']
+                    row.severity = r['severity']
+                    row.host_name = r['host_name']
+                    row.checked_at = now
+                    after = row.as_dict()
+                else:
+                    unchanged.append(row.id)
+                    continue
+                if old != r['result']:
+                    events.append(
+                        {
+                            'finding_uuid': after['uuid'],
+                            'host_uuid': r['host_uuid'],
+                            'profile_name': profile['name'],
+                            'rule': r['rule'],
+                            'old_result': old,
+                            'new_result': r['result'],
+                            'evidence': r['evidence'],
+                            'message': r['message'],
+                            'created_at': now,
+                        }
+                    )
+                    changes.append(
+                        {
+                            'finding': dict(after),
+                            'old_result': old,
+                            'new_result': r['result'],
+                        }
+                    )
+            for chunk in _chunks(new_rows):
+                session.execute(sa.insert(models.AuditFinding), chunk)
+            for chunk in _chunks(events):
+                session.execute(sa.insert(models.AuditFindingEvent), chunk)
+            for chunk in _chunks(unchanged):
+                session.execute(
+                    sa.update(models.AuditFinding)
+                    .where(models.AuditFinding.id.in_(chunk))
+                    .values(checked_at=now)
+                )
+            session.flush()
+        return changes
+
+    def get_audit_finding(self, uuid):
+        """:raises: FindingNotFound"""
+        with _sa()._reader() as session:
+            row = session.execute(
+                sa.select(models.AuditFinding).filter_by(uuid=uuid)
+            ).scalar_one_or_none()
+            if row is None:
+                raise audit_exc.FindingNotFound(finding=uuid)
+            return row.as_dict()
+
+    def list_audit_findings(
+        self,
+        filters=None,
+        since=None,
+        limit=None,
+        marker=None,
+        sort_key='id',
+        sort_dir='asc',
+    ):
+        """Findings matching ``filters`` (see FINDING_FILTERS) whose
+        result changed at or after ``since``, one page."""
+        with _sa()._reader() as session:
+            query = _sa()._apply_filters(
+                sa.select(models.AuditFinding),
+                models.AuditFinding,
+                filters,
+                FINDING_FILTERS,
+            )
+            if since is not None:
+                query = query.where(models.AuditFinding.changed_at >= since)
+            return _sa()._paginate(
+                session,
+                models.AuditFinding,
+                query,
+                limit,
+                marker,
+                sort_key,
+                sort_dir,
+                'finding',
+            )
+
+    def list_audit_finding_events(
+        self, finding_uuid=None, host_uuid=None, since=None, limit=None
+    ):
+        """History of findings (of one finding or host), oldest first."""
+        with _sa()._reader() as session:
+            query = sa.select(models.AuditFindingEvent)
+            if finding_uuid:
+                query = query.filter_by(finding_uuid=finding_uuid)
+            if host_uuid:
+                query = query.filter_by(host_uuid=host_uuid)
+            if since is not None:
+                query = query.where(
+                    models.AuditFindingEvent.created_at >= since
+                )
+            query = query.order_by(models.AuditFindingEvent.id)
+            if limit:
+                query = query.limit(limit)
+            return [r.as_dict() for r in session.execute(query).scalars()]
+
+    def audit_compliance(self, profile_uuid):
+        """Counts of hosts per rule, result and availability zone.
+
+        :returns: ``[{'rule', 'result', 'availability_zone', 'hosts'}]``.
+        """
+        finding, host = models.AuditFinding, models.Host
+        with _sa()._reader() as session:
+            query = (
+                sa.select(
+                    finding.rule,
+                    finding.result,
+                    host.availability_zone,
+                    sa.func.count(finding.id),
+                )
+                .select_from(finding)
+                .outerjoin(host, host.uuid == finding.host_uuid)
+                .where(finding.profile_uuid == profile_uuid)
+                .group_by(finding.rule, finding.result, host.availability_zone)
+            )
+            return [
+                {
+                    'rule': rule,
+                    'result': result,
+                    'availability_zone': az,
+                    'hosts': count,
+                }
+                for rule, result, az, count in session.execute(query)
+            ]
