@@ -16,6 +16,14 @@ in this history:
   catalog; a run (and a runbook's remediation) names an ``action`` and
   its ``action_parameters``. ``executor_args`` is refused at every
   version (400).
+* 1.5 - (reserved: host release.)
+* 1.6 - Audits: ``GET /v1/hosts/{id}/facts`` and ``POST
+  /v1/hosts/{id}/facts`` (gather now), audit profiles (CRUD,
+  import/export, compliance summary), ``POST /v1/audits`` (audit now),
+  ``GET /v1/findings`` with the history of each finding; runbooks match
+  audit findings (``match.audit``) and may audit a host (remediation
+  ``audit``); a run may name the audit rules that judge it
+  (``reaudit``).
 """
 
 SERVICE_TYPE = 'fleet'
@@ -26,9 +34,10 @@ MINOR_1_EXECUTIONS = 1
 MINOR_2_INVENTORY = 2
 MINOR_3_ALERTS = 3
 MINOR_4_ACTIONS = 4
+MINOR_6_AUDITS = 6
 
 MINOR_MIN_VERSION = MINOR_0_INITIAL
-MINOR_MAX_VERSION = MINOR_4_ACTIONS
+MINOR_MAX_VERSION = MINOR_6_AUDITS
 
 MIN_VERSION_STRING = f'1.{MINOR_MIN_VERSION}'
 MAX_VERSION_STRING = f'1.{MINOR_MAX_VERSION}'
