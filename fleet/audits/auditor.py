@@ -36,8 +36,15 @@ ALERT_NAME = 'AuditFailed'
 GOOD = (audit_rules.PASS, audit_rules.NOTAPPLICABLE)
 
 
-def _evidence(outcome):
-    return {'value': outcome['evidence']}
+def _recorded(outcome, severity):
+    """(evidence document, digest) of an outcome, computed once per
+    distinct outcome (rules share them between hosts of the same facts)."""
+    memo = outcome.get('_recorded')
+    if memo is None or memo[0] != severity:
+        evidence = {'value': outcome['evidence']}
+        digest = audit_rules.digest(severity, outcome['message'], evidence)
+        memo = outcome['_recorded'] = (severity, evidence, digest)
+    return memo[1], memo[2]
 
 
 def alert_labels(profile_name, rule_name):
@@ -81,32 +88,39 @@ def signals_for(changes):
 
 
 def _history(dbapi, changes):
+    """One line in each host's history for its changes of result (a first
+    pass is no news)."""
     by_host = {}
     for change in changes:
         if change['old_result'] is None and change['new_result'] in GOOD:
-            continue  # a first pass is no news
+            continue
         finding = change['finding']
-        by_host.setdefault(finding['host_uuid'], {})[
-            f'{finding["profile_name"]}/{finding["rule"]}'
-        ] = {'old': change['old_result'], 'new': change['new_result']}
-    for host_uuid, diff in by_host.items():
-        failing = sorted(k for k, v in diff.items() if v['new'] == 'fail')
+        entry = by_host.setdefault(
+            finding['host_uuid'],
+            {
+                'host_uuid': finding['host_uuid'],
+                'host_name': finding['host_name'],
+                'changes': {},
+            },
+        )
+        entry['changes'][f'{finding["profile_name"]}/{finding["rule"]}'] = {
+            'old': change['old_result'],
+            'new': change['new_result'],
+        }
+    for entry in by_host.values():
+        failing = sorted(
+            k for k, v in entry['changes'].items() if v['new'] == 'fail'
+        )
+        entry['reason'] = (
+            f'failing: {", ".join(failing)}'
+            if failing
+            else 'audit results changed'
+        )
+    if by_host:
         try:
-            dbapi.add_host_history(
-                host_uuid,
-                'audit',
-                changes=diff,
-                history={
-                    'source': 'audit',
-                    'reason': (
-                        f'failing: {", ".join(failing)}'
-                        if failing
-                        else 'audit results changed'
-                    ),
-                },
-            )
+            dbapi.add_audit_history(list(by_host.values()))
         except Exception:
-            LOG.exception('Cannot record the audit in %s history.', host_uuid)
+            LOG.exception('Cannot record the audit in the hosts\' history.')
 
 
 def evaluate(profile, hosts, stored):
@@ -120,6 +134,7 @@ def evaluate(profile, hosts, stored):
     for host in hosts:
         facts = audit_facts.effective(host, stored.get(host['uuid']))
         for rule, outcome in profile.evaluate(facts, host):
+            evidence, digest = _recorded(outcome, rule.severity)
             results.append(
                 {
                     'host_uuid': host['uuid'],
@@ -127,8 +142,9 @@ def evaluate(profile, hosts, stored):
                     'rule': rule.name,
                     'severity': rule.severity,
                     'result': outcome['result'],
-                    'evidence': _evidence(outcome),
+                    'evidence': evidence,
                     'message': outcome['message'],
+                    'digest': digest,
                 }
             )
     return results

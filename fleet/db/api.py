@@ -306,6 +306,11 @@ class Connection(metaclass=abc.ABCMeta):
         """
 
     @abc.abstractmethod
+    def add_audit_history(self, entries):
+        """Audit lines in hosts' histories, one transaction: dicts
+        ``host_uuid``, ``host_name``, ``changes``, ``reason``."""
+
+    @abc.abstractmethod
     def get_audit_finding(self, uuid):
         """:raises: FindingNotFound"""
 

@@ -14,6 +14,7 @@ from oslo_utils import uuidutils
 import sqlalchemy as sa
 
 from fleet.audits import exception as audit_exc
+from fleet.audits import rules as audit_rules
 from fleet.db.sqlalchemy import models
 
 PROFILE_FILTERS = ('name', 'enabled')
@@ -44,6 +45,15 @@ def _profile_query(ident):
     if uuidutils.is_uuid_like(ident):
         return query.filter_by(uuid=ident)
     return query.filter_by(name=ident)
+
+
+def _group_updates(updates):
+    """Updates grouped by the columns they set (one executemany each)."""
+    groups = {}
+    for update in updates:
+        groups.setdefault(tuple(sorted(update)), []).append(update)
+    for group in groups.values():
+        yield from _chunks(group)
 
 
 def _chunks(items):
@@ -201,6 +211,13 @@ class AuditConnection:
         """Record one audit of ``profile`` on some hosts, in one
         transaction.
 
+        Built for the periodic audit of a whole fleet, where almost
+        nothing changes: the findings are read as plain rows (with a
+        digest of their evidence, message and severity, so a changed
+        evidence is seen without decoding it), only new and changed ones
+        are written, and ``checked_at`` of the rest is stamped by host in
+        a few UPDATEs.
+
         :param profile: the profile row (``uuid``, ``name``).
         :param results: dicts ``host_uuid``, ``host_name``, ``rule``,
             ``severity``, ``result``, ``evidence`` (a dict), ``message``.
@@ -209,95 +226,143 @@ class AuditConnection:
             ``new_result``, in the order of ``results``.
         """
         now = timeutils.utcnow()
+        table = models.AuditFinding.__table__
         host_uuids = sorted({r['host_uuid'] for r in results})
         changes = []
+        columns = (
+            table.c.id,
+            table.c.uuid,
+            table.c.host_uuid,
+            table.c.rule,
+            table.c.result,
+            table.c.digest,
+        )
         with _sa()._writer() as session:
             existing = {}
-            for chunk in _chunks(host_uuids):
-                rows = session.execute(
-                    sa.select(models.AuditFinding).where(
-                        models.AuditFinding.profile_uuid == profile['uuid'],
-                        models.AuditFinding.host_uuid.in_(chunk),
-                    )
-                ).scalars()
-                for row in rows:
+            query = sa.select(*columns).where(
+                table.c.profile_uuid == profile['uuid']
+            )
+            if len(host_uuids) <= _CHUNK:
+                queries = [query.where(table.c.host_uuid.in_(host_uuids))]
+            else:
+                # A large part of the fleet: one scan of the profile's
+                # findings beats thousands of IN lists.
+                queries = [query]
+            for q in queries:
+                for row in session.execute(q):
                     existing[(row.host_uuid, row.rule)] = row
             new_rows = []
-            unchanged = []
+            updates = []
             events = []
             for r in results:
                 row = existing.get((r['host_uuid'], r['rule']))
+                digest = r.get('digest') or audit_rules.digest(
+                    r['severity'], r['message'], r['evidence']
+                )
+                if row is not None and (
+                    row.result == r['result'] and row.digest == digest
+                ):
+                    continue
+                after = {
+                    'uuid': row.uuid if row else uuidutils.generate_uuid(),
+                    'host_uuid': r['host_uuid'],
+                    'host_name': r['host_name'],
+                    'profile_uuid': profile['uuid'],
+                    'profile_name': profile['name'],
+                    'rule': r['rule'],
+                    'severity': r['severity'],
+                    'result': r['result'],
+                    'evidence': r['evidence'],
+                    'message': r['message'],
+                    'digest': digest,
+                    'checked_at': now,
+                    'changed_at': now,
+                }
+                old = row.result if row else None
                 if row is None:
-                    values = {
-                        'uuid': uuidutils.generate_uuid(),
+                    new_rows.append(dict(after, created_at=now))
+                else:
+                    update = dict(after, _id=row.id, updated_at=now)
+                    if row.result == r['result']:
+                        # Same result, other evidence: not a change of
+                        # result, its time stays.
+                        del update['changed_at']
+                        update.pop('uuid')
+                        updates.append(update)
+                        continue
+                    update.pop('uuid')
+                    updates.append(update)
+                events.append(
+                    {
+                        'finding_uuid': after['uuid'],
                         'host_uuid': r['host_uuid'],
-                        'host_name': r['host_name'],
-                        'profile_uuid': profile['uuid'],
                         'profile_name': profile['name'],
                         'rule': r['rule'],
-                        'severity': r['severity'],
-                        'result': r['result'],
+                        'old_result': old,
+                        'new_result': r['result'],
                         'evidence': r['evidence'],
                         'message': r['message'],
-                        'checked_at': now,
-                        'changed_at': now,
                         'created_at': now,
                     }
-                    new_rows.append(values)
-                    old = None
-                    after = values
-                elif (
-                    row.result != r['result']
-                    or row.evidence != r['evidence']
-                    or row.severity != r['severity']
-                    or row.message != r['message']
-                ):
-                    old = row.result
-                    if row.result != r['result']:
-                        row.changed_at = now
-                    row.result = r['result']
-                    row.evidence = r['evidence']
-                    row.message = r['message']
-                    row.severity = r['severity']
-                    row.host_name = r['host_name']
-                    row.checked_at = now
-                    after = row.as_dict()
-                else:
-                    unchanged.append(row.id)
-                    continue
-                if old != r['result']:
-                    events.append(
-                        {
-                            'finding_uuid': after['uuid'],
-                            'host_uuid': r['host_uuid'],
-                            'profile_name': profile['name'],
-                            'rule': r['rule'],
-                            'old_result': old,
-                            'new_result': r['result'],
-                            'evidence': r['evidence'],
-                            'message': r['message'],
-                            'created_at': now,
-                        }
-                    )
-                    changes.append(
-                        {
-                            'finding': dict(after),
-                            'old_result': old,
-                            'new_result': r['result'],
-                        }
-                    )
+                )
+                changes.append(
+                    {
+                        'finding': after,
+                        'old_result': old,
+                        'new_result': r['result'],
+                    }
+                )
+            conn = session.connection()
             for chunk in _chunks(new_rows):
-                session.execute(sa.insert(models.AuditFinding), chunk)
-            for chunk in _chunks(events):
-                session.execute(sa.insert(models.AuditFindingEvent), chunk)
-            for chunk in _chunks(unchanged):
-                session.execute(
-                    sa.update(models.AuditFinding)
-                    .where(models.AuditFinding.id.in_(chunk))
+                conn.execute(sa.insert(table), chunk)
+            for group in _group_updates(updates):
+                stmt = (
+                    sa.update(table)
+                    .where(table.c.id == sa.bindparam('_id'))
+                    .values(
+                        {k: sa.bindparam(k) for k in group[0] if k != '_id'}
+                    )
+                )
+                conn.execute(stmt, group)
+            for chunk in _chunks(host_uuids):
+                conn.execute(
+                    sa.update(table)
+                    .where(
+                        table.c.profile_uuid == profile['uuid'],
+                        table.c.host_uuid.in_(chunk),
+                    )
                     .values(checked_at=now)
                 )
-            session.flush()
+            for chunk in _chunks(events):
+                conn.execute(
+                    sa.insert(models.AuditFindingEvent.__table__), chunk
+                )
         return changes
+
+    @oslo_db_api.retry_on_deadlock
+    def add_audit_history(self, entries):
+        """Record audit lines in hosts' histories, in one transaction.
+
+        :param entries: dicts ``host_uuid``, ``host_name``, ``changes``,
+            ``reason``.
+        """
+        now = timeutils.utcnow()
+        rows = [
+            {
+                'host_uuid': e['host_uuid'],
+                'host_name': e['host_name'],
+                'action': 'audit',
+                'source': 'audit',
+                'reason': e.get('reason'),
+                'changes': e['changes'],
+                'created_at': now,
+            }
+            for e in entries
+        ]
+        with _sa()._writer() as session:
+            conn = session.connection()
+            for chunk in _chunks(rows):
+                conn.execute(sa.insert(models.HostHistory.__table__), chunk)
 
     def get_audit_finding(self, uuid):
         """:raises: FindingNotFound"""

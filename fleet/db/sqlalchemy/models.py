@@ -403,6 +403,9 @@ class AuditFinding(Base, FleetBase):
         db_types.JsonEncodedDict, nullable=False, default=dict
     )
     message = schema.Column(types.Text, nullable=True)
+    #: CRC of severity, message and evidence: an audit that finds the
+    #: same compares digests instead of decoding every evidence.
+    digest = schema.Column(types.String(16), nullable=True)
     #: When the rule was last checked, and when its result last changed.
     checked_at = schema.Column(types.DateTime, nullable=False)
     changed_at = schema.Column(types.DateTime, nullable=False)

@@ -62,6 +62,7 @@ def upgrade():
         sa.Column('result', sa.String(16), nullable=False),
         sa.Column('evidence', db_types.JsonEncodedDict(), nullable=False),
         sa.Column('message', sa.Text(), nullable=True),
+        sa.Column('digest', sa.String(16), nullable=True),
         sa.Column('checked_at', sa.DateTime(), nullable=False),
         sa.Column('changed_at', sa.DateTime(), nullable=False),
         *_timestamps(),
