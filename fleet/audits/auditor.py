@@ -168,7 +168,8 @@ def audit(
         'changes': [{'host', 'profile', 'rule', 'old', 'new'}]}``.
     """
     dbapi = dbapi or db_api.get_instance()
-    if hosts is None:
+    whole = hosts is None
+    if whole:
         hosts = dbapi.list_hosts()
     if profile_names:
         rows = [dbapi.get_audit_profile(n) for n in profile_names]
@@ -188,7 +189,7 @@ def audit(
         for r in results:
             counts[r['result']] += 1
         summary['profiles'][row['name']] = counts
-        changes = dbapi.record_audit_results(row, results)
+        changes = dbapi.record_audit_results(row, results, whole=whole)
         all_changes.extend(changes)
     _history(dbapi, all_changes)
     summary['changes'] = [

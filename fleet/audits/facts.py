@@ -81,7 +81,10 @@ def gather_hosts(hosts, dbapi=None):
 def effective(host, row):
     """The facts rules read: the inventory's (``host['facts']``)
     overlaid with the gathered ones."""
-    facts = dict(host.get('facts') or {})
+    inventory = host.get('facts')
+    if not inventory:
+        return row['facts'] if row else {}
+    facts = dict(inventory)
     if row:
         facts.update(row['facts'] or {})
     return facts

@@ -462,25 +462,32 @@ class Rule:
             )
         elif t == 'service':
             services = facts.get('services', _MISSING)
-            value = (
-                services.get(check['service'], None)
-                if isinstance(services, dict)
-                else _MISSING
-            )
+            if not isinstance(services, dict):
+                return ('missing',)
+            value = services.get(check['service'], None)
+            if isinstance(value, dict):
+                # Only these two decide the outcome and its evidence.
+                if set(value) <= {'state', 'enabled'}:
+                    return ('svc', value.get('state'), value.get('enabled'))
         elif t == 'config':
             files = facts.get('config', _MISSING)
-            value = (
-                files.get(check['file'], _MISSING)
-                if isinstance(files, dict)
-                else _MISSING
-            )
+            if not isinstance(files, dict) or check['file'] not in files:
+                return ('missing',)
+            keys = [check['key']]
+            if check.get('section'):
+                keys.insert(0, check['section'])
+            value = _lookup(files[check['file']], keys)
+            if value is _MISSING:
+                return ('unset',)
+            frozen = _freeze(value)
+            return None if frozen is None else ('set', frozen)
         elif t == 'file_hash':
             files = facts.get('files', _MISSING)
-            value = (
-                files.get(check['path'], _MISSING)
-                if isinstance(files, dict)
-                else _MISSING
-            )
+            if not isinstance(files, dict) or check['path'] not in files:
+                return ('missing',)
+            value = files[check['path']]
+            if isinstance(value, dict):
+                return ('file', value.get('exists'), value.get('sha256'))
         else:
             value = _lookup(facts, self._path)
         if value is _MISSING:

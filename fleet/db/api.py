@@ -296,8 +296,11 @@ class Connection(metaclass=abc.ABCMeta):
         AuditProfileNotFound"""
 
     @abc.abstractmethod
-    def record_audit_results(self, profile, results):
+    def record_audit_results(self, profile, results, whole=False):
         """Record an audit of ``profile`` on hosts in one transaction.
+
+        :param whole: it covered every host (stamps the profile's
+            ``audited_at`` rather than each finding's ``checked_at``).
 
         :param results: dicts ``host_uuid``, ``host_name``, ``rule``,
             ``severity``, ``result``, ``evidence``, ``message``.

@@ -207,7 +207,7 @@ class AuditConnection:
     # Findings
 
     @oslo_db_api.retry_on_deadlock
-    def record_audit_results(self, profile, results):
+    def record_audit_results(self, profile, results, whole=False):
         """Record one audit of ``profile`` on some hosts, in one
         transaction.
 
@@ -220,7 +220,11 @@ class AuditConnection:
 
         :param profile: the profile row (``uuid``, ``name``).
         :param results: dicts ``host_uuid``, ``host_name``, ``rule``,
-            ``severity``, ``result``, ``evidence`` (a dict), ``message``.
+            ``severity``, ``result``, ``evidence`` (a dict), ``message``,
+            optionally ``digest`` (see :func:`fleet.audits.rules.digest`).
+        :param whole: the audit covered every host: the profile's
+            ``audited_at`` stands for the ``checked_at`` of its findings
+            (one UPDATE instead of one per finding).
         :returns: the changes of result, as dicts ``finding`` (the row
             after), ``old_result`` (None for a first result) and
             ``new_result``, in the order of ``results``.
@@ -249,7 +253,7 @@ class AuditConnection:
                 # findings beats thousands of IN lists.
                 queries = [query]
             for q in queries:
-                for row in session.execute(q):
+                for row in session.execute(q).all():
                     existing[(row.host_uuid, row.rule)] = row
             new_rows = []
             updates = []
@@ -324,15 +328,24 @@ class AuditConnection:
                     )
                 )
                 conn.execute(stmt, group)
-            for chunk in _chunks(host_uuids):
+            if whole:
                 conn.execute(
-                    sa.update(table)
+                    sa.update(models.AuditProfile.__table__)
                     .where(
-                        table.c.profile_uuid == profile['uuid'],
-                        table.c.host_uuid.in_(chunk),
+                        models.AuditProfile.__table__.c.uuid == profile['uuid']
                     )
-                    .values(checked_at=now)
+                    .values(audited_at=now)
                 )
+            else:
+                for chunk in _chunks(host_uuids):
+                    conn.execute(
+                        sa.update(table)
+                        .where(
+                            table.c.profile_uuid == profile['uuid'],
+                            table.c.host_uuid.in_(chunk),
+                        )
+                        .values(checked_at=now)
+                    )
             for chunk in _chunks(events):
                 conn.execute(
                     sa.insert(models.AuditFindingEvent.__table__), chunk
@@ -364,6 +377,23 @@ class AuditConnection:
             for chunk in _chunks(rows):
                 conn.execute(sa.insert(models.HostHistory.__table__), chunk)
 
+    @staticmethod
+    def _checked(session, findings):
+        """Findings with ``checked_at`` from their profile's last audit
+        of every host, when later than their own."""
+        audited = dict(
+            session.execute(
+                sa.select(
+                    models.AuditProfile.uuid, models.AuditProfile.audited_at
+                )
+            ).all()
+        )
+        for finding in findings:
+            at = audited.get(finding['profile_uuid'])
+            if at is not None and at > finding['checked_at']:
+                finding['checked_at'] = at
+        return findings
+
     def get_audit_finding(self, uuid):
         """:raises: FindingNotFound"""
         with _sa()._reader() as session:
@@ -372,7 +402,7 @@ class AuditConnection:
             ).scalar_one_or_none()
             if row is None:
                 raise audit_exc.FindingNotFound(finding=uuid)
-            return row.as_dict()
+            return self._checked(session, [row.as_dict()])[0]
 
     def list_audit_findings(
         self,
@@ -394,15 +424,18 @@ class AuditConnection:
             )
             if since is not None:
                 query = query.where(models.AuditFinding.changed_at >= since)
-            return _sa()._paginate(
+            return self._checked(
                 session,
-                models.AuditFinding,
-                query,
-                limit,
-                marker,
-                sort_key,
-                sort_dir,
-                'finding',
+                _sa()._paginate(
+                    session,
+                    models.AuditFinding,
+                    query,
+                    limit,
+                    marker,
+                    sort_key,
+                    sort_dir,
+                    'finding',
+                ),
             )
 
     def list_audit_finding_events(

@@ -370,6 +370,9 @@ class AuditProfile(Base, FleetBase):
     rules = schema.Column(
         db_types.JsonEncodedList, nullable=False, default=list
     )
+    #: Last audit of every host against it: the ``checked_at`` of its
+    #: findings when later than their own.
+    audited_at = schema.Column(types.DateTime, nullable=True)
 
 
 class AuditFinding(Base, FleetBase):

@@ -289,3 +289,49 @@ class TestAudit(AuditTestCase):
             self.dbapi.create_audit_profile,
             dict(PROFILE),
         )
+
+
+class TestCheckedAt(AuditTestCase):
+    def test_whole_audit_stamps_every_finding_as_checked(self):
+        self.gather(self.h1)
+        auditor.audit(self.dbapi, act=False)
+        first = self.findings()[('cmp-1', 'kernel-patch-level')]
+        auditor.audit(self.dbapi, act=False)  # nothing changes
+        again = self.findings()[('cmp-1', 'kernel-patch-level')]
+        self.assertGreater(again['checked_at'], first['checked_at'])
+        self.assertEqual(first['changed_at'], again['changed_at'])
+        shown = self.dbapi.get_audit_finding(first['uuid'])
+        self.assertEqual(again['checked_at'], shown['checked_at'])
+
+    def test_audit_of_some_hosts_stamps_theirs(self):
+        self.gather(self.h1, self.h2)
+        auditor.audit(self.dbapi, act=False)
+        before = self.findings()
+        auditor.audit(self.dbapi, hosts=[self.h1], act=False)
+        after = self.findings()
+        key1 = ('cmp-1', 'kernel-patch-level')
+        key2 = ('cmp-2', 'kernel-patch-level')
+        self.assertGreater(
+            after[key1]['checked_at'], before[key1]['checked_at']
+        )
+        self.assertEqual(after[key2]['checked_at'], before[key2]['checked_at'])
+
+    def test_changed_evidence_same_result_is_recorded_not_a_change(self):
+        self.gather(self.h1)
+        auditor.audit(self.dbapi, hosts=[self.h1], act=False)
+        self.cloud.update_facts('cmp-1', {'kernel': '5.14.0-430.el9.x86_64'})
+        self.gather(self.h1)
+        summary = auditor.audit(self.dbapi, hosts=[self.h1], act=False)
+        self.assertEqual([], summary['changes'])
+        finding = self.findings()[('cmp-1', 'kernel-patch-level')]
+        self.assertEqual(
+            {'value': '5.14.0-430.el9.x86_64'}, finding['evidence']
+        )
+        self.assertEqual(
+            1,
+            len(
+                self.dbapi.list_audit_finding_events(
+                    finding_uuid=finding['uuid']
+                )
+            ),
+        )

@@ -43,6 +43,7 @@ def upgrade():
         sa.Column('enabled', sa.Boolean(), nullable=False),
         sa.Column('applies_to', db_types.JsonEncodedDict(), nullable=False),
         sa.Column('rules', db_types.JsonEncodedList(), nullable=False),
+        sa.Column('audited_at', sa.DateTime(), nullable=True),
         *_timestamps(),
         sa.UniqueConstraint('uuid', name='uniq_audit_profiles0uuid'),
         sa.UniqueConstraint('name', name='uniq_audit_profiles0name'),
