@@ -335,3 +335,28 @@ class TestCheckedAt(AuditTestCase):
                 )
             ),
         )
+
+
+class TestConductorPeriodic(AuditTestCase):
+    def test_periodic_tasks_follow_intervals(self):
+        from fleet.conductor import manager
+
+        self.config(interval=600, group='facts')
+        self.config(interval=0, group='auditing')
+        m = manager.ConductorManager('c1')
+        tasks = dict((f.__name__, i) for i, f in m.periodic_tasks())
+        self.assertEqual(600, tasks['gather_all_facts'])
+        self.assertNotIn('audit_all', tasks)
+
+    def test_gather_all_skips_unmanaged_hosts_then_audits(self):
+        from fleet.conductor import manager
+
+        self.dbapi.update_host('cmp-2', {'state': 'unmanaged'})
+        with mock.patch.object(manager.conductor_rpcapi, 'ConductorAPI'):
+            manager.ConductorManager('c1').gather_all_facts()
+        self.assertIsNotNone(self.dbapi.get_host_facts(self.h1['uuid']))
+        self.assertIsNone(self.dbapi.get_host_facts(self.h2['uuid']))
+        self.assertEqual(
+            'fail',
+            self.findings()[('cmp-1', 'kernel-patch-level')]['result'],
+        )
