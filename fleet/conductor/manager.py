@@ -88,8 +88,27 @@ class ConductorManager:
             rpcapi=conductor_rpcapi.ConductorAPI(),
         )
 
+    def _alone(self, name, func):
+        """Run ``func`` unless another conductor runs the same periodic
+        work now (coordinated: one lock per kind of work)."""
+        coordinator = self.coordinator
+        if coordinator is None:
+            return func()
+        with coordinator.run_lock(f'periodic-{name}') as locked:
+            if not locked:
+                LOG.info('Another conductor runs %s now; skipped.', name)
+                return None
+            return func()
+
     def gather_all_facts(self):
         """Periodic: gather the facts of every managed host, then audit."""
+        return self._alone('facts', self._gather_all_facts)
+
+    def audit_all(self):
+        """Periodic: audit every host's stored facts."""
+        return self._alone('audit', lambda: self._audit(None, None, None))
+
+    def _gather_all_facts(self):
         dbapi = db_api.get_instance()
         hosts = [
             h
@@ -98,10 +117,6 @@ class ConductorManager:
         ]
         if hosts:
             audit_facts.gather_hosts(hosts, dbapi)
-        self.audit_all()
-
-    def audit_all(self):
-        """Periodic: audit every host's stored facts."""
         self._audit(None, None, None)
 
     def start_execution(self, context, execution_uuid):

@@ -360,3 +360,22 @@ class TestConductorPeriodic(AuditTestCase):
             'fail',
             self.findings()[('cmp-1', 'kernel-patch-level')]['result'],
         )
+
+    def test_one_conductor_at_a_time(self):
+        import contextlib
+
+        from fleet.conductor import manager
+
+        held = []
+
+        class Coordinator:
+            @contextlib.contextmanager
+            def run_lock(self, name):
+                held.append(name)
+                yield False  # another conductor holds it
+
+        m = manager.ConductorManager('c1', coordinator=Coordinator())
+        self.assertIsNone(m.audit_all())
+        self.assertIsNone(m.gather_all_facts())
+        self.assertEqual(['periodic-audit', 'periodic-facts'], held)
+        self.assertEqual([], self.dbapi.list_audit_findings())
