@@ -224,7 +224,8 @@ class AuditConnection:
             optionally ``digest`` (see :func:`fleet.audits.rules.digest`).
         :param whole: the audit covered every host: the profile's
             ``audited_at`` stands for the ``checked_at`` of its findings
-            (one UPDATE instead of one per finding).
+            (one UPDATE instead of one per finding), and the findings of
+            hosts that no longer exist are deleted.
         :returns: the changes of result, as dicts ``finding`` (the row
             after), ``old_result`` (None for a first result) and
             ``new_result``, in the order of ``results``.
@@ -246,7 +247,7 @@ class AuditConnection:
             query = sa.select(*columns).where(
                 table.c.profile_uuid == profile['uuid']
             )
-            if len(host_uuids) <= _CHUNK:
+            if not whole and len(host_uuids) <= _CHUNK:
                 queries = [query.where(table.c.host_uuid.in_(host_uuids))]
             else:
                 # A large part of the fleet: one scan of the profile's
@@ -317,6 +318,18 @@ class AuditConnection:
                     }
                 )
             conn = session.connection()
+            if whole:
+                # Findings of hosts that are gone (deleted, replaced) or
+                # of rules the profile no longer has: nothing checks them.
+                audited = set(host_uuids)
+                rules = {r['rule'] for r in results}
+                gone = [
+                    row.id
+                    for (host_uuid, rule), row in existing.items()
+                    if host_uuid not in audited or rule not in rules
+                ]
+                for chunk in _chunks(gone):
+                    conn.execute(sa.delete(table).where(table.c.id.in_(chunk)))
             for chunk in _chunks(new_rows):
                 conn.execute(sa.insert(table), chunk)
             for group in _group_updates(updates):

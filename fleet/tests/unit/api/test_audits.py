@@ -299,3 +299,34 @@ class TestFactsAndAudits(AuditsAPITestCase):
             self.assertIn(name, resources)
         resources = self.get('/v1/', version='fleet 1.4').json['resources']
         self.assertNotIn('findings', resources)
+
+
+class TestRunReaudit(AuditsAPITestCase):
+    def test_reaudit_needs_1_6(self):
+        from unittest import mock
+
+        from fleet.conductor import rpcapi
+
+        body = {
+            'host': 'cmp-1',
+            'reaudit': {'profile': 'el9', 'rules': ['kernel-patch-level']},
+        }
+        response = self.request(
+            'POST', '/v1/executions', body, version='fleet 1.4'
+        )
+        self.assert_fault(response, 400, 'fleet 1.6')
+        with mock.patch.object(rpcapi.ConductorAPI, 'start_execution'):
+            run = self.request(
+                'POST', '/v1/executions', body, version=V, status=202
+            ).json
+        self.assertEqual(body['reaudit'], run['parameters']['reaudit'])
+        self.assert_fault(
+            self.request(
+                'POST',
+                '/v1/executions',
+                dict(body, host='cmp-2', reaudit={'rules': ['x']}),
+                version=V,
+            ),
+            400,
+            'profile',
+        )

@@ -379,3 +379,19 @@ class TestConductorPeriodic(AuditTestCase):
         self.assertIsNone(m.gather_all_facts())
         self.assertEqual(['periodic-audit', 'periodic-facts'], held)
         self.assertEqual([], self.dbapi.list_audit_findings())
+
+
+class TestStaleFindings(AuditTestCase):
+    def test_whole_audit_forgets_deleted_hosts_and_removed_rules(self):
+        self.gather(self.h1, self.h2)
+        auditor.audit(self.dbapi, act=False)
+        self.dbapi.destroy_host('cmp-2')
+        self.dbapi.update_audit_profile('el9', {'rules': PROFILE['rules'][:1]})
+        # An audit of some hosts keeps what it did not look at.
+        auditor.audit(self.dbapi, hosts=[self.h1], act=False)
+        self.assertIn(('cmp-2', 'kernel-patch-level'), self.findings())
+        auditor.audit(self.dbapi, act=False)
+        self.assertEqual(
+            {('cmp-1', 'kernel-patch-level'), ('sw-1', 'kernel-patch-level')},
+            set(self.findings()),
+        )
