@@ -315,6 +315,7 @@ def act(runbook, alert, decision, context, rpcapi, dbapi=None):
             profiles=profiles,
             gather=remediation.get('gather', True),
             wait=False,
+            cause_alert_uuid=alert['uuid'],
         )
         dbapi.add_runbook_action(
             runbook['uuid'],

@@ -19,6 +19,7 @@ Usage::
 
 from oslo_config import cfg
 from oslo_log import log
+from oslo_utils import timeutils
 
 from fleet.alerts import intake
 from fleet.alerts import states as alert_states
@@ -26,6 +27,7 @@ from fleet.audits import facts as audit_facts
 from fleet.audits import profiles as audit_profiles
 from fleet.audits import rules as audit_rules
 from fleet.db import api as db_api
+from fleet.notifications import alert as alert_notifications
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
@@ -51,7 +53,7 @@ def alert_labels(profile_name, rule_name):
     return {'profile': profile_name, 'rule': rule_name}
 
 
-def _signal(change, status):
+def _signal(change, status, cause_alert_uuid=None):
     finding = change['finding']
     at = finding['changed_at']
     return {
@@ -66,6 +68,11 @@ def _signal(change, status):
             f'{finding["host_name"]}: {finding["message"]}',
             'finding_uuid': finding['uuid'],
             'evidence': str((finding['evidence'] or {}).get('value'))[:500],
+            **(
+                {'cause_alert_uuid': cause_alert_uuid}
+                if cause_alert_uuid
+                else {}
+            ),
         },
         'status': status,
         # One occurrence per change into "fail".
@@ -74,13 +81,13 @@ def _signal(change, status):
     }
 
 
-def signals_for(changes):
+def signals_for(changes, cause_alert_uuid=None):
     """The alert signals of changes of result."""
     out = []
     for change in changes:
         new, old = change['new_result'], change['old_result']
         if new == audit_rules.FAIL:
-            out.append(_signal(change, alert_states.FIRING))
+            out.append(_signal(change, alert_states.FIRING, cause_alert_uuid))
         elif new in GOOD and old not in (None,) + GOOD:
             # Only a rule that was not passing can have an alert.
             out.append(_signal(change, alert_states.RESOLVED))
@@ -157,6 +164,7 @@ def audit(
     context=None,
     rpcapi=None,
     act=True,
+    cause_alert_uuid=None,
 ):
     """Audit ``hosts`` (every host by default) against the enabled
     profiles (or those named), recording findings and raising / resolving
@@ -164,6 +172,8 @@ def audit(
 
     :param act: let runbooks act on the alerts raised (needs
         ``rpcapi``).
+    :param cause_alert_uuid: the alert that asked for this audit; the
+        audit alerts raised name it (annotation ``cause_alert_uuid``).
     :returns: ``{'hosts': n, 'profiles': {name: {result: count}},
         'changes': [{'host', 'profile', 'rule', 'old', 'new'}]}``.
     """
@@ -203,7 +213,7 @@ def audit(
         for c in all_changes
     ]
     if CONF.auditing.raise_alerts:
-        signals = signals_for(all_changes)
+        signals = signals_for(all_changes, cause_alert_uuid)
         if signals:
             intake.process(
                 signals, context, rpcapi, act=act and rpcapi is not None
@@ -230,3 +240,34 @@ def failing(dbapi, host_uuid, profile_name=None, rules=None):
         for f in dbapi.list_audit_findings(filters=filters)
         if f['result'] in (audit_rules.FAIL, audit_rules.ERROR)
     ]
+
+
+def resolve_cause(dbapi, audit_alert_uuid, execution_uuid, context=None):
+    """Resolve the alert that led to an audit alert a run has just fixed
+    (e.g. the error log whose audit found the wrong kernel).
+
+    :returns: the alert resolved, or None.
+    """
+    try:
+        audit_alert = dbapi.get_alert(audit_alert_uuid)
+        cause = (audit_alert['annotations'] or {}).get('cause_alert_uuid')
+        if not cause:
+            return None
+        alert = dbapi.get_alert(cause)
+    except Exception:
+        LOG.warning('Cannot find the cause of alert %s.', audit_alert_uuid)
+        return None
+    if alert['state'] not in alert_states.OPEN_STATES + (
+        alert_states.SILENCED,
+    ):
+        return None
+    alert = dbapi.update_alert(
+        cause,
+        {'state': alert_states.RESOLVED, 'resolved_at': timeutils.utcnow()},
+        f'Resolved: run {execution_uuid} fixed what its audit found '
+        f'(alert {audit_alert_uuid}).',
+        kind='resolved',
+        details={'execution_uuid': execution_uuid},
+    )
+    alert_notifications.emit(context, alert_notifications.RESOLVE, alert)
+    return alert

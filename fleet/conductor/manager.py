@@ -61,7 +61,14 @@ class ConductorManager:
         result['audit'] = self._audit(context, host_uuids, None)
         return result
 
-    def run_audit(self, context, host_uuids=None, profiles=None, gather=False):
+    def run_audit(
+        self,
+        context,
+        host_uuids=None,
+        profiles=None,
+        gather=False,
+        cause_alert_uuid=None,
+    ):
         """Audit hosts' stored facts (gathering them first if asked)."""
         dbapi = db_api.get_instance()
         if gather:
@@ -71,9 +78,9 @@ class ConductorManager:
                 else dbapi.list_hosts()
             )
             audit_facts.gather_hosts(hosts, dbapi)
-        return self._audit(context, host_uuids, profiles)
+        return self._audit(context, host_uuids, profiles, cause_alert_uuid)
 
-    def _audit(self, context, host_uuids, profiles):
+    def _audit(self, context, host_uuids, profiles, cause_alert_uuid=None):
         dbapi = db_api.get_instance()
         hosts = (
             [dbapi.get_host(u) for u in host_uuids]
@@ -86,6 +93,7 @@ class ConductorManager:
             profile_names=profiles,
             context=context or fleet_context.get_admin_context(),
             rpcapi=conductor_rpcapi.ConductorAPI(),
+            cause_alert_uuid=cause_alert_uuid,
         )
 
     def _alone(self, name, func):

@@ -73,17 +73,30 @@ class ConductorAPI:
         )
 
     def run_audit(
-        self, context, host_uuids=None, profiles=None, gather=False, wait=True
+        self,
+        context,
+        host_uuids=None,
+        profiles=None,
+        gather=False,
+        wait=True,
+        cause_alert_uuid=None,
     ):
         """Audit hosts (every host when None) against profiles (every
         enabled one when None), gathering their facts first if
-        ``gather``; with ``wait`` returns the summary, else casts."""
+        ``gather``; with ``wait`` returns the summary, else casts.
+
+        :param cause_alert_uuid: the alert that asked for this audit (a
+            runbook's ``audit`` remediation): the audit alerts it raises
+            name it, and a run that fixes them resolves it too.
+        """
         client = self._prepare('1.3')
         kwargs = {
             'host_uuids': host_uuids,
             'profiles': profiles,
             'gather': gather,
         }
+        if cause_alert_uuid:
+            kwargs['cause_alert_uuid'] = cause_alert_uuid
         if wait:
             return client.call(context, 'run_audit', **kwargs)
         client.cast(context, 'run_audit', **kwargs)

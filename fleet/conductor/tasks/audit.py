@@ -79,7 +79,31 @@ class ReauditHost(base.MaintenanceTask):
                         for f in still
                     ),
                 )
+            self._resolve_cause(execution_uuid)
         return {'audited': True, 'changes': len(changes)}
+
+    def _resolve_cause(self, execution_uuid: str) -> None:
+        """The run fixed the audit alert it was started for: resolve the
+        alert that asked for that audit too (best effort)."""
+        try:
+            execution = self.dbapi.get_execution(execution_uuid)
+            alert_uuid = (execution['requested_by'] or {}).get('alert_uuid')
+            if not alert_uuid:
+                return
+            alert = auditor.resolve_cause(
+                self.dbapi,
+                alert_uuid,
+                execution_uuid,
+                fleet_context.get_admin_context(),
+            )
+            if alert is not None:
+                self.event(
+                    execution_uuid,
+                    f'Alert {alert["name"]} ({alert["uuid"]}) that led to '
+                    f'the audit resolved.',
+                )
+        except Exception:
+            LOG.exception('Run %s: cannot resolve its cause.', execution_uuid)
 
     def revert(
         self, result, execution_uuid: str, host_name: str, *args, **kwargs

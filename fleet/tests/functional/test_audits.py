@@ -238,6 +238,10 @@ def test_alert_audit_patch_reaudit_host_back(cloud, fleet, servers):  # noqa: F8
         ('fail', 'pass'),
     ]
     assert _audit_alert(fleet, source)['state'] == 'resolved'
+    (log_alert,) = fleet.call('GET', f'/v1/alerts?source=loki&host={source}')[
+        'alerts'
+    ]
+    assert log_alert['state'] == 'resolved', log_alert
     story = []
     for line in reversed(
         fleet.call('GET', f'/v1/hosts/{source}/history')['history']

@@ -84,11 +84,14 @@ class TestAuditActions(base.DbTestCase):
             profiles=['el9'],
             gather=True,
             wait=False,
+            cause_alert_uuid=result['alert']['uuid'],
         )
         # It counts for the cooldown like any action.
         self.assertIsNotNone(
             self.dbapi.last_runbook_action(
-                rb['uuid'], self.host['uuid'], runbooks.ACTING,
+                rb['uuid'],
+                self.host['uuid'],
+                runbooks.ACTING,
                 result['alert']['first_seen'],
             )
         )
@@ -121,6 +124,7 @@ class TestAuditActions(base.DbTestCase):
         (result,) = intake.process(
             [self.signal(name='Hot', source='api')], self.ctx, self.rpcapi
         )
-        run = self.dbapi.get_execution(result['decisions'][0][
-            'execution_uuid'])
+        run = self.dbapi.get_execution(
+            result['decisions'][0]['execution_uuid']
+        )
         self.assertEqual({}, run['parameters']['reaudit'])

@@ -206,6 +206,12 @@ class TestAuditStory(base.TestCase):
         self.assertEqual('pass', finding['result'])
         alert = self.audit_alert()
         self.assertEqual('resolved', alert['state'])
+        # The error log that asked for the audit is resolved with it.
+        (log_alert,) = self.dbapi.list_alerts(filters={'source': 'loki'})
+        self.assertEqual('resolved', log_alert['state'])
+        self.assertEqual(
+            log_alert['uuid'], alert['annotations']['cause_alert_uuid']
+        )
         events = self.dbapi.list_audit_finding_events(
             finding_uuid=finding['uuid']
         )
@@ -248,3 +254,5 @@ class TestAuditStory(base.TestCase):
         self.assertIsNone(host['execution_uuid'])
         self.assertEqual('fail', self.finding()['result'])
         self.assertEqual('firing', self.audit_alert()['state'])
+        (log_alert,) = self.dbapi.list_alerts(filters={'source': 'loki'})
+        self.assertEqual('firing', log_alert['state'])

@@ -85,8 +85,10 @@ class TestScript(base.TestCase):
 
     def test_failures(self):
         cases = [
-            ('import sys; sys.stderr.write("ssh: no route"); sys.exit(3)',
-             'exited with 3: ssh: no route'),
+            (
+                'import sys; sys.stderr.write("ssh: no route"); sys.exit(3)',
+                'exited with 3: ssh: no route',
+            ),
             ('print("not json")', 'printed no JSON'),
             ('print("[1, 2]")', 'a JSON list, not an object'),
         ]
@@ -131,9 +133,15 @@ class TestFakeAndExecutor(base.TestCase):
         before['kernel'] = 'tampered'
         result = fake_executor.FakeExecutor().run(
             HOST,
-            {'action': 'upd', 'parameters': {'facts': {
-                'kernel': '5.14.0-503.el9.x86_64',
-                'packages': {'kernel': '5.14.0-503.el9'}}}},
+            {
+                'action': 'upd',
+                'parameters': {
+                    'facts': {
+                        'kernel': '5.14.0-503.el9.x86_64',
+                        'packages': {'kernel': '5.14.0-503.el9'},
+                    }
+                },
+            },
             60,
         )
         self.assertTrue(result.ok)
@@ -173,8 +181,9 @@ ANSIBLE_FACTS = {
             {'version': '5.14.0', 'release': '362.el9', 'epoch': None},
             {'version': '5.14.0', 'release': '427.el9', 'epoch': None},
         ],
-        'bind-utils': [{'version': '9.16.23', 'release': '15.el9',
-                        'epoch': 32}],
+        'bind-utils': [
+            {'version': '9.16.23', 'release': '15.el9', 'epoch': 32}
+        ],
     },
     'services': {
         'nova-compute.service': {'state': 'running', 'status': 'enabled'},
@@ -217,22 +226,35 @@ class TestAnsible(base.TestCase):
         return mock.Mock(run=run)
 
     def test_gather_through_runner(self):
-        events = [{'event': 'runner_on_ok', 'event_data': {
-            'res': {'ansible_facts': ANSIBLE_FACTS}}}]
+        events = [
+            {
+                'event': 'runner_on_ok',
+                'event_data': {'res': {'ansible_facts': ANSIBLE_FACTS}},
+            }
+        ]
         with mock.patch.object(
-            ansible.ansible_executor, '_runner',
+            ansible.ansible_executor,
+            '_runner',
             return_value=self.fake_runner('successful', events),
         ):
             facts = ansible.AnsibleFacts().gather(HOST)
         self.assertEqual('5.14.0-427.el9.x86_64', facts['kernel'])
 
     def test_unreachable_host_is_facts_error(self):
-        events = [{'event': 'runner_on_unreachable', 'event_data': {
-            'task': 'Gather setup facts',
-            'res': {'msg': 'ssh: connect to host cmp-1 port 22: timed out'},
-        }}]
+        events = [
+            {
+                'event': 'runner_on_unreachable',
+                'event_data': {
+                    'task': 'Gather setup facts',
+                    'res': {
+                        'msg': 'ssh: connect to host cmp-1 port 22: timed out'
+                    },
+                },
+            }
+        ]
         with mock.patch.object(
-            ansible.ansible_executor, '_runner',
+            ansible.ansible_executor,
+            '_runner',
             return_value=self.fake_runner('failed', events),
         ):
             e = self.assertRaises(
