@@ -37,7 +37,13 @@ def gather_host(host, dbapi=None):
     merged = {}
     used = []
     errors = {}
-    for name, driver in factory.get_facts_drivers():
+    drivers = factory.get_facts_drivers()
+    if not drivers:
+        return {
+            'stored': None,
+            'errors': {'-': 'no facts driver is enabled ([drivers] facts)'},
+        }
+    for name, driver in drivers:
         try:
             static.merge(merged, driver.gather(host) or {})
             used.append(name)

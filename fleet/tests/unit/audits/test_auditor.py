@@ -395,3 +395,11 @@ class TestStaleFindings(AuditTestCase):
             {('cmp-1', 'kernel-patch-level'), ('sw-1', 'kernel-patch-level')},
             set(self.findings()),
         )
+
+
+class TestNoDriver(AuditTestCase):
+    def test_no_facts_driver_enabled(self):
+        self.config(facts=[], group='drivers')
+        result = audit_facts.gather_host(self.h1, self.dbapi)
+        self.assertIsNone(result['stored'])
+        self.assertIn('[drivers] facts', result['errors']['-'])
