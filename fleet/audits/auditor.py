@@ -130,6 +130,29 @@ def _history(dbapi, changes):
             LOG.exception('Cannot record the audit in the hosts\' history.')
 
 
+def _changed_hosts(profile, hosts, stored):
+    """The hosts whose results may differ from the last whole audit of
+    ``profile``: all of them if the profile changed since (or never had
+    one), else those created, changed (labels, places, kind...) or whose
+    facts were gathered since. Rules read nothing else, so the others'
+    findings stand as they are."""
+    since = profile.get('audited_at')
+    changed = profile.get('updated_at') or profile.get('created_at')
+    if since is None or changed is None or changed >= since:
+        return hosts
+    todo = []
+    for host in hosts:
+        touched = host.get('updated_at') or host.get('created_at')
+        row = stored.get(host['uuid'])
+        if (
+            touched is None
+            or touched >= since
+            or (row is not None and row['gathered_at'] >= since)
+        ):
+            todo.append(host)
+    return todo
+
+
 def evaluate(profile, hosts, stored):
     """Every rule of ``profile`` on ``hosts`` (no database).
 
@@ -174,11 +197,15 @@ def audit(
         ``rpcapi``).
     :param cause_alert_uuid: the alert that asked for this audit; the
         audit alerts raised name it (annotation ``cause_alert_uuid``).
-    :returns: ``{'hosts': n, 'profiles': {name: {result: count}},
-        'changes': [{'host', 'profile', 'rule', 'old', 'new'}]}``.
+    :returns: ``{'hosts': n, 'profiles': {name: {result: count of the
+        hosts checked}}, 'unchanged': {name: hosts whose facts, host and
+        profile did not change since its last whole audit, not checked
+        again}, 'changes': [{'host', 'profile', 'rule', 'old', 'new'}]}``.
     """
     dbapi = dbapi or db_api.get_instance()
     whole = hosts is None
+    # Before anything is read: facts gathered from now on are after it.
+    started = timeutils.utcnow()
     if whole:
         hosts = dbapi.list_hosts()
     if profile_names:
@@ -186,7 +213,12 @@ def audit(
     else:
         rows = dbapi.list_audit_profiles(filters={'enabled': True})
     stored = dbapi.list_host_facts([h['uuid'] for h in hosts])
-    summary = {'hosts': len(hosts), 'profiles': {}, 'changes': []}
+    summary = {
+        'hosts': len(hosts),
+        'profiles': {},
+        'unchanged': {},
+        'changes': [],
+    }
     all_changes = []
     for row in rows:
         try:
@@ -194,12 +226,16 @@ def audit(
         except audit_rules.RuleInvalid as e:
             LOG.error('Audit profile %s cannot be used: %s', row['name'], e)
             continue
-        results = evaluate(profile, hosts, stored)
+        todo = _changed_hosts(row, hosts, stored) if whole else hosts
+        results = evaluate(profile, todo, stored)
         counts = dict.fromkeys(audit_rules.RESULTS, 0)
         for r in results:
             counts[r['result']] += 1
         summary['profiles'][row['name']] = counts
-        changes = dbapi.record_audit_results(row, results, whole=whole)
+        summary['unchanged'][row['name']] = len(hosts) - len(todo)
+        changes = dbapi.record_audit_results(
+            row, results, whole=whole, audited_at=started
+        )
         all_changes.extend(changes)
     _history(dbapi, all_changes)
     summary['changes'] = [

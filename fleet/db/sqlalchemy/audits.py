@@ -207,7 +207,9 @@ class AuditConnection:
     # Findings
 
     @oslo_db_api.retry_on_deadlock
-    def record_audit_results(self, profile, results, whole=False):
+    def record_audit_results(
+        self, profile, results, whole=False, audited_at=None
+    ):
         """Record one audit of ``profile`` on some hosts, in one
         transaction.
 
@@ -225,7 +227,11 @@ class AuditConnection:
         :param whole: the audit covered every host: the profile's
             ``audited_at`` stands for the ``checked_at`` of its findings
             (one UPDATE instead of one per finding), and the findings of
-            hosts that no longer exist are deleted.
+            hosts that no longer exist, or of rules the profile no longer
+            has, are deleted. ``results`` may then leave out hosts whose
+            facts did not change since the last whole audit.
+        :param audited_at: with ``whole``, when the audit read the facts
+            (the next audit re-checks what was gathered after it).
         :returns: the changes of result, as dicts ``finding`` (the row
             after), ``old_result`` (None for a first result) and
             ``new_result``, in the order of ``results``.
@@ -247,8 +253,11 @@ class AuditConnection:
             query = sa.select(*columns).where(
                 table.c.profile_uuid == profile['uuid']
             )
-            if not whole and len(host_uuids) <= _CHUNK:
-                queries = [query.where(table.c.host_uuid.in_(host_uuids))]
+            if len(host_uuids) <= 4 * _CHUNK:
+                queries = [
+                    query.where(table.c.host_uuid.in_(chunk))
+                    for chunk in _chunks(host_uuids)
+                ]
             else:
                 # A large part of the fleet: one scan of the profile's
                 # findings beats thousands of IN lists.
@@ -321,15 +330,21 @@ class AuditConnection:
             if whole:
                 # Findings of hosts that are gone (deleted, replaced) or
                 # of rules the profile no longer has: nothing checks them.
-                audited = set(host_uuids)
-                rules = {r['rule'] for r in results}
-                gone = [
-                    row.id
-                    for (host_uuid, rule), row in existing.items()
-                    if host_uuid not in audited or rule not in rules
-                ]
-                for chunk in _chunks(gone):
-                    conn.execute(sa.delete(table).where(table.c.id.in_(chunk)))
+                rules = [r['name'] for r in profile.get('rules') or []]
+                conn.execute(
+                    sa.delete(table).where(
+                        table.c.profile_uuid == profile['uuid'],
+                        ~table.c.host_uuid.in_(
+                            sa.select(models.Host.__table__.c.uuid)
+                        ),
+                    )
+                )
+                conn.execute(
+                    sa.delete(table).where(
+                        table.c.profile_uuid == profile['uuid'],
+                        ~table.c.rule.in_(rules),
+                    )
+                )
             for chunk in _chunks(new_rows):
                 conn.execute(sa.insert(table), chunk)
             for group in _group_updates(updates):
