@@ -133,12 +133,13 @@ def _history(dbapi, changes):
 def _changed_hosts(profile, hosts, stored):
     """The hosts whose results may differ from the last whole audit of
     ``profile``: all of them if the profile changed since (or never had
-    one), else those created, changed (labels, places, kind...) or whose
-    facts were gathered since. Rules read nothing else, so the others'
-    findings stand as they are."""
+    one: its digest differs), else those created, changed (labels,
+    places, kind...) or whose facts were gathered since. Rules read
+    nothing else, so the others' findings stand as they are."""
     since = profile.get('audited_at')
-    changed = profile.get('updated_at') or profile.get('created_at')
-    if since is None or changed is None or changed >= since:
+    if since is None or profile.get(
+        'audited_digest'
+    ) != audit_rules.profile_digest(profile):
         return hosts
     todo = []
     for host in hosts:

@@ -166,6 +166,18 @@ def digest(severity, message, evidence):
     return f'{zlib.crc32(text.encode("utf-8")):08x}'
 
 
+def profile_digest(profile):
+    """A digest of what a profile checks (its rules and scope)."""
+    return digest(
+        None,
+        None,
+        {
+            'rules': profile.get('rules') or [],
+            'applies_to': profile.get('applies_to') or {},
+        },
+    )
+
+
 #: Distinct fact values whose outcome a rule remembers.
 _CACHE_SIZE = 4096
 

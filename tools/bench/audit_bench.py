@@ -11,11 +11,15 @@ of every check type:
   no finding exists yet (every finding inserted, every failure an alert
   through the intake);
 * ``steady audit``: the same again, nothing changed (the usual periodic
-  audit);
+  audit: hosts whose facts did not change are not checked again);
 * ``1% changed``: after 1% of the hosts were patched (their findings
-  change, their alerts resolve).
+  change, their alerts resolve);
+* ``full re-check``: after the profile changed, so every rule is checked
+  again on every host's stored facts and compared with its finding: the
+  figure the goal is about.
 
-The goal is a steady audit of 10,000 hosts x 50 rules under 5 s.
+The goal is auditing 10,000 hosts' stored facts against 50 rules in
+under 5 s.
 
 Usage::
 
@@ -35,21 +39,47 @@ OLD, NEW = '5.14.0-427.el9.x86_64', '5.14.0-503.el9.x86_64'
 def make_profile(count):
     """A profile of ``count`` rules cycling through the check types."""
     makers = [
-        lambda i: {'type': 'kernel_version', 'op': '>=',
-                   'version': '5.14.0-503.el9'},
-        lambda i: {'type': 'package_version', 'package': f'pkg-{i % 20}',
-                   'op': '>=', 'version': f'1.{i % 20}.0-1.el9'},
-        lambda i: {'type': 'service', 'service': f'svc-{i % 10}',
-                   'running': True, 'enabled': True},
-        lambda i: {'type': 'config', 'file': '/etc/nova/nova.conf',
-                   'section': 'DEFAULT', 'key': f'opt_{i % 8}',
-                   'equals': 'true'},
-        lambda i: {'type': 'file_hash', 'path': f'/etc/file-{i % 5}',
-                   'sha256': f'{i % 5:064x}'},
-        lambda i: {'type': 'fact', 'fact': 'os.version', 'op': '>=',
-                   'value': '9.2'},
-        lambda i: {'type': 'fact', 'fact': 'custom.bios', 'op': 'regex',
-                   'value': '^2\\.'},
+        lambda i: {
+            'type': 'kernel_version',
+            'op': '>=',
+            'version': '5.14.0-503.el9',
+        },
+        lambda i: {
+            'type': 'package_version',
+            'package': f'pkg-{i % 20}',
+            'op': '>=',
+            'version': f'1.{i % 20}.0-1.el9',
+        },
+        lambda i: {
+            'type': 'service',
+            'service': f'svc-{i % 10}',
+            'running': True,
+            'enabled': True,
+        },
+        lambda i: {
+            'type': 'config',
+            'file': '/etc/nova/nova.conf',
+            'section': 'DEFAULT',
+            'key': f'opt_{i % 8}',
+            'equals': 'true',
+        },
+        lambda i: {
+            'type': 'file_hash',
+            'path': f'/etc/file-{i % 5}',
+            'sha256': f'{i % 5:064x}',
+        },
+        lambda i: {
+            'type': 'fact',
+            'fact': 'os.version',
+            'op': '>=',
+            'value': '9.2',
+        },
+        lambda i: {
+            'type': 'fact',
+            'fact': 'custom.bios',
+            'op': 'regex',
+            'value': '^2\\.',
+        },
     ]
     return {
         'name': 'bench',
@@ -149,8 +179,10 @@ def main():
         for i in range(0, len(rows), 1000):
             session.execute(sa.insert(models.HostFacts), rows[i : i + 1000])
     profile_row = dbapi.create_audit_profile(
-        dict(profiles.from_api(make_profile(args.rules)),
-             uuid=uuidutils.generate_uuid())
+        dict(
+            profiles.from_api(make_profile(args.rules)),
+            uuid=uuidutils.generate_uuid(),
+        )
     )
     print(
         f'setup: {len(hosts)} hosts, {len(rows)} with facts, '
@@ -174,10 +206,11 @@ def main():
         began = time.monotonic()
         summary = auditor.audit(dbapi, act=False)
         elapsed = time.monotonic() - began
+        unchanged = sum(summary.get('unchanged', {}).values())
         print(
             f'{label}: {elapsed:.2f} s for {summary["hosts"]} hosts x '
-            f'{args.rules} rules, {len(summary["changes"])} changes of '
-            f'result'
+            f'{args.rules} rules ({summary["hosts"] - unchanged} checked), '
+            f'{len(summary["changes"])} changes of result'
         )
         return elapsed
 
@@ -193,13 +226,18 @@ def main():
                 facts = dict(row.facts)
                 facts['kernel'] = NEW
                 row.facts = facts
+                row.gathered_at = timeutils.utcnow()
     timed(f'1% changed ({len(patched)} hosts patched)')
+    changed = make_profile(args.rules)['rules']
+    changed[0]['check']['version'] = '5.14.0-500.el9'
+    dbapi.update_audit_profile(profile_row['uuid'], {'rules': changed})
+    full = timed('full re-check (profile changed, every host checked)')
     alerts = dbapi.list_alerts(filters={'source': 'audit'})
     firing = sum(1 for a in alerts if a['state'] == 'firing')
     print(f'audit alerts: {len(alerts)} ({firing} firing)')
     print(
-        f'RESULT steady audit of {args.hosts} hosts x {args.rules} rules: '
-        f'{steady:.2f} s (goal < 5 s)'
+        f'RESULT audit of {args.hosts} hosts x {args.rules} rules: full '
+        f're-check {full:.2f} s, steady {steady:.2f} s (goal < 5 s)'
     )
 
 

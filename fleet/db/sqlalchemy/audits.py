@@ -362,7 +362,10 @@ class AuditConnection:
                     .where(
                         models.AuditProfile.__table__.c.uuid == profile['uuid']
                     )
-                    .values(audited_at=now)
+                    .values(
+                        audited_at=audited_at or now,
+                        audited_digest=audit_rules.profile_digest(profile),
+                    )
                 )
             else:
                 for chunk in _chunks(host_uuids):

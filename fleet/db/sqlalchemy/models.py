@@ -373,6 +373,9 @@ class AuditProfile(Base, FleetBase):
     #: Last audit of every host against it: the ``checked_at`` of its
     #: findings when later than their own.
     audited_at = schema.Column(types.DateTime, nullable=True)
+    #: Digest of the rules and scope that last whole audit checked: if
+    #: they differ now, every host is checked again.
+    audited_digest = schema.Column(types.String(16), nullable=True)
 
 
 class AuditFinding(Base, FleetBase):

@@ -403,3 +403,75 @@ class TestNoDriver(AuditTestCase):
         result = audit_facts.gather_host(self.h1, self.dbapi)
         self.assertIsNone(result['stored'])
         self.assertIn('[drivers] facts', result['errors']['-'])
+
+
+class TestIncremental(AuditTestCase):
+    def checked(self):
+        with mock.patch.object(
+            auditor, 'evaluate', wraps=auditor.evaluate
+        ) as evaluate:
+            summary = auditor.audit(self.dbapi, act=False)
+        names = sorted(h['name'] for h in evaluate.call_args[0][1])
+        return names, summary
+
+    def test_only_changed_hosts_are_checked_again(self):
+        self.gather(self.h1, self.h2)
+        names, _ = self.checked()
+        self.assertEqual(['cmp-1', 'cmp-2', 'sw-1'], names)
+        names, summary = self.checked()
+        self.assertEqual([], names)
+        self.assertEqual({'el9': 3}, summary['unchanged'])
+        # New facts of cmp-1, a label on sw-1: both checked again.
+        self.cloud.update_facts('cmp-1', {'kernel': '5.14.0-503.el9'})
+        self.gather(self.h1)
+        self.dbapi.update_host('sw-1', {'labels': {'x': 'y'}})
+        names, summary = self.checked()
+        self.assertEqual(['cmp-1', 'sw-1'], names)
+        self.assertEqual(
+            'pass', self.findings()[('cmp-1', 'kernel-patch-level')]['result']
+        )
+        # The findings of hosts not checked stand.
+        self.assertEqual(
+            'fail', self.findings()[('cmp-2', 'kernel-patch-level')]['result']
+        )
+
+    def test_changed_profile_checks_every_host(self):
+        self.gather(self.h1)
+        self.checked()
+        rules = [dict(PROFILE['rules'][0], severity='warning')]
+        self.dbapi.update_audit_profile('el9', {'rules': rules})
+        names, _ = self.checked()
+        self.assertEqual(['cmp-1', 'cmp-2', 'sw-1'], names)
+        self.assertEqual(
+            'warning',
+            self.findings()[('cmp-1', 'kernel-patch-level')]['severity'],
+        )
+        # Disabling and enabling again changes nothing it checks.
+        self.dbapi.update_audit_profile('el9', {'enabled': False})
+        self.dbapi.update_audit_profile('el9', {'enabled': True})
+        names, _ = self.checked()
+        self.assertEqual([], names)
+
+    def test_facts_gathered_during_an_audit_are_checked_next_time(self):
+        self.gather(self.h1)
+        real = self.dbapi.list_host_facts
+
+        def list_then_gather(uuids):
+            rows = real(uuids)
+            # cmp-1 is gathered again after the audit read its facts.
+            self.cloud.update_facts('cmp-1', {'kernel': '5.14.0-503.el9'})
+            self.gather(self.h1)
+            return rows
+
+        with mock.patch.object(
+            self.dbapi, 'list_host_facts', side_effect=list_then_gather
+        ):
+            auditor.audit(self.dbapi, act=False)
+        self.assertEqual(
+            'fail', self.findings()[('cmp-1', 'kernel-patch-level')]['result']
+        )
+        names, _ = self.checked()
+        self.assertEqual(['cmp-1'], names)
+        self.assertEqual(
+            'pass', self.findings()[('cmp-1', 'kernel-patch-level')]['result']
+        )

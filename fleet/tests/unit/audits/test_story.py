@@ -165,7 +165,12 @@ class TestAuditStory(base.TestCase):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             runs = self.dbapi.list_executions()
-            if runs and runs[0]['state'] in states.EXEC_FINAL_STATES:
+            # Over, and its host released (the run's last act).
+            if (
+                runs
+                and runs[0]['state'] in states.EXEC_FINAL_STATES
+                and self.dbapi.get_host(HOST)['execution_uuid'] is None
+            ):
                 return runs[0]
             time.sleep(0.05)
         self.fail(f'no run ended within {timeout} s: {runs}')

@@ -44,6 +44,7 @@ def upgrade():
         sa.Column('applies_to', db_types.JsonEncodedDict(), nullable=False),
         sa.Column('rules', db_types.JsonEncodedList(), nullable=False),
         sa.Column('audited_at', sa.DateTime(), nullable=True),
+        sa.Column('audited_digest', sa.String(16), nullable=True),
         *_timestamps(),
         sa.UniqueConstraint('uuid', name='uniq_audit_profiles0uuid'),
         sa.UniqueConstraint('name', name='uniq_audit_profiles0name'),
