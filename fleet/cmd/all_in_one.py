@@ -41,6 +41,7 @@ def set_embedded_defaults():
     # never acts on a simulation.
     CONF.set_default('compute', ['fake'], group='drivers')
     CONF.set_default('inventory', ['fake'], group='drivers')
+    CONF.set_default('facts', ['fake'], group='drivers')
     # start() syncs before the API answers, so the conductor need not.
     CONF.set_default('sync_inventory_on_start', False, group='conductor')
 

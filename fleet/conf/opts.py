@@ -9,12 +9,14 @@ import itertools
 from fleet.conf import alerts
 from fleet.conf import api
 from fleet.conf import audit
+from fleet.conf import auditing
 from fleet.conf import conductor
 from fleet.conf import coordination
 from fleet.conf import database
 from fleet.conf import default
 from fleet.conf import drivers
 from fleet.conf import executor
+from fleet.conf import facts
 from fleet.conf import fake_cloud
 from fleet.conf import inventory
 from fleet.conf import maintenance
@@ -25,11 +27,13 @@ _MODULES = (
     alerts,
     api,
     audit,
+    auditing,
     conductor,
     coordination,
     database,
     drivers,
     executor,
+    facts,
     fake_cloud,
     inventory,
     maintenance,

@@ -18,6 +18,13 @@ in this history:
   version (400).
 * 1.5 - Hosts: ``POST /v1/hosts/{host}/release`` (an admin forces a host
   free: its active run ends cancelled, the host is handed to a human).
+* 1.6 - Audits: ``GET /v1/hosts/{id}/facts`` and ``POST
+  /v1/hosts/{id}/facts`` (gather now), audit profiles (CRUD,
+  import/export, compliance summary), ``POST /v1/audits`` (audit now),
+  ``GET /v1/findings`` with the history of each finding; runbooks match
+  audit findings (``match.audit``) and may audit a host (remediation
+  ``audit``); a run may name the audit rules that judge it
+  (``reaudit``).
 """
 
 SERVICE_TYPE = 'fleet'
@@ -29,9 +36,10 @@ MINOR_2_INVENTORY = 2
 MINOR_3_ALERTS = 3
 MINOR_4_ACTIONS = 4
 MINOR_5_HOST_RELEASE = 5
+MINOR_6_AUDITS = 6
 
 MINOR_MIN_VERSION = MINOR_0_INITIAL
-MINOR_MAX_VERSION = MINOR_5_HOST_RELEASE
+MINOR_MAX_VERSION = MINOR_6_AUDITS
 
 MIN_VERSION_STRING = f'1.{MINOR_MIN_VERSION}'
 MAX_VERSION_STRING = f'1.{MINOR_MAX_VERSION}'
