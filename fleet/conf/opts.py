@@ -50,7 +50,6 @@ def list_opts():
 
 
 def update_opt_defaults():
-    database.update_opt_defaults()
     api.update_opt_defaults()
 
 
