@@ -2,15 +2,23 @@
 
 A runbook (data, see :mod:`fleet.api.schemas.runbook`)::
 
-    {"name": "compute-down-drain",
-     "match": {"alert_name": "NovaComputeDown", "severity": ["critical"],
-               "labels": {"team": "compute"}, "host_kind": "compute"},
-     "threshold": {"count": 3, "window": 600},   # 3 occurrences in 10 min
-     "cooldown": 3600,                            # per host
+    {"name": "memory-errors-drain",
+     "match": {"alert_name": "HostMemoryErrorsCorrectable",
+               "severity": ["warning"], "labels": {"team": "compute"},
+               "host_kind": "compute"},
+     "threshold": {"count": 3, "window": 3600},  # 3 occurrences in 1 h
+     "cooldown": 86400,                           # per host
      "remediation": {"action": "maintenance", "kind": "drain",
                      "parameters": {"max_parallel": 2}},
-     "approval": "automatic",                     # or "admin"
+     "approval": "admin",                         # or "automatic"
      "limits": {"max_hosts": 1, "per": "availability_zone"}}
+
+A compute that is down cannot be drained (Nova refuses to live-migrate
+off it): a NovaComputeDown runbook hands the host over instead,
+``"remediation": {"action": "handoff", "owner": "compute-oncall"}``.
+Defaults of what a runbook leaves out: threshold 1 occurrence in 3600 s,
+no cooldown, no limits, approval automatic (see doc/source/admin/
+alerts.rst, "Defaults").
 
 For a new occurrence of a firing alert each enabled runbook that matches
 is planned (:func:`plan`) then, if the plan acts, carried out
