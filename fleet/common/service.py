@@ -58,11 +58,16 @@ def prepare_service(argv=None, default_config_files=None):
 
 def prepare_command(argv):
     """:func:`prepare_service` for a console script: a configuration
-    that cannot work ends the command with its message, no traceback."""
+    that cannot work ends the command with its message (exit status 1),
+    no traceback."""
     try:
         prepare_service(argv)
     except exception.ConfigInvalid as exc:
         sys.exit(str(exc))
+    except cfg.Error as exc:
+        # oslo.config's errors (a file that does not parse, or is not
+        # there) are the operator's to fix, like fleet's own.
+        sys.exit(f'Invalid configuration: {exc}')
 
 
 def check_required_options(prog='fleet'):

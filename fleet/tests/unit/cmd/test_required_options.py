@@ -57,11 +57,11 @@ class TestConsoleScriptsRefuse(base.TestCase):
     """The real console scripts, in a fresh process and an empty working
     directory: exit 1 with the message, no traceback, no SQLite file."""
 
-    def _run(self, command, *args):
+    def _run(self, command, *args, content=None):
         work = self.useFixture(fixtures.TempDir()).path
         conf = os.path.join(work, 'fleet.conf')
         with open(conf, 'w') as f:
-            f.write('[DEFAULT]\ntransport_url = fake://\n')
+            f.write(content or '[DEFAULT]\ntransport_url = fake://\n')
         proc = subprocess.run(
             [_script(command), '--config-file', conf, *args],
             cwd=work,
@@ -85,3 +85,10 @@ class TestConsoleScriptsRefuse(base.TestCase):
     def test_dbsync(self):
         proc, work = self._run('fleet-dbsync', 'upgrade')
         self._assert_refused(proc, work, 'fleet-dbsync')
+
+    def test_a_file_that_does_not_parse(self):
+        proc, work = self._run('fleet-api', content='connection = x\n')
+        self.assertEqual(1, proc.returncode, proc.stderr)
+        self.assertIn('Invalid configuration: Failed to parse', proc.stderr)
+        self.assertIn('Section must be started', proc.stderr)
+        self.assertNotIn('Traceback', proc.stderr)
