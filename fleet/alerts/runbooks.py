@@ -2,14 +2,15 @@
 
 A runbook (data, see :mod:`fleet.api.schemas.runbook`)::
 
-    {"name": "compute-down-drain",
-     "match": {"alert_name": "NovaComputeDown", "severity": ["critical"],
-               "labels": {"team": "compute"}, "host_kind": "compute"},
-     "threshold": {"count": 3, "window": 600},   # 3 occurrences in 10 min
-     "cooldown": 3600,                            # per host
+    {"name": "memory-errors-drain",
+     "match": {"alert_name": "HostMemoryErrorsCorrectable",
+               "severity": ["warning"], "labels": {"team": "compute"},
+               "host_kind": "compute"},
+     "threshold": {"count": 3, "window": 3600},  # 3 occurrences in 1 h
+     "cooldown": 86400,                           # per host
      "remediation": {"action": "maintenance", "kind": "drain",
                      "parameters": {"max_parallel": 2}},
-     "approval": "automatic",                     # or "admin"
+     "approval": "admin",                         # or "automatic"
      "limits": {"max_hosts": 1, "per": "availability_zone"}}
 
 Audit findings are alerts too (source ``audit``, name ``AuditFailed``,
@@ -20,6 +21,12 @@ re-auditing the host (the run's ``reaudit``). A remediation ``{"action":
 "audit", "profiles": [...]}`` instead gathers the host's facts and
 audits it: an alert (an error log, say) can lead to an audit, whose
 failing rules raise the alerts that other runbooks fix.
+A compute that is down cannot be drained (Nova refuses to live-migrate
+off it): a NovaComputeDown runbook hands the host over instead,
+``"remediation": {"action": "handoff", "owner": "compute-oncall"}``.
+Defaults of what a runbook leaves out: threshold 1 occurrence in 3600 s,
+no cooldown, no limits, approval automatic (see doc/source/admin/
+alerts.rst, "Defaults").
 
 For a new occurrence of a firing alert each enabled runbook that matches
 is planned (:func:`plan`) then, if the plan acts, carried out

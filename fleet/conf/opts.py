@@ -54,7 +54,6 @@ def list_opts():
 
 
 def update_opt_defaults():
-    database.update_opt_defaults()
     api.update_opt_defaults()
 
 
