@@ -21,6 +21,7 @@ re-auditing the host (the run's ``reaudit``). A remediation ``{"action":
 "audit", "profiles": [...]}`` instead gathers the host's facts and
 audits it: an alert (an error log, say) can lead to an audit, whose
 failing rules raise the alerts that other runbooks fix.
+
 A compute that is down cannot be drained (Nova refuses to live-migrate
 off it): a NovaComputeDown runbook hands the host over instead,
 ``"remediation": {"action": "handoff", "owner": "compute-oncall"}``.
