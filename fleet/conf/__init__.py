@@ -20,6 +20,7 @@ from fleet.conf import drivers
 from fleet.conf import executor
 from fleet.conf import fake_cloud
 from fleet.conf import inventory
+from fleet.conf import jobboard
 from fleet.conf import maintenance
 from fleet.conf import nova
 
@@ -35,6 +36,7 @@ default.register_opts(CONF)
 drivers.register_opts(CONF)
 fake_cloud.register_opts(CONF)
 inventory.register_opts(CONF)
+jobboard.register_opts(CONF)
 executor.register_opts(CONF)
 nova.register_opts(CONF)
 maintenance.register_opts(CONF)

@@ -17,6 +17,7 @@ from fleet.conf import drivers
 from fleet.conf import executor
 from fleet.conf import fake_cloud
 from fleet.conf import inventory
+from fleet.conf import jobboard
 from fleet.conf import maintenance
 from fleet.conf import nova
 
@@ -32,6 +33,7 @@ _MODULES = (
     executor,
     fake_cloud,
     inventory,
+    jobboard,
     maintenance,
     nova,
 )

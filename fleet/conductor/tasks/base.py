@@ -12,6 +12,7 @@ Usage::
             self.event(execution_uuid, 'Disabling nova-compute.')
 """
 
+import functools
 import time
 
 from oslo_config import cfg
@@ -21,6 +22,7 @@ from taskflow import task
 from taskflow.types import failure as tf_failure
 
 from fleet.common import exception
+from fleet.conductor import fencing
 from fleet.db import api as db_api
 from fleet.drivers import base as driver_base
 from fleet.drivers import factory
@@ -61,11 +63,38 @@ def sleep(seconds: float) -> None:
         time.sleep(seconds)
 
 
+def _fenced(func):
+    """``func`` (a task's execute or revert) runs only while this
+    conductor owns the run's job: see :mod:`fleet.conductor.fencing`."""
+
+    @functools.wraps(func)
+    def wrapper(self, *args, **kwargs):
+        execution_uuid = kwargs.get('execution_uuid')
+        if execution_uuid is not None:
+            fencing.check(execution_uuid)
+        return func(self, *args, **kwargs)
+
+    wrapper.fenced = True
+    return wrapper
+
+
 class MaintenanceTask(task.Task):
-    """Base of fleet's maintenance tasks (not a step by itself)."""
+    """Base of fleet's maintenance tasks (not a step by itself).
+
+    Every subclass's ``execute`` and ``revert`` first check that this
+    conductor still owns the run (fencing): a conductor whose claim lapsed
+    raises :class:`fencing.ClaimLost` before any side effect.
+    """
 
     #: Step name shown in progress and history; the class name by default.
     step = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in ('execute', 'revert'):
+            func = cls.__dict__.get(name)
+            if func is not None and not getattr(func, 'fenced', False):
+                setattr(cls, name, _fenced(func))
 
     def __init__(self, name=None, **kwargs):
         super().__init__(name=name or self.__class__.__name__, **kwargs)
@@ -91,6 +120,8 @@ class MaintenanceTask(task.Task):
     ) -> None:
         """Append to the run's history; a history write never fails a
         step (the step's own outcome matters more than its record)."""
+        if fencing.is_lost(execution_uuid):
+            return
         log_level = {'error': 40, 'warning': 30}.get(level, 20)
         LOG.log(log_level, 'Run %s: %s', execution_uuid, message)
         try:
@@ -133,6 +164,8 @@ class MaintenanceTask(task.Task):
         self, execution_uuid: str, section: str, key: str | None, **values
     ) -> None:
         """Merge ``values`` into the run's progress (best effort)."""
+        if fencing.is_lost(execution_uuid):
+            return
         try:
             self.dbapi.update_execution_progress(
                 execution_uuid, section, key, values

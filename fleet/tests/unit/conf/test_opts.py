@@ -24,6 +24,7 @@ FLEET_GROUPS = {
     'executor',
     'fake_cloud',
     'inventory',
+    'jobboard',
     'maintenance',
     'nova',
 }
