@@ -242,6 +242,18 @@ def fetch_board(persistence=None):
     return board
 
 
+def owner_of(board, job):
+    """Who claims ``job`` now, or None (unclaimed, or gone).
+
+    TaskFlow's Redis board raises TypeError for an unclaimed job (it
+    decodes the missing owner key); that is "no owner" here.
+    """
+    try:
+        return board.find_owner(job)
+    except (tf_exc.NotFound, TypeError):
+        return None
+
+
 def execution_of(job):
     """The run uuid a job is for, or None (not a fleet run's job)."""
     return (job.details or {}).get('execution_uuid')
@@ -292,10 +304,7 @@ class Claim:
             )
 
     def _ask_board(self):
-        try:
-            owner = self.board.find_owner(self.job)
-        except tf_exc.NotFound:
-            owner = None
+        owner = owner_of(self.board, self.job)
         if owner != self.host:
             self._mark_lost(owner)
             return False
@@ -433,10 +442,7 @@ class Dispatcher:
                 continue
             if len(self.claims()) >= CONF.jobboard.max_runs:
                 break
-            try:
-                owner = self.board.find_owner(job)
-            except tf_exc.NotFound:
-                continue
+            owner = owner_of(self.board, job)
             if owner is None:
                 try:
                     self.board.claim(job, self.host, **self._expiry_arg())

@@ -150,7 +150,7 @@ class ConductorManager:
         try:
             for job in dispatcher.board.iterjobs(ensure_fresh=True):
                 if jobs.execution_of(job) == execution_uuid:
-                    if dispatcher.board.find_owner(job) is not None:
+                    if jobs.owner_of(dispatcher.board, job) is not None:
                         return  # its claimant closes it
         except Exception:
             LOG.exception('Cannot read the jobboard.')

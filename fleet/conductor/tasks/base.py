@@ -13,6 +13,7 @@ Usage::
 """
 
 import functools
+import threading
 import time
 
 from oslo_config import cfg
@@ -63,6 +64,10 @@ def sleep(seconds: float) -> None:
         time.sleep(seconds)
 
 
+#: Per engine worker thread: the run whose task it executes.
+_acting = threading.local()
+
+
 def _fenced(func):
     """``func`` (a task's execute or revert) runs only while this
     conductor owns the run's job: see :mod:`fleet.conductor.fencing`."""
@@ -72,7 +77,14 @@ def _fenced(func):
         execution_uuid = kwargs.get('execution_uuid')
         if execution_uuid is not None:
             fencing.check(execution_uuid)
-        return func(self, *args, **kwargs)
+        # The run this worker thread acts for: every compute driver call
+        # is fenced too (see MaintenanceTask.compute), right before it.
+        previous = getattr(_acting, 'execution_uuid', None)
+        _acting.execution_uuid = execution_uuid
+        try:
+            return func(self, *args, **kwargs)
+        finally:
+            _acting.execution_uuid = previous
 
     wrapper.fenced = True
     return wrapper
@@ -105,6 +117,12 @@ class MaintenanceTask(task.Task):
 
     @property
     def compute(self) -> driver_base.ComputeDriver:
+        """The compute driver; fenced: looked up right before each call
+        to it, so a conductor that lost its claim while this step ran
+        (stalled between a check and a Nova call) makes no more calls."""
+        execution_uuid = getattr(_acting, 'execution_uuid', None)
+        if execution_uuid is not None:
+            fencing.check(execution_uuid)
         return factory.get_compute()
 
     @property

@@ -12,6 +12,7 @@ from fleet.common import states
 from fleet.conductor import fencing
 from fleet.conductor import jobs
 from fleet.conductor import manager
+from fleet.conductor.tasks import base as task_base
 from fleet.conductor.tasks import migration
 from fleet.tests.unit.common import test_coordination
 from fleet.tests.unit.conductor import test_engine
@@ -313,6 +314,32 @@ class TestFencing(TakeoverTestCase):
         self.assertEqual([], compute.mock_calls)
         self.assertTrue(claim.lost)
         self.assertFalse(claim.refresh())
+
+    def test_a_claim_lost_within_a_step_fences_its_next_nova_call(self):
+        uuid = self.create_run()['uuid']
+        job = self.board.post('x', details={'execution_uuid': uuid})
+        self.board.claim(job, 'conductor-a', expiry=EXPIRY)
+        claim = jobs.Claim(self.board, job, 'conductor-a', EXPIRY, self.clock)
+        fencing.register(uuid, claim)
+        self.addCleanup(fencing.unregister, uuid)
+        test = self
+
+        class Probe(task_base.MaintenanceTask):
+            def execute(self, execution_uuid):
+                self.compute.get_instance('i-1')
+                # The conductor stalls here; b takes the job.
+                test.clock.advance(EXPIRY + 1)
+                test.board.claim(job, 'conductor-b', expiry=EXPIRY)
+                self.compute.live_migrate('i-1', None)
+
+        compute = mock.Mock()
+        with mock.patch(
+            'fleet.drivers.factory.get_compute', return_value=compute
+        ):
+            self.assertRaises(
+                fencing.ClaimLost, Probe().execute, execution_uuid=uuid
+            )
+        self.assertEqual([mock.call.get_instance('i-1')], compute.mock_calls)
 
     def test_a_lapsed_unclaimed_claim_is_lost_not_extended(self):
         job = self.board.post('x', details={'execution_uuid': 'u'})
