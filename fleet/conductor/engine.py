@@ -507,7 +507,10 @@ class Runner:
         with self._lock:
             engine = self._engines.get(uuid)
         if engine is not None:
-            engine.suspend()
+            try:
+                engine.suspend()
+            except fencing.ClaimLost:
+                pass  # the engine's own state write is fenced too
 
     def _check_closed(self, uuid):
         """A run whose engine stopped must not stay active without a

@@ -528,8 +528,11 @@ class Dispatcher:
         for uuid, claim in self.claims().items():
             if claim.refresh():
                 continue
-            self.runner.abandon(uuid)
             self._forget(claim)
+            try:
+                self.runner.abandon(uuid)
+            except Exception:
+                LOG.exception('Run %s: cannot stop its engine.', uuid)
 
     # threads
 

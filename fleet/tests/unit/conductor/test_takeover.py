@@ -341,6 +341,30 @@ class TestFencing(TakeoverTestCase):
             )
         self.assertEqual([mock.call.get_instance('i-1')], compute.mock_calls)
 
+    def test_heartbeat_extends_held_claims_and_stops_lost_ones(self):
+        runner = mock.Mock()
+        runner.abandon.side_effect = fencing.ClaimLost(
+            conductor='a', execution='u2', owner='b'
+        )
+        dispatcher = jobs.Dispatcher('conductor-a', runner, self.board)
+        held = self.board.post('1', details={'execution_uuid': 'u1'})
+        lost = self.board.post('2', details={'execution_uuid': 'u2'})
+        for job in (held, lost):
+            self.board.claim(job, 'conductor-a', expiry=EXPIRY)
+        for uuid, job in (('u1', held), ('u2', lost)):
+            dispatcher._claims[uuid] = jobs.Claim(
+                self.board, job, 'conductor-a', EXPIRY, self.clock
+            )
+        self.clock.advance(EXPIRY * 0.9)
+        self.board.abandon(lost, 'conductor-a')
+        self.board.claim(lost, 'conductor-b', expiry=EXPIRY)
+        dispatcher.refresh_claims()
+        runner.abandon.assert_called_once_with('u2')
+        self.assertEqual(['u1'], list(dispatcher.claims()))
+        # The held claim was extended: it outlives its first expiry.
+        self.clock.advance(EXPIRY * 0.9)
+        self.assertEqual('conductor-a', self.board.find_owner(held))
+
     def test_a_lapsed_unclaimed_claim_is_lost_not_extended(self):
         job = self.board.post('x', details={'execution_uuid': 'u'})
         self.board.claim(job, 'conductor-a', expiry=EXPIRY)
