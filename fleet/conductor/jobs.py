@@ -434,14 +434,25 @@ class Dispatcher:
         :returns: the run uuids started or resumed.
         """
         started = []
+        by_run = collections.defaultdict(list)
         for job in self.board.iterjobs(ensure_fresh=True):
+            uuid = execution_of(job)
+            if uuid is not None:
+                by_run[uuid].append(job)
+        for uuid, run_jobs in by_run.items():
             if self._stop.is_set():
                 break
-            uuid = execution_of(job)
-            if uuid is None or uuid in self.claims():
+            # A run posted twice (the leader re-posted it while its cast
+            # was being handled) is run through its oldest job only: every
+            # conductor picks the same one, and a claim is atomic.
+            run_jobs.sort(key=lambda j: (j.created_on, j.uuid))
+            job = run_jobs[0]
+            for duplicate in run_jobs[1:]:
+                self._drop_duplicate(duplicate, uuid)
+            if uuid in self.claims():
                 continue
             if len(self.claims()) >= CONF.jobboard.max_runs:
-                break
+                continue
             owner = owner_of(self.board, job)
             if owner is None:
                 try:
@@ -453,6 +464,14 @@ class Dispatcher:
             if self._run(job, uuid):
                 started.append(uuid)
         return started
+
+    def _drop_duplicate(self, job, uuid):
+        try:
+            self.board.claim(job, self.host, **self._expiry_arg())
+            self.board.consume(job, self.host)
+            LOG.info('Run %s: duplicate job %s removed.', uuid, job.uuid)
+        except (tf_exc.UnclaimableJob, tf_exc.NotFound, tf_exc.JobFailure):
+            pass
 
     def _expiry_arg(self):
         if isinstance(self.board, MemoryBoard) or (

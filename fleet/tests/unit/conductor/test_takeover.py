@@ -8,6 +8,8 @@ import functools
 import threading
 from unittest import mock
 
+from taskflow import exceptions as tf_exc
+
 from fleet.common import states
 from fleet.conductor import fencing
 from fleet.conductor import jobs
@@ -180,6 +182,36 @@ class TestTakeover(TakeoverTestCase):
         a.dispatcher.repost_orphans()
         a.dispatcher.repost_orphans()
         self.assertEqual(1, len(self.jobs_of(uuid)))
+
+    def test_a_run_posted_twice_runs_once(self):
+        execution = self.create_run()
+        uuid = execution['uuid']
+        first = self.board.post('a', details={'execution_uuid': uuid})
+        self.clock.advance(1)
+        self.board.post('b', details={'execution_uuid': uuid})
+        a = self.conductor('conductor-a')
+        b = self.conductor('conductor-b')
+        barrier = threading.Barrier(2)
+        taken = []
+
+        def claim(conductor):
+            barrier.wait()
+            taken.extend(conductor.dispatcher.claim_once())
+
+        threads = [threading.Thread(target=claim, args=(c,)) for c in (a, b)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.assertEqual([uuid], taken)
+        for conductor in (a, b):
+            self.wait(conductor, uuid)
+        self.assertEqual(1, len(self.planned_by(uuid)))
+        self.assertEqual(
+            states.EXEC_SUCCEEDED, self.dbapi.get_execution(uuid)['state']
+        )
+        self.assertEqual([], self.jobs_of(uuid))
+        self.assertRaises(tf_exc.NotFound, self.board.claim, first, 'x')
 
     def test_a_failed_run_is_consumed_once_closed_failed(self):
         execution = self.create_run()
