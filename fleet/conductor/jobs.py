@@ -367,6 +367,7 @@ class Dispatcher:
         self._clock = clock or getattr(board, 'clock', time.monotonic)
         self._claims = {}
         self._lock = threading.Lock()
+        self._claiming = threading.Lock()
         self._stop = threading.Event()
         self._threads = []
         runner.on_done = self._done
@@ -433,6 +434,13 @@ class Dispatcher:
 
         :returns: the run uuids started or resumed.
         """
+        # One pass at a time in this process (the poll thread and RPC
+        # casts both call it): a job claimed by one pass must not look
+        # like this conductor's own unadopted claim to another.
+        with self._claiming:
+            return self._claim_once()
+
+    def _claim_once(self):
         started = []
         by_run = collections.defaultdict(list)
         for job in self.board.iterjobs(ensure_fresh=True):

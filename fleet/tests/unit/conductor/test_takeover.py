@@ -183,6 +183,58 @@ class TestTakeover(TakeoverTestCase):
         a.dispatcher.repost_orphans()
         self.assertEqual(1, len(self.jobs_of(uuid)))
 
+    def test_two_passes_of_one_conductor_run_a_job_once(self):
+        # The poll thread and an RPC cast both look at the board; the
+        # second looks right after the first claimed the job, before the
+        # first registered its claim.
+        uuid = self.create_run()['uuid']
+        self.board.post('a', details={'execution_uuid': uuid})
+        a = self.conductor('conductor-a')
+        looked = threading.Event()
+        real_claim = self.board.claim
+        real_find = self.board.find_owner
+        second = []
+
+        def claim(job, who, **kwargs):
+            real_claim(job, who, **kwargs)
+            thread = threading.Thread(target=a.dispatcher.claim_once)
+            second.append(thread)
+            thread.start()
+            # Serialised passes: the second waits for this one (bounded).
+            looked.wait(0.5)
+
+        def find_owner(job):
+            owner = real_find(job)
+            if second and threading.current_thread() is second[0]:
+                looked.set()
+            return owner
+
+        gate = threading.Event()
+        real_run = a.runner._run
+
+        def gated_run(uuid, engine):
+            gate.wait(30)
+            real_run(uuid, engine)
+
+        a.runner._run = gated_run
+        with (
+            mock.patch.object(self.board, 'claim', claim),
+            mock.patch.object(self.board, 'find_owner', find_owner),
+        ):
+            a.dispatcher.claim_once()
+            second[0].join(30)
+        # While the run runs its job stays claimed by its conductor (not
+        # abandoned by a pass that found the run taken).
+        (job,) = self.jobs_of(uuid)
+        self.assertEqual('conductor-a', self.board.find_owner(job))
+        self.assertEqual([uuid], list(a.dispatcher.claims()))
+        gate.set()
+        self.wait(a, uuid)
+        self.assertEqual(1, len(self.planned_by(uuid)))
+        self.assertEqual(
+            states.EXEC_SUCCEEDED, self.dbapi.get_execution(uuid)['state']
+        )
+
     def test_a_run_posted_twice_runs_once(self):
         execution = self.create_run()
         uuid = execution['uuid']
