@@ -368,7 +368,10 @@ class Dispatcher:
         self._claims = {}
         self._lock = threading.Lock()
         self._claiming = threading.Lock()
+        #: Stops claiming new jobs.
         self._stop = threading.Event()
+        #: Stops extending the claims held (after the runs stopped).
+        self._stop_heart = threading.Event()
         self._threads = []
         runner.on_done = self._done
 
@@ -563,8 +566,8 @@ class Dispatcher:
 
     # threads
 
-    def _loop(self, interval, func):
-        while not self._stop.wait(interval):
+    def _loop(self, interval, func, stop):
+        while not stop.wait(interval):
             try:
                 func()
             except Exception:
@@ -572,13 +575,14 @@ class Dispatcher:
 
     def start(self):
         self._stop.clear()
-        for interval, func in (
-            (self.refresh_interval, self.refresh_claims),
-            (CONF.jobboard.poll_interval, self.claim_once),
+        self._stop_heart.clear()
+        for interval, func, stop in (
+            (self.refresh_interval, self.refresh_claims, self._stop_heart),
+            (CONF.jobboard.poll_interval, self.claim_once, self._stop),
         ):
             thread = threading.Thread(
                 target=self._loop,
-                args=(interval, func),
+                args=(interval, func, stop),
                 name=f'jobboard-{func.__name__}',
                 daemon=True,
             )
@@ -587,12 +591,18 @@ class Dispatcher:
 
     def stop(self, timeout=30.0):
         """Stop claiming, suspend the runs (the Runner abandons their
-        jobs as their engines stop) and close the board."""
+        jobs as their engines stop) and close the board. The claims are
+        extended until the engines stopped: steps in flight may take
+        longer than the claim expiry to end."""
         self._stop.set()
+        claimer = [t for t in self._threads if t.name.endswith('claim_once')]
+        for thread in claimer:
+            thread.join(timeout)  # no new run starts from here on
+        self.runner.stop(timeout)
+        self._stop_heart.set()
         for thread in self._threads:
             thread.join(timeout)
         self._threads = []
-        self.runner.stop(timeout)
         for claim in list(self.claims().values()):
             self._finish(claim, consume=False)
         with contextlib.suppress(Exception):

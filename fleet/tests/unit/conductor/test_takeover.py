@@ -595,3 +595,26 @@ class TestReleaseAndStart(test_engine.RunnerTestCase):
             states.EXEC_SUCCEEDED,
             self.dbapi.get_execution(execution['uuid'])['state'],
         )
+
+
+class TestDispatcherStop(TakeoverTestCase):
+    def test_claims_are_extended_until_the_runs_stopped(self):
+        self.config(claim_refresh_interval=0.01, group='jobboard')
+        self.config(poll_interval=0.05, group='jobboard')
+        a = self.conductor('conductor-a')
+        runner = a.runner
+        order = []
+        real_stop = runner.stop
+
+        def stop(timeout):
+            order.append(('runner.stop', a.dispatcher._stop_heart.is_set()))
+            real_stop(timeout)
+
+        runner.stop = stop
+        a.dispatcher.start()
+        a.dispatcher.stop()
+        # Claiming had stopped, the heartbeat had not, when the runs
+        # were suspended.
+        self.assertTrue(a.dispatcher._stop.is_set())
+        self.assertEqual([('runner.stop', False)], order)
+        self.assertEqual([], a.dispatcher._threads)
