@@ -337,8 +337,13 @@ class Claim:
             # was maybe taken): never extend a claim not seen as ours.
             if not self._ask_board():
                 return False
+            extend = getattr(self.job, 'extend_expiry', None)
+            if extend is None:
+                # ZooKeeper / etcd: the claim lasts as long as the
+                # conductor's session; owning it is all there is to check.
+                return True
             try:
-                if not self.job.extend_expiry(self.expiry):
+                if not extend(self.expiry):
                     self._mark_lost(None)
                     return False
             except (tf_exc.JobFailure, tf_exc.NotFound):

@@ -2,6 +2,8 @@
 fleet uses (claims that expire, consume and abandon by the owner only),
 and a fenced persistence connection refuses logbook writes."""
 
+from unittest import mock
+
 from taskflow import exceptions as tf_exc
 from taskflow import states as tf_states
 
@@ -91,3 +93,18 @@ class TestFencedBackend(base.TestCase):
         # Reads still work (nothing is written).
         self.assertEqual('book', connection.get_logbook('x'))
         self.assertEqual(['d1'], calls)
+
+
+class TestSessionClaims(base.TestCase):
+    def test_a_board_without_expiry_is_checked_not_extended(self):
+        # ZooKeeper's jobs have no extend_expiry: the claim lives with
+        # the session; refresh only confirms it is still ours.
+        board = mock.Mock()
+        board.find_owner.return_value = 'a'
+        job = mock.Mock(spec=['uuid', 'details'])
+        job.details = {'execution_uuid': 'u'}
+        claim = jobs.Claim(board, job, 'a', 10)
+        self.assertTrue(claim.refresh())
+        board.find_owner.return_value = 'b'
+        self.assertFalse(claim.refresh())
+        self.assertTrue(claim.lost)
