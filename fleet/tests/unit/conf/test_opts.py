@@ -27,6 +27,7 @@ FLEET_GROUPS = {
     'facts',
     'fake_cloud',
     'inventory',
+    'jobboard',
     'maintenance',
     'nova',
 }
