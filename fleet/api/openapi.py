@@ -228,7 +228,12 @@ register(
             show='showHost',
             update='updateHost',
             delete='deleteHost',
-            extra=('showHostHistory', 'showHostVariables'),
+            extra=(
+                'showHostHistory',
+                'showHostVariables',
+                'gatherHostFacts',
+                'showHostFacts',
+            ),
         ),
     ),
     Operation(
