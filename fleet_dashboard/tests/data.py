@@ -35,7 +35,6 @@ def run(state='running', **fields):
         'kind': 'drain',
         'state': state,
         'host_uuid': host()['uuid'],
-        'host_name': 'cmp-1',
         'current_step': 'migrate_instances',
         'parameters': {},
         'requested_by': {'user_id': 'u1'},

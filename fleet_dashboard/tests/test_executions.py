@@ -11,6 +11,14 @@ DETAIL = reverse('horizon:admin:fleet_executions:detail', args=[data.RUN_UUID])
 
 
 class RunsIndexTests(base.FleetAdminTestCase):
+    def setUp(self):
+        super().setUp()
+        patcher = mock.patch.object(
+            api, 'host_list', return_value=[data.host()]
+        )
+        self.host_list = patcher.start()
+        self.addCleanup(patcher.stop)
+
     @mock.patch.object(api, 'execution_list')
     def test_index(self, execution_list):
         execution_list.return_value = [
@@ -20,6 +28,11 @@ class RunsIndexTests(base.FleetAdminTestCase):
         res = self.client.get(INDEX)
         html = res.content.decode()
         self.assertIn('1/2 moved', html)
+        # Runs name their host by UUID; the table shows its name.
+        self.assertIn(
+            reverse('horizon:admin:fleet_hosts:detail', args=['cmp-1']), html
+        )
+        self.host_list.assert_called_once_with(mock.ANY)
         self.assertIn('migrate_instances', html)
         # Only the run awaiting approval offers approve / reject.
         self.assertIn('runs__approve__r-2', html)
@@ -63,8 +76,10 @@ class RunsIndexTests(base.FleetAdminTestCase):
         self.assertMessageCount(error=1)
         reject.assert_called_once_with(mock.ANY, data.RUN_UUID)
 
+    @mock.patch.object(api, 'host_get')
     @mock.patch.object(api, 'execution_get')
-    def test_row_update(self, execution_get):
+    def test_row_update(self, execution_get, host_get):
+        host_get.return_value = data.host()
         execution_get.return_value = data.run(state='succeeded')
         res = self.client.get(
             INDEX,
@@ -77,6 +92,12 @@ class RunsIndexTests(base.FleetAdminTestCase):
 
 
 class RunDetailTests(base.FleetAdminTestCase):
+    def setUp(self):
+        super().setUp()
+        patcher = mock.patch.object(api, 'host_get', return_value=data.host())
+        self.host_get = patcher.start()
+        self.addCleanup(patcher.stop)
+
     @mock.patch.object(api, 'execution_get')
     def test_detail_running_reloads(self, execution_get):
         execution_get.return_value = data.run()
@@ -86,6 +107,8 @@ class RunDetailTests(base.FleetAdminTestCase):
         self.assertIn('vm-one', html)
         self.assertIn('cmp-2', html)
         self.assertIn('id="fleet-run-moved">1/2', html)
+        self.assertIn('<dd>cmp-1</dd>', html)
+        self.host_get.assert_called_once_with(mock.ANY, data.host()['uuid'])
         self.assertIn('window.location.reload', html)
         execution_get.assert_called_once_with(mock.ANY, data.RUN_UUID)
 

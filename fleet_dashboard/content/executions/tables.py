@@ -114,9 +114,22 @@ class UpdateRun(tables.Row):
 
     def get_data(self, request, run_id):
         try:
-            return api.execution_get(request, run_id)
+            run = api.execution_get(request, run_id)
         except Exception:
             exceptions.handle(request, ignore=True)
+            return None
+        add_host_name(request, run)
+        return run
+
+
+def add_host_name(request, run):
+    """Runs name their host by UUID: show its name too."""
+    if not run or run.get('host_name'):
+        return
+    try:
+        run['host_name'] = api.host_get(request, run['host_uuid'])['name']
+    except Exception:
+        exceptions.handle(request, ignore=True)
 
 
 class RunsTable(tables.DataTable):

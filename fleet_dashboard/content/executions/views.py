@@ -18,12 +18,27 @@ class IndexView(tables.DataTableView):
 
     def get_data(self):
         try:
-            return api.execution_list(self.request, **self.get_filters())
+            runs = api.execution_list(self.request, **self.get_filters())
         except Exception:
             exceptions.handle(
                 self.request, _('Unable to list maintenance runs.')
             )
             return []
+        _add_host_names(self.request, runs)
+        return runs
+
+
+def _add_host_names(request, runs):
+    """Runs name their host by UUID: show its name (one host list)."""
+    if not runs:
+        return
+    try:
+        names = {h['uuid']: h['name'] for h in api.host_list(request)}
+    except Exception:
+        exceptions.handle(request, ignore=True)
+        return
+    for run in runs:
+        run.setdefault('host_name', names.get(run.get('host_uuid')))
 
 
 class DetailView(tabs.TabbedTableView):
@@ -45,6 +60,7 @@ class DetailView(tabs.TabbedTableView):
         # Horizon asks for the tabs more than once a request; one GET.
         if not hasattr(self, 'run'):
             self.run = self.get_data()
+            run_tables.add_host_name(request, self.run)
         return self.tab_group_class(request, run=self.run, **kwargs)
 
     def get_context_data(self, **kwargs):
