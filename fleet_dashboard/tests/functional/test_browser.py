@@ -169,12 +169,21 @@ def browser(output_dir, request):
 
 
 def _wait(driver, predicate, what, timeout=60):
+    from selenium.common import exceptions
     from selenium.webdriver.support.ui import WebDriverWait
 
+    # The run page reloads itself: an element found may be gone the next
+    # instant; the predicate is then tried again.
     try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.3).until(
-            lambda d: predicate(d)
-        )
+        return WebDriverWait(
+            driver,
+            timeout,
+            poll_frequency=0.3,
+            ignored_exceptions=(
+                exceptions.StaleElementReferenceException,
+                exceptions.NoSuchElementException,
+            ),
+        ).until(lambda d: predicate(d))
     except Exception as e:
         raise AssertionError(
             f'{what}: not within {timeout} s; page {driver.current_url}:\n'
