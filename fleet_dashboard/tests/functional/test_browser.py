@@ -279,3 +279,26 @@ def test_admin_starts_maintenance_and_watches_it_succeed(
     ]
     assert not [h for h in links if run_path.split('?')[0] in h], links
     print(f'browser flow took {time.monotonic() - t0:.1f} s: {row.text}')
+
+    # The runs list shows the run by its host's name; the other panels
+    # render the real API's answers without an error message.
+    run_uuid = run_path.rstrip('/').split('/')[-1]
+    browser.get(f'{services}/admin/fleet_executions/')
+    run_row = _wait(
+        browser,
+        lambda d: d.find_elements(By.ID, f'runs__row__{run_uuid}'),
+        'the run in the runs table',
+    )[0]
+    assert HOST in run_row.text and 'succeeded' in run_row.text, run_row.text
+    for panel, table_id in (
+        ('fleet_alerts', 'alerts'),
+        ('fleet_runbooks', 'runbooks'),
+    ):
+        browser.get(f'{services}/admin/{panel}/')
+        _wait(
+            browser,
+            lambda d, t=table_id: d.find_elements(By.ID, t),
+            f'the {panel} table',
+        )
+        errors = browser.find_elements(By.CSS_SELECTOR, '.alert-danger')
+        assert not [e.text for e in errors if e.text], [e.text for e in errors]
