@@ -69,6 +69,22 @@ class HostsIndexTests(base.FleetAdminTestCase):
 
     @mock.patch.object(api, 'instance_counts')
     @mock.patch.object(api, 'host_list')
+    def test_label_filter(self, host_list, counts):
+        host_list.return_value = []
+        counts.return_value = {}
+        for text, labels in (
+            ('rack = r12', {'rack': 'r12'}),
+            ('tier', {'tier': None}),
+        ):
+            self.client.post(
+                INDEX,
+                {'hosts__filter__q': text, 'hosts__filter__q_field': 'label'},
+                follow=True,
+            )
+            host_list.assert_called_with(mock.ANY, labels=labels)
+
+    @mock.patch.object(api, 'instance_counts')
+    @mock.patch.object(api, 'host_list')
     def test_api_error_is_a_message_not_a_traceback(self, host_list, counts):
         host_list.side_effect = api.FleetUnavailable(
             'Cannot reach the fleet API at http://f:9880', None

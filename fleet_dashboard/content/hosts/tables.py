@@ -40,6 +40,7 @@ class HostFilterAction(tables.FilterAction):
         ('kind', _('Kind ='), True),
         ('availability_zone', _('Availability Zone ='), True),
         ('rack', _('Rack ='), True),
+        ('label', _('Label (key or key=value)'), True),
     )
 
 

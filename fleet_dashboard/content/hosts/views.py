@@ -20,8 +20,13 @@ class IndexView(tables.DataTableView):
     page_title = _('Hosts')
 
     def get_data(self):
+        filters = self.get_filters()
+        label = filters.pop('label', None)
+        if label:
+            key, sep, value = label.partition('=')
+            filters['labels'] = {key.strip(): value.strip() if sep else None}
         try:
-            hosts = api.host_list(self.request, **self.get_filters())
+            hosts = api.host_list(self.request, **filters)
         except Exception:
             exceptions.handle(self.request, _('Unable to list fleet hosts.'))
             return []
