@@ -32,3 +32,13 @@ class FleetAdminTestCase(helpers.BaseAdminViewTests):
 
 class NoFleetAdminTestCase(helpers.BaseAdminViewTests):
     """An admin of a cloud whose catalog has no fleet."""
+
+
+class FleetMemberTestCase(helpers.TestCase):
+    """A project member (no admin role) of a cloud with fleet."""
+
+    def _setup_test_data(self):
+        super()._setup_test_data()
+        self.service_catalog = copy.deepcopy(self.service_catalog) + [
+            copy.deepcopy(FLEET_SERVICE)
+        ]

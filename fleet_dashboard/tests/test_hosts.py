@@ -108,10 +108,21 @@ class HostsIndexTests(base.FleetAdminTestCase):
 
 
 class NoFleetTests(base.NoFleetAdminTestCase):
-    def test_panel_hidden_without_fleet_in_catalog(self):
+    @mock.patch.object(api, 'host_list')
+    def test_panel_hidden_without_fleet_in_catalog(self, host_list):
         res = self.client.get(INDEX)
         # Horizon refuses a panel the user lacks a permission for.
         self.assertNotEqual(200, res.status_code)
+        host_list.assert_not_called()
+
+
+class MemberTests(base.FleetMemberTestCase):
+    @mock.patch.object(api, 'host_list')
+    def test_panels_refused_to_non_admins(self, host_list):
+        for name in ('hosts', 'executions', 'alerts', 'runbooks'):
+            res = self.client.get(reverse(f'horizon:admin:fleet_{name}:index'))
+            self.assertNotEqual(200, res.status_code, name)
+        host_list.assert_not_called()
 
 
 class HostDetailTests(base.FleetAdminTestCase):
