@@ -146,6 +146,20 @@ function cleanup_fleet {
     sudo rm -rf "$FLEET_CONF_DIR" "$FLEET_AUTH_CACHE_DIR" "$FLEET_STATE_PATH"
 }
 
+# The Horizon plugin (fleet_dashboard, part of the fleet package that
+# install_fleet set up): copy its enabled files into Horizon and rebuild
+# Horizon's static files. Only when Horizon is enabled.
+function configure_fleet_dashboard {
+    local enabled=$HORIZON_DIR/openstack_dashboard/local/enabled
+    cp -a "$FLEET_DIR"/fleet_dashboard/enabled/_90*_fleet_*.py "$enabled"/
+    (cd "$HORIZON_DIR" && $PYTHON manage.py collectstatic --noinput \
+        && $PYTHON manage.py compress --force)
+}
+
+function cleanup_fleet_dashboard {
+    rm -f "$HORIZON_DIR"/openstack_dashboard/local/enabled/_90*_fleet_*.py
+}
+
 if is_service_enabled fleet-api fleet-conductor; then
     if [[ "$1" == "stack" && "$2" == "install" ]]; then
         echo_summary "Installing fleet"
@@ -156,6 +170,10 @@ if is_service_enabled fleet-api fleet-conductor; then
         if is_service_enabled keystone; then
             create_fleet_accounts
         fi
+        if is_service_enabled horizon; then
+            echo_summary "Enabling the fleet dashboard in Horizon"
+            configure_fleet_dashboard
+        fi
     elif [[ "$1" == "stack" && "$2" == "extra" ]]; then
         echo_summary "Initializing and starting fleet"
         init_fleet
@@ -164,6 +182,9 @@ if is_service_enabled fleet-api fleet-conductor; then
 
     if [[ "$1" == "unstack" ]]; then
         stop_fleet
+        if is_service_enabled horizon; then
+            cleanup_fleet_dashboard
+        fi
     fi
 
     if [[ "$1" == "clean" ]]; then

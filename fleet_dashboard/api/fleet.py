@@ -1,0 +1,211 @@
+"""fleet's REST API for Horizon, with the logged-in user's token.
+
+Every call finds fleet's endpoint in the service catalog of the user's
+token (service type ``fleet``, Horizon's ``OPENSTACK_ENDPOINT_TYPE`` and
+region) and sends the user's token, so fleet's own RBAC decides what the
+user may see and do. Requests carry ``OpenStack-API-Version: fleet 1.5``.
+
+The functions return plain dicts, as the API shows them. Failures are
+:class:`FleetError` subclasses that ``horizon.exceptions.handle`` knows,
+so it shows fleet's one-line message (e.g. "Host c1 is already held by
+run ... (HTTP 409)") instead of a traceback; a 401 logs the user out as
+for any other service.
+"""
+
+import logging
+
+from django.conf import settings
+from horizon import exceptions as horizon_exc
+from keystoneauth1 import session as ksa_session
+from keystoneauth1 import token_endpoint
+from openstack_dashboard.api import base
+
+from fleet.client import client as fleet_client
+from fleet.client import exceptions as client_exc
+
+LOG = logging.getLogger(__name__)
+
+SERVICE_TYPE = 'fleet'
+#: The API version the dashboard is written against (host release).
+API_VERSION = '1.5'
+TIMEOUT = 30
+
+
+class FleetError(horizon_exc.HorizonException):
+    """A fleet API error: ``str()`` is fleet's own one-line message."""
+
+    def __init__(self, message, status_code=None):
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+
+    def __str__(self):
+        return self.message
+
+
+# horizon.exceptions.handle() shows a "recoverable" error as a message
+# (BadRequest, NotAvailable are in its list); NotAuthorized logs out.
+
+
+class FleetRequestError(FleetError, horizon_exc.BadRequest):
+    """fleet refused the request (4xx): bad input, busy host, policy."""
+
+
+class FleetNotFound(FleetRequestError):
+    pass
+
+
+class FleetUnavailable(FleetError, horizon_exc.NotAvailable):
+    """fleet failed (5xx) or could not be reached."""
+
+
+class FleetUnauthorized(FleetError, horizon_exc.NotAuthorized):
+    """The token was refused (401): Horizon logs the user out."""
+
+
+def _translate(error):
+    status = error.status_code
+    if status == 401:
+        cls = FleetUnauthorized
+    elif status == 404:
+        cls = FleetNotFound
+    elif status is not None and 400 <= status < 500:
+        cls = FleetRequestError
+    else:
+        cls = FleetUnavailable
+    return cls(str(error), status)
+
+
+def _client(endpoint, token, insecure, cacert):
+    verify = False if insecure else (cacert or True)
+    sess = ksa_session.Session(
+        auth=token_endpoint.Token(endpoint, token), verify=verify
+    )
+    return fleet_client.Client(
+        session=sess,
+        endpoint=endpoint,
+        api_version=API_VERSION,
+        timeout=TIMEOUT,
+    )
+
+
+def fleetclient(request):
+    """A fleet client for ``request``'s user, found in the catalog."""
+    endpoint = base.url_for(request, SERVICE_TYPE)
+    return _client(
+        endpoint,
+        request.user.token.id,
+        getattr(settings, 'OPENSTACK_SSL_NO_VERIFY', False),
+        getattr(settings, 'OPENSTACK_SSL_CACERT', None),
+    )
+
+
+def _call(request, fn, *args, **kwargs):
+    try:
+        return fn(fleetclient(request), *args, **kwargs)
+    except client_exc.FleetClientError as e:
+        LOG.info('fleet API call failed: %s', e)
+        raise _translate(e) from e
+
+
+# Hosts
+
+
+def host_list(request, **filters):
+    filters = {k: v for k, v in filters.items() if v not in (None, '')}
+    return _call(request, lambda c: c.hosts.list(**filters))
+
+
+def host_get(request, ident):
+    return _call(request, lambda c: c.hosts.get(ident))
+
+
+def host_history(request, ident, limit=50):
+    return _call(request, lambda c: c.hosts.history(ident, limit=limit))
+
+
+def host_release(request, ident, reason=None):
+    return _call(request, lambda c: c.hosts.release(ident, reason=reason))
+
+
+def host_manage(request, ident, reason=None):
+    return _call(request, lambda c: c.hosts.manage(ident, reason=reason))
+
+
+def host_unmanage(request, ident, reason):
+    return _call(request, lambda c: c.hosts.unmanage(ident, reason=reason))
+
+
+def instance_counts(request):
+    """``{host name: instances}`` of the compute hosts, from one
+    ``GET /v1/capacity``."""
+    body = _call(request, lambda c: c.capacity.get())
+    return {row['name']: row.get('instances') for row in body.get('hosts', [])}
+
+
+# Runs
+
+
+def execution_list(request, **filters):
+    filters = {k: v for k, v in filters.items() if v not in (None, '')}
+    return _call(
+        request,
+        lambda c: c.executions.list(
+            sort_key='created_at', sort_dir='desc', **filters
+        ),
+    )
+
+
+def execution_get(request, uuid):
+    return _call(request, lambda c: c.executions.get(uuid))
+
+
+def execution_create(request, host, kind=None, **fields):
+    fields = {k: v for k, v in fields.items() if v not in (None, '')}
+    return _call(
+        request, lambda c: c.executions.create(host, kind=kind, **fields)
+    )
+
+
+def execution_cancel(request, uuid):
+    return _call(request, lambda c: c.executions.cancel(uuid))
+
+
+def execution_approve(request, uuid):
+    return _call(request, lambda c: c.executions.approve(uuid))
+
+
+def execution_reject(request, uuid, reason=None):
+    return _call(request, lambda c: c.executions.reject(uuid, reason=reason))
+
+
+def action_list(request):
+    return _call(request, lambda c: c.actions.list())
+
+
+# Alerts and runbooks
+
+
+def alert_list(request, **filters):
+    filters = {k: v for k, v in filters.items() if v not in (None, '')}
+    return _call(request, lambda c: c.alerts.list(**filters))
+
+
+def alert_acknowledge(request, uuid, comment=None):
+    return _call(
+        request, lambda c: c.alerts.acknowledge(uuid, comment=comment)
+    )
+
+
+def alert_silence(request, uuid, reason, duration=None):
+    return _call(
+        request, lambda c: c.alerts.silence(uuid, reason, duration=duration)
+    )
+
+
+def runbook_list(request):
+    return _call(request, lambda c: c.runbooks.list())
+
+
+def runbook_get(request, ident):
+    return _call(request, lambda c: c.runbooks.get(ident))

@@ -1,0 +1,7 @@
+# The fleet runbooks panel, under Admin > Fleet; shown only to admins whose
+# token's catalog has a "fleet" service.
+
+PANEL = 'fleet_runbooks'
+PANEL_DASHBOARD = 'admin'
+PANEL_GROUP = 'fleet'
+ADD_PANEL = 'fleet_dashboard.content.runbooks.panel.Runbooks'

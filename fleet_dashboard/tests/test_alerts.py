@@ -1,0 +1,74 @@
+from unittest import mock
+
+from django.urls import reverse
+
+from fleet_dashboard.api import fleet as api
+from fleet_dashboard.tests import base
+
+INDEX = reverse('horizon:admin:fleet_alerts:index')
+
+
+def alert(uuid='a-1', state='firing', **fields):
+    body = {
+        'uuid': uuid,
+        'name': 'DiskFailing',
+        'severity': 'critical',
+        'state': state,
+        'host_uuid': 'h-1',
+        'host_name': 'cmp-1',
+        'count': 3,
+        'source': 'prometheus',
+        'first_seen': '2026-11-30T09:00:00Z',
+        'last_seen': '2026-11-30T10:00:00Z',
+        'silenced_until': None,
+    }
+    body.update(fields)
+    return body
+
+
+class AlertsTests(base.FleetAdminTestCase):
+    @mock.patch.object(api, 'alert_list')
+    def test_index_and_actions_by_state(self, alert_list):
+        alert_list.return_value = [
+            alert(),
+            alert('a-2', state='silenced', silenced_until='2026-12-01'),
+        ]
+        res = self.client.get(INDEX)
+        html = res.content.decode()
+        self.assertIn('DiskFailing', html)
+        self.assertIn('cmp-1', html)
+        self.assertIn('alerts__acknowledge__a-1', html)
+        self.assertNotIn('alerts__acknowledge__a-2', html)
+        self.assertIn(
+            reverse('horizon:admin:fleet_alerts:silence', args=['a-1']), html
+        )
+        self.assertNotIn(
+            reverse('horizon:admin:fleet_alerts:silence', args=['a-2']), html
+        )
+
+    @mock.patch.object(api, 'alert_acknowledge')
+    @mock.patch.object(api, 'alert_list')
+    def test_acknowledge(self, alert_list, ack):
+        alert_list.return_value = [alert()]
+        res = self.client.post(INDEX, {'action': 'alerts__acknowledge__a-1'})
+        self.assertRedirectsNoFollow(res, INDEX)
+        ack.assert_called_once_with(mock.ANY, 'a-1')
+
+    @mock.patch.object(api, 'alert_silence')
+    def test_silence(self, silence):
+        url = reverse('horizon:admin:fleet_alerts:silence', args=['a-1'])
+        res = self.client.post(
+            url, {'alert': 'a-1', 'reason': 'known', 'duration': '14400'}
+        )
+        self.assertNoFormErrors(res)
+        self.assertRedirectsNoFollow(res, INDEX)
+        silence.assert_called_once_with(
+            mock.ANY, 'a-1', 'known', duration=14400
+        )
+
+    @mock.patch.object(api, 'alert_silence')
+    def test_silence_needs_reason(self, silence):
+        url = reverse('horizon:admin:fleet_alerts:silence', args=['a-1'])
+        res = self.client.post(url, {'alert': 'a-1', 'duration': '3600'})
+        self.assertFormErrors(res, 1)
+        silence.assert_not_called()

@@ -1,0 +1,264 @@
+from unittest import mock
+
+from django.urls import reverse
+
+from fleet_dashboard.api import fleet as api
+from fleet_dashboard.tests import base
+from fleet_dashboard.tests import data
+
+INDEX = reverse('horizon:admin:fleet_hosts:index')
+
+
+def detail(name):
+    return reverse('horizon:admin:fleet_hosts:detail', args=[name])
+
+
+class HostsIndexTests(base.FleetAdminTestCase):
+    @mock.patch.object(api, 'instance_counts')
+    @mock.patch.object(api, 'host_list')
+    def test_index_shows_every_column(self, host_list, counts):
+        busy = data.host('cmp-2', state='draining', execution=data.RUN_UUID)
+        host_list.return_value = [data.host(), busy]
+        counts.return_value = {'cmp-1': 3, 'cmp-2': 0}
+
+        res = self.client.get(INDEX)
+
+        self.assertTemplateUsed(res, 'horizon/common/_data_table_view.html')
+        rows = res.context['table'].data
+        self.assertEqual(['cmp-1', 'cmp-2'], [h['name'] for h in rows])
+        self.assertEqual([3, 0], [h['instance_count'] for h in rows])
+        html = res.content.decode()
+        self.assertIn('enabled (up)', html)
+        self.assertIn('RegionOne / nova / r12', html)
+        self.assertIn('tier=gold', html)
+        self.assertIn(
+            reverse(
+                'horizon:admin:fleet_executions:detail', args=[data.RUN_UUID]
+            ),
+            html,
+        )
+        # A held host offers release, not another maintenance.
+        self.assertIn(
+            reverse('horizon:admin:fleet_hosts:maintenance', args=['cmp-1']),
+            html,
+        )
+        self.assertNotIn(
+            reverse('horizon:admin:fleet_hosts:maintenance', args=['cmp-2']),
+            html,
+        )
+        self.assertIn(
+            reverse('horizon:admin:fleet_hosts:release', args=['cmp-2']), html
+        )
+        host_list.assert_called_once_with(mock.ANY)
+
+    @mock.patch.object(api, 'instance_counts')
+    @mock.patch.object(api, 'host_list')
+    def test_server_side_filter(self, host_list, counts):
+        host_list.return_value = []
+        counts.return_value = {}
+        res = self.client.post(
+            INDEX,
+            {
+                'hosts__filter__q': 'maintenance',
+                'hosts__filter__q_field': 'state',
+            },  # fmt: skip
+            follow=True,
+        )
+        self.assertEqual(200, res.status_code)
+        host_list.assert_called_with(mock.ANY, state='maintenance')
+
+    @mock.patch.object(api, 'instance_counts')
+    @mock.patch.object(api, 'host_list')
+    def test_label_filter(self, host_list, counts):
+        host_list.return_value = []
+        counts.return_value = {}
+        for text, labels in (
+            ('rack = r12', {'rack': 'r12'}),
+            ('tier', {'tier': None}),
+        ):
+            self.client.post(
+                INDEX,
+                {'hosts__filter__q': text, 'hosts__filter__q_field': 'label'},
+                follow=True,
+            )
+            host_list.assert_called_with(mock.ANY, labels=labels)
+
+    @mock.patch.object(api, 'instance_counts')
+    @mock.patch.object(api, 'host_list')
+    def test_api_error_is_a_message_not_a_traceback(self, host_list, counts):
+        host_list.side_effect = api.FleetUnavailable(
+            'Cannot reach the fleet API at http://f:9880', None
+        )
+        res = self.client.get(INDEX)
+        self.assertEqual(200, res.status_code)
+        self.assertEqual([], res.context['table'].data)
+        self.assertMessageCount(res, error=1)
+        counts.assert_not_called()
+
+    @mock.patch.object(api, 'instance_counts')
+    @mock.patch.object(api, 'host_list')
+    def test_counts_failing_still_lists_hosts(self, host_list, counts):
+        host_list.return_value = [data.host()]
+        counts.side_effect = api.FleetUnavailable('boom (HTTP 500)', 500)
+        res = self.client.get(INDEX)
+        self.assertEqual(
+            ['cmp-1'], [h['name'] for h in res.context['table'].data]
+        )
+        self.assertIsNone(res.context['table'].data[0]['instance_count'])
+
+
+class NoFleetTests(base.NoFleetAdminTestCase):
+    @mock.patch.object(api, 'host_list')
+    def test_panel_hidden_without_fleet_in_catalog(self, host_list):
+        res = self.client.get(INDEX)
+        # Horizon refuses a panel the user lacks a permission for.
+        self.assertNotEqual(200, res.status_code)
+        host_list.assert_not_called()
+
+
+class MemberTests(base.FleetMemberTestCase):
+    @mock.patch.object(api, 'host_list')
+    def test_panels_refused_to_non_admins(self, host_list):
+        for name in ('hosts', 'executions', 'alerts', 'runbooks'):
+            res = self.client.get(reverse(f'horizon:admin:fleet_{name}:index'))
+            self.assertNotEqual(200, res.status_code, name)
+        host_list.assert_not_called()
+
+
+class HostDetailTests(base.FleetAdminTestCase):
+    @mock.patch.object(api, 'host_history')
+    @mock.patch.object(api, 'host_get')
+    def test_detail_tabs(self, host_get, history):
+        host_get.return_value = data.host(
+            instances=[
+                {
+                    'uuid': 'i-1', 'name': 'vm-one', 'status': 'ACTIVE',
+                    'task_state': None, 'project_id': 'p1',
+                    'flavor': 'm1.tiny',
+                }
+            ]
+        )  # fmt: skip
+        history.return_value = [
+            {
+                'created_at': '2026-11-30T10:00:00Z', 'action': 'update',
+                'source': 'api', 'actor': 'admin', 'request_id': 'req-1',
+                'reason': 'RMA 17', 'changes': {'state': ['active', 'x']},
+            }
+        ]  # fmt: skip
+        res = self.client.get(detail('cmp-1') + '?tab=host_details__history')
+        self.assertTemplateUsed(res, 'horizon/common/_detail.html')
+        html = res.content.decode()
+        self.assertIn('vm-one', html)
+        self.assertIn('RMA 17', html)
+        host_get.assert_called_once_with(mock.ANY, 'cmp-1')
+        history.assert_called_once_with(
+            mock.ANY, host_get.return_value['uuid']
+        )
+
+    @mock.patch.object(api, 'host_get')
+    def test_missing_host_redirects_with_message(self, host_get):
+        host_get.side_effect = api.FleetNotFound(
+            'Host nope could not be found. (HTTP 404)', 404
+        )
+        res = self.client.get(detail('nope'))
+        self.assertRedirectsNoFollow(res, INDEX)
+
+
+class StartMaintenanceTests(base.FleetAdminTestCase):
+    url = reverse('horizon:admin:fleet_hosts:maintenance', args=['cmp-1'])
+
+    @mock.patch.object(api, 'action_list')
+    def test_form_offers_catalogued_actions(self, action_list):
+        action_list.return_value = [
+            {'name': 'dnf-update', 'parameters': {}},
+        ]
+        res = self.client.get(self.url)
+        self.assertTemplateUsed(res, 'fleet/form.html')
+        choices = dict(res.context['form'].fields['action'].choices)
+        self.assertIn('dnf-update', choices)
+
+    @mock.patch.object(api, 'execution_create')
+    @mock.patch.object(api, 'action_list')
+    def test_start(self, action_list, create):
+        action_list.return_value = [{'name': 'dnf-update'}]
+        create.return_value = data.run(state='pending')
+        res = self.client.post(
+            self.url,
+            {
+                'host': 'cmp-1',
+                'kind': 'drain_patch_reboot',
+                'action': 'dnf-update',
+                'max_parallel': 2,
+                'on_instance_failure': 'skip',
+            },  # fmt: skip
+        )
+        self.assertNoFormErrors(res)
+        self.assertRedirectsNoFollow(
+            res,
+            reverse(
+                'horizon:admin:fleet_executions:detail', args=[data.RUN_UUID]
+            ),
+        )
+        create.assert_called_once_with(
+            mock.ANY,
+            'cmp-1',
+            kind='drain_patch_reboot',
+            action='dnf-update',
+            max_parallel=2,
+            on_instance_failure={'then': 'skip'},
+        )
+
+    @mock.patch.object(api, 'execution_create')
+    @mock.patch.object(api, 'action_list')
+    def test_action_needs_patch_kind(self, action_list, create):
+        action_list.return_value = [{'name': 'dnf-update'}]
+        res = self.client.post(
+            self.url,
+            {'host': 'cmp-1', 'kind': 'drain', 'action': 'dnf-update'},
+        )
+        self.assertFormErrors(res, 1)
+        create.assert_not_called()
+
+    @mock.patch.object(api, 'execution_create')
+    @mock.patch.object(api, 'action_list')
+    def test_refusal_shows_fleets_reason(self, action_list, create):
+        action_list.return_value = []
+        create.side_effect = api.FleetRequestError(
+            'Host cmp-1 is held by run 6b0f. (HTTP 409)', 409
+        )
+        res = self.client.post(self.url, {'host': 'cmp-1', 'kind': 'drain'})
+        self.assertEqual(200, res.status_code)
+        self.assertMessageCount(res, error=1)
+        self.assertIn(
+            'Host cmp-1 is held by run 6b0f. (HTTP 409)', res.content.decode()
+        )
+        create.assert_called_once()
+
+    @mock.patch.object(api, 'action_list')
+    def test_actions_unavailable_still_shows_form(self, action_list):
+        action_list.side_effect = api.FleetRequestError(
+            'needs API 1.4 (HTTP 406)', 406
+        )
+        res = self.client.get(self.url)
+        self.assertEqual(200, res.status_code)
+        self.assertEqual(
+            [''], [c for c, _ in res.context['form'].fields['action'].choices]
+        )
+
+
+class ReleaseTests(base.FleetAdminTestCase):
+    @mock.patch.object(api, 'host_release')
+    def test_release(self, release):
+        release.return_value = data.host(state='unmanaged')
+        url = reverse('horizon:admin:fleet_hosts:release', args=['cmp-2'])
+        res = self.client.post(url, {'host': 'cmp-2', 'reason': 'stuck'})
+        self.assertNoFormErrors(res)
+        self.assertRedirectsNoFollow(res, INDEX)
+        release.assert_called_once_with(mock.ANY, 'cmp-2', reason='stuck')
+
+    @mock.patch.object(api, 'host_unmanage')
+    def test_unmanage_needs_reason(self, unmanage):
+        url = reverse('horizon:admin:fleet_hosts:unmanage', args=['cmp-1'])
+        res = self.client.post(url, {'host': 'cmp-1', 'reason': ''})
+        self.assertFormErrors(res, 1)
+        unmanage.assert_not_called()
