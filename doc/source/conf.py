@@ -10,7 +10,12 @@ extensions = [
     # the same generator configs as the committed samples.
     'oslo_config.sphinxext',
     'oslo_policy.sphinxext',
+    # cli/reference.rst: the openstack fleet commands' parsers.
+    'cliff.sphinxext',
 ]
+
+# Usage lines read "openstack fleet host list ...".
+autoprogram_cliff_application = 'openstack'
 
 project = 'fleet'
 copyright = 'fleet developers'

@@ -51,3 +51,12 @@ def version():
             connection, opts={'version_table': VERSION_TABLE}
         )
         return ctx.get_current_revision()
+
+
+def heads():
+    """The head revision(s) of fleet's migrations (the code's schema)."""
+    from alembic import script as alembic_script
+
+    return tuple(
+        alembic_script.ScriptDirectory.from_config(_config()).get_heads()
+    )
