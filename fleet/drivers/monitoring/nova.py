@@ -215,8 +215,13 @@ class NovaMonitoring(base.MonitoringDriver):
         seen_down = set()
         for service in factory.get_compute().list_services():
             host = service['host']
-            down = service['state'] == 'down' and service['status'] == (
-                'enabled'
+            # A forced-down compute is NovaComputeForcedDown's (heard
+            # from Nova); it keeps heartbeating, so its last heartbeat
+            # would make every look a new outage here.
+            down = (
+                service['state'] == 'down'
+                and service['status'] == 'enabled'
+                and not service.get('forced_down')
             )
             if down:
                 seen_down.add(host)
