@@ -11,6 +11,7 @@ from fleet.db.sqlalchemy import alerts
 from fleet.db.sqlalchemy import base
 from fleet.db.sqlalchemy import capacity
 from fleet.db.sqlalchemy import inventory
+from fleet.db.sqlalchemy import metrics
 from fleet.db.sqlalchemy import models
 from fleet.db.sqlalchemy import paging
 
@@ -74,6 +75,7 @@ class Connection(
     alerts.AlertConnection,
     inventory.InventoryConnection,
     capacity.CapacityConnection,
+    metrics.MetricsConnection,
     api.Connection,
 ):
     """SQLAlchemy connection."""
