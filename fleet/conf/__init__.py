@@ -21,7 +21,9 @@ from fleet.conf import executor
 from fleet.conf import fake_cloud
 from fleet.conf import inventory
 from fleet.conf import maintenance
+from fleet.conf import metrics
 from fleet.conf import nova
+from fleet.conf import prometheus
 
 CONF = cfg.CONF
 
@@ -38,3 +40,5 @@ inventory.register_opts(CONF)
 executor.register_opts(CONF)
 nova.register_opts(CONF)
 maintenance.register_opts(CONF)
+metrics.register_opts(CONF)
+prometheus.register_opts(CONF)

@@ -18,7 +18,9 @@ from fleet.conf import executor
 from fleet.conf import fake_cloud
 from fleet.conf import inventory
 from fleet.conf import maintenance
+from fleet.conf import metrics
 from fleet.conf import nova
+from fleet.conf import prometheus
 
 _MODULES = (
     default,
@@ -33,7 +35,9 @@ _MODULES = (
     fake_cloud,
     inventory,
     maintenance,
+    metrics,
     nova,
+    prometheus,
 )
 
 
