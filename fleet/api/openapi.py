@@ -100,6 +100,8 @@ class Operation:
     #: Whether the route exists outside /v1 microversion negotiation
     #: (webhooks: Alertmanager cannot send the header).
     versioned: bool = True
+    #: Media type of the success body.
+    media_type: str = 'application/json'
 
 
 OPERATIONS = []
@@ -273,6 +275,17 @@ register(
         response=responses.HOST_HISTORY,
         path_params={'ident': IDENT},
         query={'limit': LIMIT},
+    ),
+    Operation(
+        'get',
+        '/v1/hosts/{ident}/metrics',
+        'showHostMetrics',
+        'Latest metric values of a host (CPU, memory, disk, network, '
+        'power, temperature), each with its sample time.',
+        tag='hosts',
+        min_version=_V.MINOR_8_HOST_METRICS,
+        response=responses.HOST_METRICS,
+        path_params={'ident': IDENT},
     ),
     Operation(
         'post',
@@ -659,6 +672,24 @@ UNVERSIONED = (
         response={'type': 'object', 'required': ['openapi', 'paths']},
         versioned=False,
     ),
+    Operation(
+        'get',
+        '/metrics',
+        'showMetrics',
+        'fleet\'s own metrics in Prometheus text format (any microversion).',
+        tag='metrics',
+        response={'type': 'string'},
+        media_type='text/plain; version=0.0.4; charset=utf-8',
+        versioned=False,
+        description='Hosts, runs and alerts by state (counted by the '
+        'database at scrape time) and the depth of the notification '
+        'listeners\' RabbitMQ queues. A Keystone token that passes '
+        '"fleet:metrics:get" (admin, fleet_observer), or '
+        '"Authorization: Bearer <[metrics] scrape_token>" (401 when it is '
+        'wrong). Each conductor serves its process counters (migrations '
+        'and their durations, notification lag) on [metrics] '
+        'conductor_port.',
+    ),
 )
 
 # --- actions (1.4) ---
@@ -695,6 +726,7 @@ TAGS = [
     ('alerts', 'Alerts and the Alertmanager webhook (1.3).'),
     ('runbooks', 'What fleet does about alerts (1.3).'),
     ('actions', 'The executor action catalog a run names (1.4).'),
+    ('metrics', 'fleet\'s own metrics for Prometheus (any microversion).'),
 ]
 
 
@@ -788,7 +820,7 @@ def _operation(op, max_minor):
     success = {'description': op.summary}
     if op.response is not None:
         success['content'] = {
-            'application/json': {'schema': copy.deepcopy(op.response)}
+            op.media_type: {'schema': copy.deepcopy(op.response)}
         }
     if op.links:
         success['links'] = copy.deepcopy(op.links)

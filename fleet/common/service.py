@@ -21,6 +21,7 @@ from fleet import version
 from fleet.alerts import monitoring
 from fleet.common import coordination
 from fleet.common import logmask
+from fleet.common import metrics
 from fleet.common import rpc
 from fleet.conductor import manager
 from fleet.conductor import notifications as inventory_notifications
@@ -107,6 +108,9 @@ class ConductorService(service.ServiceBase):
                 CONF.inventory.notifications_pool,
             )
         self.monitoring = monitoring.start()
+        # [metrics] conductor_port: this process's counters (migrations,
+        # notification lag); unset, nothing is served.
+        metrics.start_server()
         for interval, func in self.manager.periodic_tasks():
             if interval > 0:
                 thread = _Periodic(interval, func, self._stop)

@@ -46,6 +46,7 @@ import oslo_messaging as messaging
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 
+from fleet.common import metrics
 from fleet.common import rpc
 from fleet.drivers import base
 from fleet.drivers import factory
@@ -135,6 +136,9 @@ class NovaNotificationEndpoint:
         self.on_signal = on_signal
 
     def _handle(self, publisher_id, event_type, payload, metadata):
+        metrics.observe_lag(
+            'nova-monitoring', (metadata or {}).get('timestamp')
+        )
         try:
             signal = signal_of(publisher_id, event_type, payload, metadata)
         except Exception:

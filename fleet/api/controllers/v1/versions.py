@@ -18,6 +18,9 @@ in this history:
   version (400).
 * 1.5 - Hosts: ``POST /v1/hosts/{host}/release`` (an admin forces a host
   free: its active run ends cancelled, the host is handed to a human).
+* 1.8 - Hosts: ``GET /v1/hosts/{host}/metrics``, the latest metric values
+  of a host (the prometheus monitoring driver's), each with its sample
+  time.
 """
 
 SERVICE_TYPE = 'fleet'
@@ -29,9 +32,10 @@ MINOR_2_INVENTORY = 2
 MINOR_3_ALERTS = 3
 MINOR_4_ACTIONS = 4
 MINOR_5_HOST_RELEASE = 5
+MINOR_8_HOST_METRICS = 8
 
 MINOR_MIN_VERSION = MINOR_0_INITIAL
-MINOR_MAX_VERSION = MINOR_5_HOST_RELEASE
+MINOR_MAX_VERSION = MINOR_8_HOST_METRICS
 
 MIN_VERSION_STRING = f'1.{MINOR_MIN_VERSION}'
 MAX_VERSION_STRING = f'1.{MINOR_MAX_VERSION}'
