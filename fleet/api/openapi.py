@@ -30,6 +30,8 @@ import copy
 import dataclasses
 import re
 
+import prometheus_client
+
 from fleet.alerts import states as alert_states
 from fleet.api import hygiene
 from fleet.api.controllers.v1 import alert as alert_api
@@ -679,7 +681,7 @@ UNVERSIONED = (
         'fleet\'s own metrics in Prometheus text format (any microversion).',
         tag='metrics',
         response={'type': 'string'},
-        media_type='text/plain; version=0.0.4; charset=utf-8',
+        media_type=prometheus_client.CONTENT_TYPE_LATEST,
         versioned=False,
         description='Hosts, runs and alerts by state (counted by the '
         'database at scrape time) and the depth of the notification '
