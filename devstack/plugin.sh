@@ -91,7 +91,10 @@ function configure_fleet {
     fi
     if [[ -n "$FLEET_PROMETHEUS_URL" ]]; then
         iniset "$FLEET_CONF" prometheus url "$FLEET_PROMETHEUS_URL"
-        iniset "$FLEET_CONF" prometheus thresholds "$FLEET_PROMETHEUS_THRESHOLDS"
+        if [[ -n "$FLEET_PROMETHEUS_THRESHOLDS" ]]; then
+            iniset "$FLEET_CONF" prometheus thresholds \
+                "$FLEET_PROMETHEUS_THRESHOLDS"
+        fi
     fi
     # fleet's own metrics (GET /metrics): Prometheus scrapes with this
     # bearer token.

@@ -136,7 +136,7 @@ opts = [
     ),
     cfg.ListOpt(
         'thresholds',
-        default=[],
+        default=None,
         item_type=cfg.types.String(),
         help='Threshold rules "<metric><op><value>:<severity>", e.g. '
         '"disk_used_percent>90:warning,temperature_celsius>=85:critical" '

@@ -196,7 +196,7 @@ class PrometheusMonitoring(base.MonitoringDriver):
         #: (host name, rule text) seen broken at the last poll; None
         #: before the first, which reads the firing alerts instead.
         self._broken = None
-        self.rules = [parse_rule(t) for t in CONF.prometheus.thresholds]
+        self.rules = [parse_rule(t) for t in CONF.prometheus.thresholds or ()]
         self.client = PrometheusClient(
             CONF.prometheus.url,
             CONF.prometheus.timeout,

@@ -25,7 +25,9 @@ FLEET_GROUPS = {
     'fake_cloud',
     'inventory',
     'maintenance',
+    'metrics',
     'nova',
+    'prometheus',
 }
 #: Options libraries register in fleet's groups: pycadf (imported by the
 #: audit middleware) puts its identifier namespace in [audit], as in
