@@ -30,6 +30,8 @@ import copy
 import dataclasses
 import re
 
+import prometheus_client
+
 from fleet.alerts import states as alert_states
 from fleet.api import hygiene
 from fleet.api.controllers.v1 import alert as alert_api
@@ -106,6 +108,8 @@ class Operation:
     #: (webhooks: Alertmanager cannot send the header).
     versioned: bool = True
     other_responses: dict = dataclasses.field(default_factory=dict)
+    #: Media type of the success body.
+    media_type: str = 'application/json'
 
 
 OPERATIONS = []
@@ -284,6 +288,17 @@ register(
         response=responses.HOST_HISTORY,
         path_params={'ident': IDENT},
         query={'limit': LIMIT},
+    ),
+    Operation(
+        'get',
+        '/v1/hosts/{ident}/metrics',
+        'showHostMetrics',
+        'Latest metric values of a host (CPU, memory, disk, network, '
+        'power, temperature), each with its sample time.',
+        tag='hosts',
+        min_version=_V.MINOR_7_HOST_METRICS,
+        response=responses.HOST_METRICS,
+        path_params={'ident': IDENT},
     ),
     Operation(
         'post',
@@ -670,6 +685,24 @@ UNVERSIONED = (
         response={'type': 'object', 'required': ['openapi', 'paths']},
         versioned=False,
     ),
+    Operation(
+        'get',
+        '/metrics',
+        'showMetrics',
+        'fleet\'s own metrics in Prometheus text format (any microversion).',
+        tag='metrics',
+        response={'type': 'string'},
+        media_type=prometheus_client.CONTENT_TYPE_LATEST,
+        versioned=False,
+        description='Hosts, runs and alerts by state (counted by the '
+        'database at scrape time) and the depth of the notification '
+        'listeners\' RabbitMQ queues. A Keystone token that passes '
+        '"fleet:metrics:get" (admin, fleet_observer), or '
+        '"Authorization: Bearer <[metrics] scrape_token>" (401 when it is '
+        'wrong). Each conductor serves its process counters (migrations '
+        'and their durations, notification lag) on [metrics] '
+        'conductor_port.',
+    ),
 )
 
 # --- actions (1.4) ---
@@ -888,6 +921,7 @@ TAGS = [
         'audits',
         'Host facts, audit profiles, audits and their findings (1.6).',
     ),
+    ('metrics', 'fleet\'s own metrics for Prometheus (any microversion).'),
 ]
 
 
@@ -981,7 +1015,7 @@ def _operation(op, max_minor):
     success = {'description': op.summary}
     if op.response is not None:
         success['content'] = {
-            'application/json': {'schema': copy.deepcopy(op.response)}
+            op.media_type: {'schema': copy.deepcopy(op.response)}
         }
     if op.links:
         success['links'] = copy.deepcopy(op.links)

@@ -24,6 +24,7 @@ from fleet.alerts import monitoring
 from fleet.common import coordination
 from fleet.common import exception
 from fleet.common import logmask
+from fleet.common import metrics
 from fleet.common import rpc
 from fleet.conductor import manager
 from fleet.conductor import notifications as inventory_notifications
@@ -150,6 +151,9 @@ class ConductorService(service.ServiceBase):
         # Monitoring drivers poll the cloud (e.g. compute-down): on the
         # leader only, started and stopped as leadership moves.
         self._lead_monitoring()
+        # [metrics] conductor_port: this process's counters (migrations,
+        # notification lag); unset, nothing is served.
+        metrics.start_server()
         periodics = self.manager.periodic_tasks() + [
             (CONF.jobboard.leader_check_interval, self._lead_monitoring)
         ]

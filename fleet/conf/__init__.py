@@ -24,7 +24,9 @@ from fleet.conf import fake_cloud
 from fleet.conf import inventory
 from fleet.conf import jobboard
 from fleet.conf import maintenance
+from fleet.conf import metrics
 from fleet.conf import nova
+from fleet.conf import prometheus
 
 CONF = cfg.CONF
 
@@ -44,3 +46,5 @@ executor.register_opts(CONF)
 facts.register_opts(CONF)
 nova.register_opts(CONF)
 maintenance.register_opts(CONF)
+metrics.register_opts(CONF)
+prometheus.register_opts(CONF)

@@ -47,6 +47,14 @@ opts = [
         'monitoring driver listens on.',
     ),
     cfg.StrOpt(
+        'nova_notification_exchange',
+        default='nova',
+        help='Exchange Nova publishes its notifications to (nova.conf '
+        '[DEFAULT] control_exchange, "nova" by default). The "nova" '
+        'monitoring driver listens there, not on fleet\'s own '
+        'control_exchange.',
+    ),
+    cfg.StrOpt(
         'listener_pool',
         default='fleet-monitoring',
         help='Listener pool of the "nova" monitoring driver: every '
@@ -61,8 +69,10 @@ opts = [
         help='Seconds between two looks of the "nova" monitoring driver at '
         'Nova\'s os-services (through the compute driver): Nova sends no '
         'notification when a compute stops reporting, so a compute seen '
-        '"down" raises NovaComputeDown, one occurrence per look; seen '
-        '"up" again, the alert resolves. 0 disables the poll.',
+        '"down" raises NovaComputeDown, one occurrence per outage (keyed '
+        'by the host and its last heartbeat, so any number of conductors '
+        'polling count it once); seen "up" again, the alert resolves. 0 '
+        'disables the poll.',
     ),
 ]
 

@@ -21,7 +21,9 @@ from fleet.conf import fake_cloud
 from fleet.conf import inventory
 from fleet.conf import jobboard
 from fleet.conf import maintenance
+from fleet.conf import metrics
 from fleet.conf import nova
+from fleet.conf import prometheus
 
 _MODULES = (
     default,
@@ -39,7 +41,9 @@ _MODULES = (
     inventory,
     jobboard,
     maintenance,
+    metrics,
     nova,
+    prometheus,
 )
 
 

@@ -510,3 +510,29 @@ class Connection(metaclass=abc.ABCMeta):
     @abc.abstractmethod
     def audit_compliance(self, profile_uuid):
         """``[{'rule', 'result', 'availability_zone', 'hosts'}]``."""
+
+    # Metrics (fleet.db.sqlalchemy.metrics)
+
+    @abc.abstractmethod
+    def set_host_metrics(self, host_uuid, metrics, source):
+        """Replace the latest values of a host's metrics, in one
+        transaction.
+
+        :param metrics: {name: {'value' (float), 'unit', 'sampled_at'
+            (naive UTC datetime)}}; a metric not named keeps its value, a
+            sample older than the stored one is ignored.
+        :param source: where the values came from (e.g. ``prometheus``).
+        :returns: how many values were written.
+        """
+
+    @abc.abstractmethod
+    def list_host_metrics(self, host_uuid):
+        """The latest value of each metric of a host (dicts with
+        ``name``, ``value``, ``unit``, ``source``, ``sampled_at``), by
+        name."""
+
+    @abc.abstractmethod
+    def count_by_state(self):
+        """Hosts, runs and alerts counted by state:
+        ``{'hosts': {state: n}, 'executions': {...}, 'alerts': {...}}``.
+        """

@@ -7,6 +7,7 @@ from fleet.policies import base
 from fleet.policies import execution
 from fleet.policies import host
 from fleet.policies import inventory
+from fleet.policies import metrics
 from fleet.policies import runbook
 
 
@@ -21,5 +22,6 @@ def list_rules():
             inventory.list_rules(),
             action.list_rules(),
             audit.list_rules(),
+            metrics.list_rules(),
         )
     )

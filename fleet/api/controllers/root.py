@@ -4,11 +4,13 @@ import pecan
 from pecan import rest
 
 from fleet.api import microversion
+from fleet.api.controllers import metrics
 from fleet.api.controllers import v1
 
 
 class RootController(rest.RestController):
     v1 = v1.Controller()
+    metrics = metrics.MetricsController()
 
     @pecan.expose('json')
     def get(self):

@@ -10,6 +10,10 @@ PUBLIC_ROUTES = re.compile(r'^/(v1/?|v1/openapi\.json)?$')
 #: Authenticated by its own bearer token only, [alerts] webhook_token
 #: (fleet.api.controllers.v1.webhook), never by Keystone.
 WEBHOOK_ROUTE = re.compile(r'^/v1/webhooks/alertmanager/?$')
+#: fleet's own metrics: a request with a bearer token is checked against
+#: [metrics] scrape_token (fleet.api.controllers.metrics), never by
+#: Keystone; without one, it goes through Keystone and policy.
+METRICS_ROUTE = re.compile(r'^/metrics/?$')
 #: Identity headers keystonemiddleware sets from a token: a client's own
 #: are dropped on the routes that bypass it.
 IDENTITY_HEADERS = re.compile(
@@ -29,7 +33,10 @@ class AuthTokenMiddleware(auth_token.AuthProtocol):
         path = env.get('PATH_INFO', '/') or '/'
         if PUBLIC_ROUTES.match(path):
             return self._fleet_app(env, start_response)
-        if WEBHOOK_ROUTE.match(path):
+        if WEBHOOK_ROUTE.match(path) or (
+            METRICS_ROUTE.match(path)
+            and (env.get('HTTP_AUTHORIZATION') or '')[:7].lower() == 'bearer '
+        ):
             # No identity header of this request comes from a token.
             for key in [k for k in env if IDENTITY_HEADERS.match(k)]:
                 del env[key]

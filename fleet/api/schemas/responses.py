@@ -169,6 +169,22 @@ HOST_HISTORY = _object(
         }
     }
 )
+HOST_METRICS = _object(
+    {
+        'metrics': {
+            'type': 'array',
+            'items': _object(
+                {
+                    'name': _STR,
+                    'value': _NUMBER,
+                    'unit': _OPT_STR,
+                    'source': _STR,
+                    'sampled_at': _TIME,
+                }
+            ),
+        }
+    }
+)
 HOST_REPLACED = _object(
     {
         'replaced': HOST,

@@ -31,6 +31,7 @@ from oslo_log import log
 from taskflow import retry
 
 from fleet.common import exception
+from fleet.common import metrics
 from fleet.conductor import inventory
 from fleet.conductor.tasks import base
 from fleet.conductor.tasks import instance_states
@@ -417,6 +418,15 @@ class WaitForMigration(_InstanceTask):
         super().__init__(instance_uuid, 'WaitForMigration', **kwargs)
 
     def execute(self, execution_uuid: str, started: dict) -> dict:
+        try:
+            return self._wait(execution_uuid, started)
+        except base.MigrationFailed:
+            metrics.MIGRATIONS.labels(
+                type=started.get('type'), outcome='failed'
+            ).inc()
+            raise
+
+    def _wait(self, execution_uuid: str, started: dict) -> dict:
         uuid = self.instance_uuid
         if started['state'] in ('gone', SKIPPED, LEFT, 'offloaded'):
             return {'instance_uuid': uuid, 'state': started['state']}
@@ -544,12 +554,22 @@ class WaitForMigration(_InstanceTask):
         )
 
     def _done(self, execution_uuid, started, migration, inst) -> dict:
-        seconds = round(time.time() - started['started'], 1)
+        elapsed = time.time() - started['started']
+        seconds = round(elapsed, 1)
         state = 'migrated'
         if started['state'] == 'already_moved':
             state = 'already_moved'
         elif started['type'] == OFFLOAD:
             state = 'offloaded'
+        if state != 'already_moved':
+            # Not a move this attempt made (a resumed run's): its
+            # duration would be the conductor's downtime.
+            metrics.MIGRATIONS.labels(
+                type=started['type'], outcome='completed'
+            ).inc()
+            metrics.MIGRATION_SECONDS.labels(type=started['type']).observe(
+                elapsed
+            )
         result = {
             'instance_uuid': self.instance_uuid,
             'state': state,

@@ -34,7 +34,15 @@ class AlertConnection:
 
     # Alerts
 
-    @oslo_db_api.retry_on_deadlock
+    # Two conductors hearing the same occurrence (a compute seen down by
+    # both polls) race to insert the same alert or occurrence row: the
+    # loser's transaction fails on the unique constraint and, retried,
+    # finds the winner's row and counts nothing.
+    @oslo_db_api.wrap_db_retry(
+        max_retries=3,
+        retry_on_deadlock=True,
+        exception_checker=lambda e: isinstance(e, db_exc.DBDuplicateEntry),
+    )
     def ingest_alerts(self, signals):
         """Record signals in ONE transaction: all or nothing.
 

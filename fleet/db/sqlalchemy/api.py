@@ -12,6 +12,7 @@ from fleet.db.sqlalchemy import audits
 from fleet.db.sqlalchemy import base
 from fleet.db.sqlalchemy import capacity
 from fleet.db.sqlalchemy import inventory
+from fleet.db.sqlalchemy import metrics
 from fleet.db.sqlalchemy import models
 from fleet.db.sqlalchemy import paging
 
@@ -76,6 +77,7 @@ class Connection(
     inventory.InventoryConnection,
     capacity.CapacityConnection,
     audits.AuditConnection,
+    metrics.MetricsConnection,
     api.Connection,
 ):
     """SQLAlchemy connection."""

@@ -501,3 +501,30 @@ class AuditFindingEvent(Base, FleetBase):
         db_types.JsonEncodedDict, nullable=False, default=dict
     )
     message = schema.Column(types.Text, nullable=True)
+
+
+class HostMetric(Base, FleetBase):
+    """The latest value of one metric of one host (a monitoring driver's
+    poll of Prometheus), with the time of its sample."""
+
+    __tablename__ = 'host_metrics'
+    __table_args__ = (
+        schema.UniqueConstraint(
+            'host_uuid', 'name', name='uniq_host_metrics0host_uuid0name'
+        ),
+        schema.Index('host_metrics_name_value_idx', 'name', 'value'),
+    )
+
+    id = schema.Column(types.Integer, primary_key=True, autoincrement=True)
+    host_uuid = schema.Column(
+        types.String(36),
+        schema.ForeignKey('hosts.uuid', ondelete='CASCADE'),
+        nullable=False,
+    )
+    name = schema.Column(types.String(64), nullable=False)
+    value = schema.Column(types.Float, nullable=False)
+    unit = schema.Column(types.String(32), nullable=True)
+    #: Where it came from (e.g. "prometheus").
+    source = schema.Column(types.String(64), nullable=False)
+    #: When the sample was taken (the source's time, not fleet's).
+    sampled_at = schema.Column(types.DateTime, nullable=False)

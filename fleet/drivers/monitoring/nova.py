@@ -2,9 +2,11 @@
 
 Two sources, both modest:
 
-* Nova's versioned notifications (topic ``[alerts]
-  nova_notification_topic``, pool ``[alerts] listener_pool``, apart from
-  the inventory's listener):
+* Nova's versioned notifications (exchange ``[alerts]
+  nova_notification_exchange``, ``nova`` as Nova publishes; topic
+  ``[alerts] nova_notification_topic``; pool ``[alerts] listener_pool``,
+  apart from the inventory's listener, so conductors in the pool share
+  one queue and each message reaches one of them):
 
   - ``service.update`` of a nova-compute with ``forced_down`` true:
     ``NovaComputeForcedDown`` (critical); false again: resolved;
@@ -14,13 +16,19 @@ Two sources, both modest:
     ``NovaInstanceError`` (warning) on the instance's host.
 
   The notification's ``message_id`` is the occurrence key: a redelivered
-  message is not counted twice.
+  message is not counted twice. A message whose signal cannot be
+  recorded because the database is out is requeued (the listener is
+  built with ``allow_requeue``) and delivered again later.
 
 * A poll of os-services every ``[alerts] nova_service_poll_interval``
   seconds: Nova sends nothing when a compute stops reporting, so an
   enabled compute seen ``down`` raises ``NovaComputeDown`` (critical),
-  one occurrence per look (a runbook's threshold then means "down for N
-  looks"); seen ``up``, it resolves.
+  one occurrence per **outage**: the occurrence key is the host and the
+  service's last heartbeat (``updated_at``, which stays put while it is
+  down). Every conductor polls, and the database counts an occurrence
+  key once (a unique constraint), so two conductors seeing the same
+  outage record one occurrence; a runbook's threshold means "down N
+  times in the window". Seen ``up``, the alert resolves.
 
 Usage (the conductor does this)::
 
@@ -38,6 +46,7 @@ import oslo_messaging as messaging
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 
+from fleet.common import metrics
 from fleet.common import rpc
 from fleet.drivers import base
 from fleet.drivers import factory
@@ -113,6 +122,12 @@ def signal_of(publisher_id, event_type, payload, metadata):
     return None
 
 
+def outage_key(service):
+    """The occurrence key of a compute's outage: its host and its last
+    heartbeat, the same for every look at one outage by any conductor."""
+    return f'down@{service["host"]}@{service.get("updated_at") or "never"}'
+
+
 class NovaNotificationEndpoint:
     """Turns Nova notifications into signals; acknowledges a message only
     once handled, requeues it while the database is out."""
@@ -121,6 +136,9 @@ class NovaNotificationEndpoint:
         self.on_signal = on_signal
 
     def _handle(self, publisher_id, event_type, payload, metadata):
+        metrics.observe_lag(
+            'nova-monitoring', (metadata or {}).get('timestamp')
+        )
         try:
             signal = signal_of(publisher_id, event_type, payload, metadata)
         except Exception:
@@ -151,19 +169,29 @@ class NovaMonitoring(base.MonitoringDriver):
         self._listener = None
         self._poller = None
         self._stop = threading.Event()
-        #: Computes seen down at the last look.
-        self._down = set()
+        #: Computes seen down at the last look; None before the first
+        #: look, which resolves the alert of any compute seen up (a
+        #: conductor started after an outage began may see its end).
+        self._down = None
 
     def start(self, on_signal):
         self._stop.clear()
         rpc.init(CONF)
-        targets = [messaging.Target(topic=CONF.alerts.nova_notification_topic)]
+        targets = [
+            messaging.Target(
+                topic=CONF.alerts.nova_notification_topic,
+                exchange=CONF.alerts.nova_notification_exchange,
+            )
+        ]
         self._listener = messaging.get_notification_listener(
             rpc.NOTIFICATION_TRANSPORT,
             targets,
             [NovaNotificationEndpoint(on_signal)],
             executor='threading',
             pool=CONF.alerts.listener_pool,
+            # Without it oslo.messaging acks a REQUEUE result and the
+            # message is lost.
+            allow_requeue=True,
         )
         self._listener.start()
         interval = CONF.alerts.nova_service_poll_interval
@@ -191,12 +219,17 @@ class NovaMonitoring(base.MonitoringDriver):
         seen_down = set()
         for service in factory.get_compute().list_services():
             host = service['host']
-            down = service['state'] == 'down' and service['status'] == (
-                'enabled'
+            # A forced-down compute is NovaComputeForcedDown's (heard
+            # from Nova); it keeps heartbeating, so its last heartbeat
+            # would make every look a new outage here.
+            down = (
+                service['state'] == 'down'
+                and service['status'] == 'enabled'
+                and not service.get('forced_down')
             )
             if down:
                 seen_down.add(host)
-            elif host not in self._down:
+            elif self._down is not None and host not in self._down:
                 continue
             signals.append(
                 {
@@ -209,7 +242,7 @@ class NovaMonitoring(base.MonitoringDriver):
                         'summary': f'nova-compute on {host} is down'
                     },
                     'status': 'firing' if down else 'resolved',
-                    'occurrence_key': f'poll@{now.isoformat()}',
+                    'occurrence_key': outage_key(service),
                     'at': now,
                 }
             )

@@ -89,6 +89,12 @@ def _parser():
     rc.add_argument('name', help='compute host, e.g. fc1')
     rc.add_argument('--no-wait', action='store_true')
     rc.add_argument('--timeout', type=int, default=90)
+    sc = sub.add_parser(
+        'stop-compute',
+        help='stop one fake compute (a host that died); '
+        '"restart-compute" brings it back',
+    )
+    sc.add_argument('name', help='compute host, e.g. fc1')
     return p
 
 
@@ -108,7 +114,7 @@ def main(argv=None):
             sys.exit('--computes must be at least 1')
     state.load_params(overrides)
     cloud = cloud_mod.Cloud(state, quiet=args.command in ('env', 'status'))
-    if args.command in ('up', 'down', 'restart-compute'):
+    if args.command in ('up', 'down', 'restart-compute', 'stop-compute'):
         # One command that changes the cloud at a time.
         os.makedirs(state.run, exist_ok=True)
         lock = open(os.path.join(state.run, 'minicloud.lock'), 'w')  # noqa: SIM115
@@ -147,6 +153,8 @@ def main(argv=None):
             cloud.restart_compute(
                 args.name, wait=not args.no_wait, timeout=args.timeout
             )
+        elif args.command == 'stop-compute':
+            cloud.stop_compute(args.name)
     except cloud_mod.SetupError as e:
         print('minicloud: ERROR: %s' % e, file=sys.stderr)
         return 1

@@ -583,6 +583,27 @@ class Cloud:
                 if proc.stop():
                     self.say('stopped %s (no longer wanted)' % proc.name)
 
+    def stop_compute(self, host):
+        """Stop one compute's process; Nova sees it down after
+        ``service_down_time``. ``restart_compute`` starts it again."""
+        name = 'nova-compute-' + host
+        procs_ = self.processes()
+        if name not in procs_:
+            raise SetupError(
+                'unknown compute %r (computes: %s)'
+                % (host, ', '.join(self.s.computes()))
+            )
+        start = time.time()
+        stopped = procs_[name].stop()
+        self.say(
+            '%s %s (%.1fs)'
+            % (
+                'stopped' if stopped else 'was not running',
+                name,
+                time.time() - start,
+            )
+        )
+
     def restart_compute(self, host, wait=True, timeout=90):
         name = 'nova-compute-' + host
         procs_ = self.processes()

@@ -124,6 +124,16 @@ def _history_to_api(row):
     }
 
 
+def _metric_to_api(row):
+    return {
+        'name': row['name'],
+        'value': row['value'],
+        'unit': row['unit'],
+        'source': row['source'],
+        'sampled_at': utils.isoformat(row['sampled_at']),
+    }
+
+
 def _merge(current, patch):
     merged = dict(current)
     for key, value in patch.items():
@@ -216,8 +226,15 @@ class HostsController(rest.RestController):
                 limit = hygiene.parse_int('limit', limit, minimum=1)
             rows = dbapi.list_host_history(ident, limit=limit)
             return {'history': [_history_to_api(r) for r in rows]}
+        if sub == 'metrics' and utils.allow_host_metrics():
+            policy.authorize('fleet:host:metrics', {}, ctx)
+            utils.check_query(dict(pecan.request.GET), (), paged=False)
+            host = dbapi.get_host(ident)
+            rows = dbapi.list_host_metrics(host['uuid'])
+            return {'metrics': [_metric_to_api(r) for r in rows]}
         raise exception.NotFound(
-            f'No {sub!r} under a host; try "variables", "history" or "facts".'
+            f'No {sub!r} under a host; try "variables", "history", "facts" '
+            f'(API 1.6) or "metrics" (API 1.7).'
         )
 
     @staticmethod

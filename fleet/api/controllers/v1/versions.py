@@ -25,6 +25,9 @@ in this history:
   audit findings (``match.audit``) and may audit a host (remediation
   ``audit``); a run may name the audit rules that judge it
   (``reaudit``).
+* 1.7 - Hosts: ``GET /v1/hosts/{host}/metrics``, the latest metric values
+  of a host (the prometheus monitoring driver's), each with its sample
+  time.
 """
 
 SERVICE_TYPE = 'fleet'
@@ -37,9 +40,10 @@ MINOR_3_ALERTS = 3
 MINOR_4_ACTIONS = 4
 MINOR_5_HOST_RELEASE = 5
 MINOR_6_AUDITS = 6
+MINOR_7_HOST_METRICS = 7
 
 MINOR_MIN_VERSION = MINOR_0_INITIAL
-MINOR_MAX_VERSION = MINOR_6_AUDITS
+MINOR_MAX_VERSION = MINOR_7_HOST_METRICS
 
 MIN_VERSION_STRING = f'1.{MINOR_MIN_VERSION}'
 MAX_VERSION_STRING = f'1.{MINOR_MAX_VERSION}'

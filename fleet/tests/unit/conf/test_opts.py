@@ -29,7 +29,9 @@ FLEET_GROUPS = {
     'inventory',
     'jobboard',
     'maintenance',
+    'metrics',
     'nova',
+    'prometheus',
 }
 #: Options libraries register in fleet's groups: pycadf (imported by the
 #: audit middleware) puts its identifier namespace in [audit], as in
