@@ -12,6 +12,7 @@ from oslo_config import cfg
 from fleet.conf import alerts
 from fleet.conf import api
 from fleet.conf import audit
+from fleet.conf import budget
 from fleet.conf import conductor
 from fleet.conf import coordination
 from fleet.conf import database
@@ -28,6 +29,7 @@ CONF = cfg.CONF
 alerts.register_opts(CONF)
 api.register_opts(CONF)
 audit.register_opts(CONF)
+budget.register_opts(CONF)
 conductor.register_opts(CONF)
 coordination.register_opts(CONF)
 database.register_opts(CONF)

@@ -9,6 +9,7 @@ import itertools
 from fleet.conf import alerts
 from fleet.conf import api
 from fleet.conf import audit
+from fleet.conf import budget
 from fleet.conf import conductor
 from fleet.conf import coordination
 from fleet.conf import database
@@ -25,6 +26,7 @@ _MODULES = (
     alerts,
     api,
     audit,
+    budget,
     conductor,
     coordination,
     database,
