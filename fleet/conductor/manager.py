@@ -11,6 +11,7 @@ from fleet.common import executions
 from fleet.common import states
 from fleet.conductor import engine
 from fleet.conductor import inventory
+from fleet.conductor import plans
 from fleet.db import api as db_api
 from fleet.drivers import factory
 
@@ -37,6 +38,8 @@ class ConductorManager:
         """Called once when the service starts, before RPC is served:
         prepares TaskFlow's tables and resumes this conductor's runs."""
         engine.init_persistence()
+        # Runs admitted when another ends (executions.finish) start here.
+        executions.set_start_hook(self._start_admitted)
         if CONF.maintenance.resume_on_start:
             self.resume_executions()
         if CONF.conductor.sync_inventory_on_start:
@@ -57,6 +60,15 @@ class ConductorManager:
             # A failing driver must not stop the conductor; the periodic
             # sync tries again.
             LOG.exception('Inventory sync at start failed.')
+
+    def _start_admitted(self, uuid):
+        self.start_execution(None, uuid)
+        return True
+
+    def drive_plans(self):
+        """Periodic: admit the waiting runs that now fit, and drive every
+        active plan ([budget] recheck_interval)."""
+        plans.tick_all(db_api.get_instance(), self._start_admitted)
 
     def del_host(self):
         """Called once when the service stops."""
@@ -215,7 +227,10 @@ class ConductorManager:
 
     def periodic_tasks(self):
         """(interval seconds, callable) pairs run by the service."""
-        tasks = [(CONF.conductor.inventory_sync_interval, inventory.sync)]
+        tasks = [
+            (CONF.conductor.inventory_sync_interval, inventory.sync),
+            (CONF.budget.recheck_interval, self.drive_plans),
+        ]
         if self.coordinator is not None:
             tasks.append(
                 (

@@ -1,0 +1,485 @@
+"""Plans: rolling maintenance of many hosts under disruption budgets.
+
+A plan is a selector of hosts, the run each host gets (a drain, or a
+drain + patch + reboot running a catalogued action) and a budget. It
+expands into per-host runs through the one admission point
+(:func:`fleet.common.executions.create`), so its runs obey the same
+budgets as API and runbook runs; :func:`tick` (a conductor periodic)
+starts its next hosts as its ``max_at_once`` allows, pauses it while a
+blocking alert fires and stops it after too many failed hosts, saying
+why in ``state_reason``.
+
+Usage::
+
+    plan = plans.create(dbapi, body, requested_by={'user_id': 'op'})
+    plans.tick(dbapi, starter, plan['uuid'])   # what the periodic does
+    plans.dry_run(dbapi, body)   # order and waves, nothing recorded
+"""
+
+from oslo_config import cfg
+from oslo_log import log
+from oslo_utils import uuidutils
+
+from fleet.common import budget
+from fleet.common import exception
+from fleet.common import executions
+from fleet.common import states
+
+CONF = cfg.CONF
+LOG = log.getLogger(__name__)
+
+SELECTOR_KEYS = (
+    'hosts',
+    'availability_zone',
+    'aggregate',
+    'cell',
+    'rack',
+    'labels',
+)
+#: A plan host's run has ended with this row state.
+_ROW_OF_RUN = {
+    states.EXEC_SUCCEEDED: 'succeeded',
+    states.EXEC_FAILED: 'failed',
+    states.EXEC_CANCELLED: 'cancelled',
+    states.EXEC_REJECTED: 'cancelled',
+}
+ROW_FINAL = ('succeeded', 'failed', 'cancelled', 'skipped')
+
+
+def select_hosts(dbapi, selector):
+    """The compute hosts a selector names, in maintenance order (by
+    availability zone, rack, name: a zone is done before the next).
+
+    :raises: Invalid (no selector, unknown key, or no host matches),
+        HostNotFound (a named host is unknown).
+    """
+    selector = dict(selector or {})
+    unknown = sorted(set(selector) - set(SELECTOR_KEYS))
+    if unknown or not selector:
+        raise exception.Invalid(
+            reason='a plan needs a "selector" with at least one of '
+            f'{", ".join(SELECTOR_KEYS)}'
+            + (f' (unknown: {", ".join(unknown)})' if unknown else '')
+            + '.'
+        )
+    if selector.get('hosts'):
+        hosts = [dbapi.get_host(name) for name in selector['hosts']]
+    else:
+        hosts = dbapi.list_hosts(filters={'kind': 'compute'})
+    chosen = []
+    for host in hosts:
+        if host['kind'] != 'compute' or host['state'] == states.HOST_RETIRED:
+            continue
+        if any(
+            selector.get(key) not in (None, host.get(key))
+            for key in ('availability_zone', 'cell', 'rack')
+        ):
+            continue
+        aggregate = selector.get('aggregate')
+        if aggregate and aggregate not in (
+            (host.get('facts') or {}).get('aggregates') or []
+        ):
+            continue
+        labels = selector.get('labels') or {}
+        if any(host['labels'].get(k) != v for k, v in labels.items()):
+            continue
+        chosen.append(host)
+    if not chosen:
+        raise exception.Invalid(
+            reason=f'the selector {selector} matches no compute host that '
+            f'is not retired.'
+        )
+    return sorted(
+        chosen,
+        key=lambda h: (
+            h.get('availability_zone') or '',
+            h.get('rack') or '',
+            h['name'],
+        ),
+    )
+
+
+def _prepare(dbapi, body):
+    """Check a plan's body; returns (values, hosts)."""
+    hosts = select_hosts(dbapi, body.get('selector'))
+    overrides = budget.validate(body.get('budget'))
+    overrides.setdefault('max_at_once', CONF.budget.default_plan_max_at_once)
+    params = executions.prepare_parameters(dict(body.get('action') or {}))
+    params['budget'] = overrides
+    max_failed = body.get('max_failed_hosts', 1)
+    if max_failed is not None and max_failed < 1:
+        raise exception.Invalid(
+            reason='"max_failed_hosts" is 1 or more (null: never stop).'
+        )
+    values = {
+        'uuid': uuidutils.generate_uuid(),
+        'name': body.get('name'),
+        'state': states.PLAN_RUNNING,
+        'selector': body.get('selector'),
+        'action': params,
+        'budget': overrides,
+        'blocking_alerts': body.get('blocking_alerts') or {},
+        'max_failed_hosts': max_failed,
+    }
+    return values, hosts
+
+
+def dry_run(dbapi, body):
+    """What a plan would do, recording nothing: its hosts in order and
+    the waves its own budget allows (hosts of one wave may be out
+    together: within ``max_at_once`` and every domain limit, and no two
+    holding members of one anti-affinity group).
+
+    :returns: ``{'hosts': [names], 'waves': [[names]], 'budget': {..}}``
+    """
+    values, hosts = _prepare(dbapi, body)
+    limits = budget.limits_for({'budget': values['budget']})
+    groups = (
+        _anti_affinity_groups(dbapi, hosts)
+        if limits.get('anti_affinity')
+        else {}
+    )
+    all_hosts = [
+        h
+        for h in dbapi.list_hosts(filters={'kind': 'compute'})
+        if h['state'] != states.HOST_RETIRED
+    ]
+    waves = plan_waves(hosts, all_hosts, limits, groups)
+    return {
+        'hosts': [h['name'] for h in hosts],
+        'waves': waves,
+        'budget': values['budget'],
+        'action': {
+            k: values['action'][k] for k in ('kind', 'action', 'executor')
+        },
+    }
+
+
+def _anti_affinity_groups(dbapi, hosts):
+    policies = set(CONF.budget.anti_affinity_policies)
+    names = {h['name'] for h in hosts}
+    groups = {}
+    for inst in dbapi.list_instances():
+        if (
+            inst.get('server_group')
+            and inst.get('server_group_policy') in policies
+            and inst['host'] in names
+        ):
+            groups.setdefault(inst['host'], set()).add(inst['server_group'])
+    return groups
+
+
+def plan_waves(hosts, all_hosts, limits, groups):
+    """Greedy waves: each takes, in order, every host that fits beside
+    those already in it. ``groups``: host name -> its anti-affinity
+    groups. Hosts already out of service are not counted (a dry run
+    shows the plan's own shape).
+
+    :returns: a list of waves, each a list of host names.
+    """
+    at_once = int(limits.get('max_at_once') or len(hosts)) or 1
+    sizes = {}
+    for key, (_label, values_of) in budget.DOMAINS.items():
+        for h in all_hosts:
+            for d in values_of(h):
+                sizes[(key, d)] = sizes.get((key, d), 0) + 1
+    queue = list(hosts)
+    waves = []
+    while queue:
+        wave, used, taken_groups, rest = [], {}, set(), []
+        for host in queue:
+            if len(wave) >= at_once:
+                rest.append(host)
+                continue
+            keys = []
+            fits = True
+            for key, (_label, values_of) in budget.DOMAINS.items():
+                if limits.get(key) in (None, ''):
+                    continue
+                for d in values_of(host):
+                    if d is None:
+                        continue
+                    allowed = budget.parse_limit(limits[key], sizes[(key, d)])
+                    if used.get((key, d), 0) + 1 > allowed:
+                        fits = False
+                    keys.append((key, d))
+            mine = groups.get(host['name'], set())
+            if not fits or mine & taken_groups:
+                rest.append(host)
+                continue
+            wave.append(host['name'])
+            taken_groups |= mine
+            for k in keys:
+                used[k] = used.get(k, 0) + 1
+        waves.append(wave)
+        queue = rest
+    return waves
+
+
+def create(dbapi, body, requested_by):
+    """Record a plan and its hosts, ``running``; the conductor's periodic
+    :func:`tick` starts its hosts.
+
+    :raises: Invalid, HostNotFound, DriverNotEnabled
+    """
+    values, hosts = _prepare(dbapi, body)
+    values['requested_by'] = requested_by
+    plan = dbapi.create_plan(values, hosts)
+    LOG.info(
+        'Plan %s created over %d hosts by %s.',
+        plan['uuid'],
+        len(hosts),
+        requested_by,
+    )
+    return plan
+
+
+def show(dbapi, uuid):
+    """A plan with its hosts and a progress count."""
+    plan = dbapi.get_plan(uuid)
+    rows = dbapi.list_plan_hosts(uuid)
+    counts = {}
+    for row in rows:
+        counts[row['state']] = counts.get(row['state'], 0) + 1
+    plan['hosts'] = [
+        {
+            k: row[k]
+            for k in (
+                'host_name',
+                'host_uuid',
+                'position',
+                'state',
+                'execution_uuid',
+                'result',
+            )
+        }
+        for row in rows
+    ]
+    plan['progress'] = dict(counts, total=len(rows))
+    return plan
+
+
+def pause(dbapi, uuid, who):
+    """Stop starting hosts (running hosts finish)."""
+    return dbapi.update_plan(
+        uuid,
+        {'state': states.PLAN_PAUSED, 'state_reason': f'paused by {who}'},
+        expected_states=(states.PLAN_RUNNING, states.PLAN_BLOCKED),
+    )
+
+
+def resume(dbapi, uuid, who):
+    """Go on from where the plan stopped."""
+    return dbapi.update_plan(
+        uuid,
+        {'state': states.PLAN_RUNNING, 'state_reason': f'resumed by {who}'},
+        expected_states=(states.PLAN_PAUSED,),
+    )
+
+
+def cancel(dbapi, rpcapi, context, uuid, who):
+    """End the plan: nothing new starts, its waiting runs are cancelled,
+    running hosts finish (a drain stopped half way helps nobody)."""
+    plan = dbapi.update_plan(
+        uuid,
+        {
+            'state': states.PLAN_CANCELLED,
+            'state_reason': f'cancelled by {who}; hosts already running '
+            f'finish',
+        },
+        expected_states=states.PLAN_ACTIVE_STATES,
+    )
+    _cancel_waiting(dbapi, rpcapi, context, uuid)
+    return plan
+
+
+def _cancel_waiting(dbapi, rpcapi, context, plan_uuid):
+    for run in dbapi.list_executions(
+        filters={'plan_uuid': plan_uuid, 'state': states.EXEC_WAITING}
+    ):
+        try:
+            executions.request_cancel(dbapi, rpcapi, context, run['uuid'])
+        except (exception.InvalidState, exception.ExecutionNotFound):
+            continue  # admitted or ended meanwhile
+
+
+def _firing_blockers(dbapi, selector):
+    """Firing alerts matching a plan's blocking selector (``names``,
+    ``severities``, ``labels``); an empty selector blocks on nothing."""
+    if not selector:
+        return []
+    names = selector.get('names')
+    severities = selector.get('severities')
+    labels = selector.get('labels') or {}
+    found = []
+    for alert in dbapi.list_alerts(filters={'state': 'firing'}):
+        if names and alert['name'] not in names:
+            continue
+        if severities and alert['severity'] not in severities:
+            continue
+        if any(
+            (alert.get('labels') or {}).get(k) != v for k, v in labels.items()
+        ):
+            continue
+        found.append(alert)
+    return found
+
+
+def _refresh_rows(dbapi, plan_uuid):
+    """Bring each started host's row in line with its run."""
+    rows = dbapi.list_plan_hosts(plan_uuid)
+    for row in rows:
+        if row['state'] != 'started' or not row['execution_uuid']:
+            continue
+        try:
+            run = dbapi.get_execution(row['execution_uuid'])
+        except exception.ExecutionNotFound:
+            continue
+        if run['state'] in _ROW_OF_RUN:
+            row.update(
+                dbapi.update_plan_host(
+                    plan_uuid,
+                    row['host_uuid'],
+                    {
+                        'state': _ROW_OF_RUN[run['state']],
+                        'result': run['result'],
+                    },
+                )
+            )
+    return rows
+
+
+class _Starter:
+    """What executions.create casts to: ``start(uuid)``."""
+
+    def __init__(self, start):
+        self._start = start
+
+    def start_execution(self, context, uuid):
+        self._start(uuid)
+
+
+def tick(dbapi, start, uuid, context=None):
+    """Drive one plan one step: follow its runs, apply its gates, start
+    its next hosts as its budget allows.
+
+    :param start: ``start(uuid)`` hands an admitted run to a conductor.
+    :returns: the plan as now stored.
+    """
+    plan = dbapi.get_plan(uuid)
+    rpcapi = _Starter(start)
+    rows = _refresh_rows(dbapi, uuid)
+    if plan['state'] not in states.PLAN_ACTIVE_STATES:
+        return plan
+    failed = [r for r in rows if r['state'] == 'failed']
+    limit = plan['max_failed_hosts']
+    if limit and len(failed) >= limit:
+        last = failed[-1]
+        _cancel_waiting(dbapi, rpcapi, context, uuid)
+        return dbapi.update_plan(
+            uuid,
+            {
+                'state': states.PLAN_FAILED,
+                'state_reason': f'stopped after {len(failed)} failed '
+                f'host(s) (max_failed_hosts {limit}): '
+                f'{", ".join(r["host_name"] for r in failed)}; last: '
+                f'{last["host_name"]}: {last["result"]}',
+            },
+        )
+    if all(r['state'] in ROW_FINAL for r in rows):
+        return dbapi.update_plan(
+            uuid,
+            {
+                'state': states.PLAN_SUCCEEDED,
+                'state_reason': f'{len(rows)} host(s) done, '
+                f'{len(failed)} failed',
+            },
+        )
+    blockers = _firing_blockers(dbapi, plan['blocking_alerts'])
+    if blockers and plan['state'] == states.PLAN_RUNNING:
+        names = ', '.join(
+            f'{a["name"]} on {a["host_name"] or "-"}' for a in blockers
+        )
+        LOG.warning('Plan %s paused: alert(s) firing: %s.', uuid, names)
+        return dbapi.update_plan(
+            uuid,
+            {
+                'state': states.PLAN_BLOCKED,
+                'state_reason': f'blocking alert(s) firing: {names}; '
+                f'goes on when they resolve',
+            },
+            expected_states=(states.PLAN_RUNNING,),
+        )
+    if not blockers and plan['state'] == states.PLAN_BLOCKED:
+        plan = dbapi.update_plan(
+            uuid,
+            {
+                'state': states.PLAN_RUNNING,
+                'state_reason': 'blocking alerts resolved; going on',
+            },
+            expected_states=(states.PLAN_BLOCKED,),
+        )
+        LOG.info('Plan %s goes on: its blocking alerts resolved.', uuid)
+    if plan['state'] != states.PLAN_RUNNING:
+        return plan
+    in_flight = [r for r in rows if r['state'] == 'started']
+    slots = int(plan['budget'].get('max_at_once') or 1) - len(in_flight)
+    for row in rows:
+        if slots <= 0:
+            break
+        if row['state'] != 'queued':
+            continue
+        run = _start_host(dbapi, rpcapi, context, plan, row)
+        if run is not None:
+            slots -= 1
+    return dbapi.get_plan(uuid)
+
+
+def _start_host(dbapi, rpcapi, context, plan, row):
+    """Ask for the run of one host of the plan; a host another run
+    holds stays queued (tried again next tick), a host the plan itself
+    already holds (a conductor died between asking and recording) is
+    adopted, never drained twice."""
+    host = dbapi.get_host(row['host_uuid'])
+    if host['execution_uuid']:
+        try:
+            held = dbapi.get_execution(host['execution_uuid'])
+        except exception.ExecutionNotFound:
+            return None
+        if held.get('plan_uuid') != plan['uuid']:
+            return None
+        run = held
+    else:
+        try:
+            run = executions.create(
+                dbapi,
+                rpcapi,
+                context,
+                host,
+                plan['action'],
+                {'plan_uuid': plan['uuid'], 'user_id': None},
+                message=f'Run requested by plan {plan["uuid"]} on host '
+                f'{host["name"]} ({row["position"] + 1}).',
+                plan_uuid=plan['uuid'],
+            )
+        except exception.HostBusy:
+            return None
+    dbapi.update_plan_host(
+        plan['uuid'],
+        row['host_uuid'],
+        {'state': 'started', 'execution_uuid': run['uuid']},
+    )
+    return run
+
+
+def tick_all(dbapi, start, context=None):
+    """Periodic: re-check the waiting runs, then drive every active plan
+    (one plan's failure does not stop the others)."""
+    executions.admit_waiting(dbapi, start=start)
+    for plan in dbapi.list_plans(
+        filters={'state': list(states.PLAN_ACTIVE_STATES)}
+    ):
+        try:
+            tick(dbapi, start, plan['uuid'], context)
+        except Exception:
+            LOG.exception('Plan %s: tick failed.', plan['uuid'])
