@@ -45,6 +45,11 @@ _start_hook = None
 _admitting = threading.local()
 
 
+def get_start_hook():
+    """The hook :func:`set_start_hook` set, or None."""
+    return _start_hook
+
+
 def set_start_hook(hook):
     """Say how runs admitted when room frees are started (see above)."""
     global _start_hook

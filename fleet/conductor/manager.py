@@ -1,10 +1,12 @@
 """Server side of the conductor RPC API: thin, hands work to modules."""
 
+import datetime
 import threading
 
 from oslo_config import cfg
 from oslo_log import log
 import oslo_messaging as messaging
+from oslo_utils import timeutils
 
 from fleet.common import coordination
 from fleet.common import executions
@@ -68,7 +70,18 @@ class ConductorManager:
     def drive_plans(self):
         """Periodic: admit the waiting runs that now fit, and drive every
         active plan ([budget] recheck_interval)."""
-        plans.tick_all(db_api.get_instance(), self._start_admitted)
+        dbapi = db_api.get_instance()
+        plans.tick_all(dbapi, self._start_admitted)
+        # A run admitted where no start hook was set (or whose cast was
+        # lost) is pending with no conductor: start it here.
+        stale = timeutils.utcnow() - datetime.timedelta(
+            seconds=2 * CONF.budget.recheck_interval
+        )
+        for run in dbapi.list_executions(
+            filters={'state': states.EXEC_PENDING, 'conductor': None}
+        ):
+            if run['updated_at'] and run['updated_at'] < stale:
+                self.start_execution(None, run['uuid'])
 
     def del_host(self):
         """Called once when the service stops."""

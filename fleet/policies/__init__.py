@@ -6,6 +6,7 @@ from fleet.policies import base
 from fleet.policies import execution
 from fleet.policies import host
 from fleet.policies import inventory
+from fleet.policies import plan
 from fleet.policies import runbook
 
 
@@ -19,5 +20,6 @@ def list_rules():
             runbook.list_rules(),
             inventory.list_rules(),
             action.list_rules(),
+            plan.list_rules(),
         )
     )

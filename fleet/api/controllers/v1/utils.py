@@ -155,6 +155,15 @@ def allow_host_release():
     )
 
 
+def allow_plans():
+    """Whether the request's version has /v1/plans (1.7)."""
+    version = getattr(pecan.request, 'version', None)
+    return version is not None and version.as_tuple() >= (
+        1,
+        versions.MINOR_7_PLANS,
+    )
+
+
 def allow_inventory():
     """Whether the request's version has /v1/places, /v1/capacity,
     /v1/inventory/ansible and the hosts' instances, variables, history

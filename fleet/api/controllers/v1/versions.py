@@ -18,6 +18,9 @@ in this history:
   version (400).
 * 1.5 - Hosts: ``POST /v1/hosts/{host}/release`` (an admin forces a host
   free: its active run ends cancelled, the host is handed to a human).
+* 1.7 - Plans: ``/v1/plans`` (create with dry run, list, show, pause,
+  resume, cancel): rolling maintenance under disruption budgets. (1.6 is
+  audits'.)
 """
 
 SERVICE_TYPE = 'fleet'
@@ -29,9 +32,10 @@ MINOR_2_INVENTORY = 2
 MINOR_3_ALERTS = 3
 MINOR_4_ACTIONS = 4
 MINOR_5_HOST_RELEASE = 5
+MINOR_7_PLANS = 7
 
 MINOR_MIN_VERSION = MINOR_0_INITIAL
-MINOR_MAX_VERSION = MINOR_5_HOST_RELEASE
+MINOR_MAX_VERSION = MINOR_7_PLANS
 
 MIN_VERSION_STRING = f'1.{MINOR_MIN_VERSION}'
 MAX_VERSION_STRING = f'1.{MINOR_MAX_VERSION}'
