@@ -1,6 +1,5 @@
 from oslo_policy import policy
 
-
 PREFIX = 'fleet:plan:%s'
 
 rules = [
