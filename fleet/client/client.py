@@ -33,6 +33,7 @@ from fleet.client import exceptions
 from fleet.client import executions
 from fleet.client import hosts
 from fleet.client import places
+from fleet.client import plans
 from fleet.client import runbooks
 
 SERVICE_TYPE = 'fleet'
@@ -42,7 +43,7 @@ MIN_HEADER = 'OpenStack-API-Minimum-Version'
 
 #: The oldest and newest API versions this library speaks.
 MIN_VERSION = (1, 0)
-MAX_VERSION = (1, 5)
+MAX_VERSION = (1, 7)
 LATEST = 'latest'
 
 _VERSION_RE = re.compile(r'^\s*(\d+)\.(\d+)\s*$')
@@ -134,6 +135,7 @@ class Client:
         self.capacity = places.CapacityManager(self)
         self.alerts = alerts.AlertManager(self)
         self.runbooks = runbooks.RunbookManager(self)
+        self.plans = plans.PlanManager(self)
         self.actions = actions.ActionManager(self)
 
     @property
