@@ -18,6 +18,7 @@ FLEET_GROUPS = {
     'alerts',
     'api',
     'audit',
+    'budget',
     'conductor',
     'coordination',
     'drivers',
