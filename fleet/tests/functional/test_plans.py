@@ -160,3 +160,103 @@ def test_plan_over_every_compute_one_at_a_time(cloud, fleet, servers):
         assert shown['state'] == 'active' and shown['execution'] is None
     for server_id in uuids:
         assert nova.nova.servers.get(server_id).status == 'ACTIVE'
+
+
+def _alert(fleet, status):
+    import requests
+
+    response = requests.post(
+        fleet.url + '/v1/alerts',
+        json={
+            'name': 'FuncPlanBlock',
+            'severity': 'critical',
+            'status': status,
+            'fingerprint': 'func-plan-block',
+            'occurrence_id': f'func-plan-block-{status}',
+        },
+        headers=V17,
+        timeout=30,
+    )
+    assert response.status_code < 300, response.text
+
+
+def _wait_plan(fleet, uuid, until, timeout=PLAN_TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while True:
+        plan = _call(fleet, 'GET', f'/v1/plans/{uuid}', status=200)
+        if until(plan):
+            return plan
+        assert plan['state'] not in ('failed', 'cancelled'), plan
+        assert time.monotonic() < deadline, json.dumps(plan, indent=1)
+        time.sleep(0.3)
+
+
+def test_alert_pauses_and_conductor_kill_resumes_without_double_drain(
+    cloud, fleet, servers
+):
+    _bench, nova = cloud
+    usable = sorted(
+        s.host
+        for s in nova.nova.services.list(binary='nova-compute')
+        if s.host in nova.config['computes']
+        and s.status == 'enabled'
+        and s.state == 'up'
+    )
+    if len(usable) < 3:
+        pytest.skip(f'needs 3 enabled computes, found {usable}')
+    uuids = []
+    for host in usable:
+        uuids += servers(host, 2)
+    # A blocking alert fires before the plan starts: it starts nothing.
+    _alert(fleet, 'firing')
+    plan = _call(
+        fleet,
+        'POST',
+        '/v1/plans',
+        {
+            'selector': {'hosts': usable},
+            'action': {'kind': 'drain', 'max_parallel': 1},
+            'budget': {'max_at_once': 1},
+            'blocking_alerts': {'names': ['FuncPlanBlock']},
+        },
+        status=201,
+    )
+    uuid = plan['uuid']
+    plan = _wait_plan(fleet, uuid, lambda p: p['state'] == 'blocked')
+    assert 'FuncPlanBlock' in plan['state_reason'], plan
+    time.sleep(3)  # a few re-checks: still nothing started
+    plan = _call(fleet, 'GET', f'/v1/plans/{uuid}', status=200)
+    assert plan['state'] == 'blocked'
+    assert all(h['state'] == 'queued' for h in plan['hosts']), plan
+    # Its resolve lets the plan go on by itself.
+    _alert(fleet, 'resolved')
+    plan = _wait_plan(
+        fleet,
+        uuid,
+        lambda p: any(h['state'] == 'started' for h in p['hosts']),
+    )
+    assert plan['state'] == 'running'
+    # Kill -9 the conductor while the first host's run is running.
+    first = next(h for h in plan['hosts'] if h['state'] == 'started')
+    deadline = time.monotonic() + PLAN_TIMEOUT
+    while fleet.get(first['execution_uuid'])['state'] != 'running':
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    fleet.kill_conductor()
+    fleet.start_conductor()
+    plan = _wait_plan(fleet, uuid, lambda p: p['state'] == 'succeeded')
+    assert [h['state'] for h in plan['hosts']] == ['succeeded'] * 3
+    for row in plan['hosts']:
+        runs = _call(
+            fleet,
+            'GET',
+            f'/v1/executions?host_uuid={row["host_uuid"]}',
+            status=200,
+        )['executions']
+        # Never drained twice: one run per host, the plan's.
+        assert [r['uuid'] for r in runs] == [row['execution_uuid']], runs
+    for host in usable:
+        service = nova.nova.services.list(host=host, binary='nova-compute')[0]
+        assert service.status == 'enabled', service.disabled_reason
+    for server_id in uuids:
+        assert nova.nova.servers.get(server_id).status == 'ACTIVE'
