@@ -28,6 +28,17 @@ V17 = {'OpenStack-API-Version': 'fleet 1.7'}
 
 @pytest.fixture
 def fleet(cloud, procs, tmp_path):
+    yield from _fleet(cloud, procs, tmp_path, {})
+
+
+@pytest.fixture
+def fleet_az_budget(cloud, procs, tmp_path):
+    """As ``fleet``, with ``[budget] max_out_per_az = 1`` and every
+    compute in availability zone ``nova``."""
+    yield from _fleet(cloud, procs, tmp_path, {'max_out_per_az': '1'})
+
+
+def _fleet(cloud, procs, tmp_path, budget):
     _bench, nova = cloud
     config = nova.config
     database = base.create_mysql_database()
@@ -50,7 +61,7 @@ def fleet(cloud, procs, tmp_path):
                 'inventory_sync_interval': 0,
                 'sync_inventory_on_start': False,
             },
-            'budget': {'recheck_interval': 1},
+            'budget': dict(budget, recheck_interval=1),
             'drivers': {'compute': 'nova'},
             'executor': {'actions_dir': maint.ACTIONS_DIR},
             'maintenance': {'poll_interval': 0.5},
@@ -70,7 +81,14 @@ def fleet(cloud, procs, tmp_path):
     )
     for name in config['computes']:
         cluster.call(
-            'POST', '/v1/hosts', {'name': name, 'kind': 'compute'}, status=201
+            'POST',
+            '/v1/hosts',
+            {
+                'name': name,
+                'kind': 'compute',
+                'availability_zone': 'nova',
+            },
+            status=201,
         )
     yield cluster
     procs.stop_all()
@@ -255,6 +273,65 @@ def test_alert_pauses_and_conductor_kill_resumes_without_double_drain(
         )['executions']
         # Never drained twice: one run per host, the plan's.
         assert [r['uuid'] for r in runs] == [row['execution_uuid']], runs
+    for host in usable:
+        service = nova.nova.services.list(host=host, binary='nova-compute')[0]
+        assert service.status == 'enabled', service.disabled_reason
+    for server_id in uuids:
+        assert nova.nova.servers.get(server_id).status == 'ACTIVE'
+
+
+def test_api_run_waits_for_the_budget_a_plan_uses(
+    cloud, fleet_az_budget, servers
+):
+    fleet = fleet_az_budget
+    _bench, nova = cloud
+    usable = sorted(
+        s.host
+        for s in nova.nova.services.list(binary='nova-compute')
+        if s.host in nova.config['computes']
+        and s.status == 'enabled'
+        and s.state == 'up'
+    )
+    if len(usable) < 3:
+        pytest.skip(f'needs 3 enabled computes, found {usable}')
+    uuids = []
+    for host in usable:
+        uuids += servers(host, 2)
+    plan = _call(
+        fleet,
+        'POST',
+        '/v1/plans',
+        {
+            'selector': {'hosts': usable[:2]},
+            'action': {'kind': 'drain', 'max_parallel': 1},
+            'budget': {'max_at_once': 1},
+        },
+        status=201,
+    )
+    uuid = plan['uuid']
+    plan = _wait_plan(
+        fleet,
+        uuid,
+        lambda p: any(h['state'] == 'started' for h in p['hosts']),
+    )
+    first = next(h for h in plan['hosts'] if h['state'] == 'started')
+    # The zone's one slot is the plan's: an API run on the third
+    # compute waits, with the reason, instead of failing.
+    run = fleet.run({'host': usable[2], 'kind': 'drain', 'max_parallel': 1})
+    if fleet.get(first['execution_uuid'])['state'] not in maint.FINAL:
+        assert run['state'] == 'waiting', run
+        assert run['waiting_reason'] == (
+            f'availability zone nova has 1 of 1 allowed hosts out of '
+            f'service ({first["host_name"]})'
+        ), run
+    run = fleet.wait(run['uuid'])
+    assert run['state'] == 'succeeded', json.dumps(run, indent=1)
+    plan = _wait_plan(fleet, uuid, lambda p: p['state'] == 'succeeded')
+    runs = [fleet.get(h['execution_uuid']) for h in plan['hosts']] + [run]
+    # Never two of the three runs out at once.
+    spans = sorted((r['started_at'], r['finished_at']) for r in runs)
+    for (_s1, end), (start, _e2) in zip(spans, spans[1:], strict=False):
+        assert start >= end, spans
     for host in usable:
         service = nova.nova.services.list(host=host, binary='nova-compute')[0]
         assert service.status == 'enabled', service.disabled_reason
