@@ -16,8 +16,12 @@ Usage::
     plans.dry_run(dbapi, body)   # order and waves, nothing recorded
 """
 
+import datetime
+import zoneinfo
+
 from oslo_config import cfg
 from oslo_log import log
+from oslo_utils import timeutils
 from oslo_utils import uuidutils
 
 from fleet.common import budget
@@ -44,6 +48,72 @@ _ROW_OF_RUN = {
     states.EXEC_REJECTED: 'cancelled',
 }
 ROW_FINAL = ('succeeded', 'failed', 'cancelled', 'skipped')
+DAYS = ('mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun')
+#: state_reason of a running plan outside its windows.
+OUTSIDE_WINDOWS = (
+    'outside its maintenance windows: starts no host until the next one; '
+    'running hosts finish'
+)
+
+
+def _clock(text):
+    hours, minutes = text.split(':')
+    return int(hours) * 60 + int(minutes)
+
+
+def check_windows(windows):
+    """Normalise a plan's windows (``days``, ``start``, ``end`` as
+    ``HH:MM``, ``timezone``, default UTC).
+
+    :raises: Invalid (unknown time zone, an empty window).
+    """
+    result = []
+    for window in windows or []:
+        tz = window.get('timezone') or 'UTC'
+        try:
+            zoneinfo.ZoneInfo(tz)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise exception.Invalid(
+                reason=f'window time zone {tz!r} is unknown; use an IANA '
+                f'name such as "Europe/Paris" or "UTC".'
+            ) from None
+        if window['start'] == window['end']:
+            raise exception.Invalid(
+                reason=f'window {window["start"]}-{window["end"]} is empty.'
+            )
+        result.append(
+            {
+                'days': list(window.get('days') or DAYS),
+                'start': window['start'],
+                'end': window['end'],
+                'timezone': tz,
+            }
+        )
+    return result
+
+
+def in_windows(windows, now=None):
+    """Whether ``now`` (UTC; default the current time) is inside one of
+    the windows; no window means always. A window whose end is not after
+    its start runs past midnight into the next day."""
+    if not windows:
+        return True
+    now = now or timeutils.utcnow()
+    now = now.replace(tzinfo=datetime.UTC)
+    for window in windows:
+        local = now.astimezone(zoneinfo.ZoneInfo(window['timezone']))
+        minute = local.hour * 60 + local.minute
+        start, end = _clock(window['start']), _clock(window['end'])
+        today = DAYS[local.weekday()]
+        yesterday = DAYS[(local.weekday() - 1) % 7]
+        if start < end:
+            if today in window['days'] and start <= minute < end:
+                return True
+        elif (today in window['days'] and minute >= start) or (
+            yesterday in window['days'] and minute < end
+        ):
+            return True
+    return False
 
 
 def select_hosts(dbapi, selector):
@@ -106,6 +176,7 @@ def _prepare(dbapi, body):
     overrides.setdefault('max_at_once', CONF.budget.default_plan_max_at_once)
     params = executions.prepare_parameters(dict(body.get('action') or {}))
     params['budget'] = overrides
+    windows = check_windows(body.get('windows'))
     max_failed = body.get('max_failed_hosts', 1)
     if max_failed is not None and max_failed < 1:
         raise exception.Invalid(
@@ -120,6 +191,7 @@ def _prepare(dbapi, body):
         'budget': overrides,
         'blocking_alerts': body.get('blocking_alerts') or {},
         'max_failed_hosts': max_failed,
+        'windows': windows,
     }
     return values, hosts
 
@@ -359,11 +431,12 @@ class _Starter:
         self._start(uuid)
 
 
-def tick(dbapi, start, uuid, context=None):
+def tick(dbapi, start, uuid, context=None, now=None):
     """Drive one plan one step: follow its runs, apply its gates, start
     its next hosts as its budget allows.
 
     :param start: ``start(uuid)`` hands an admitted run to a conductor.
+    :param now: the time (UTC) the windows are checked at; default now.
     :returns: the plan as now stored.
     """
     plan = dbapi.get_plan(uuid)
@@ -422,6 +495,15 @@ def tick(dbapi, start, uuid, context=None):
         LOG.info('Plan %s goes on: its blocking alerts resolved.', uuid)
     if plan['state'] != states.PLAN_RUNNING:
         return plan
+    if not in_windows(plan['windows'], now):
+        if plan['state_reason'] != OUTSIDE_WINDOWS:
+            LOG.info('Plan %s: outside its windows.', uuid)
+            plan = dbapi.update_plan(uuid, {'state_reason': OUTSIDE_WINDOWS})
+        return plan
+    if plan['state_reason'] == OUTSIDE_WINDOWS:
+        dbapi.update_plan(
+            uuid, {'state_reason': 'inside a maintenance window; going on'}
+        )
     in_flight = [r for r in rows if r['state'] == 'started']
     slots = int(plan['budget'].get('max_at_once') or 1) - len(in_flight)
     for row in rows:

@@ -15,6 +15,7 @@ from fleet.api.schemas import common
 from fleet.api.schemas import execution as execution_schema
 
 _NAME = common.NAME
+_HHMM = '^([01][0-9]|2[0-3]):[0-5][0-9]$'
 _LIMIT = {
     'oneOf': [
         {'type': 'integer', 'minimum': 1, 'maximum': 1000000},
@@ -87,6 +88,41 @@ CREATE = {
             'type': ['integer', 'null'],
             'minimum': 1,
             'maximum': 100000,
+        },
+        'windows': {
+            'type': 'array',
+            'maxItems': 20,
+            'items': {
+                'type': 'object',
+                'properties': {
+                    'days': {
+                        'type': 'array',
+                        'items': {
+                            'type': 'string',
+                            'enum': [
+                                'mon',
+                                'tue',
+                                'wed',
+                                'thu',
+                                'fri',
+                                'sat',
+                                'sun',
+                            ],
+                        },
+                        'minItems': 1,
+                        'uniqueItems': True,
+                    },
+                    'start': {'type': 'string', 'pattern': _HHMM},
+                    'end': {'type': 'string', 'pattern': _HHMM},
+                    'timezone': {
+                        'type': 'string',
+                        'minLength': 1,
+                        'maxLength': 64,
+                    },
+                },
+                'required': ['start', 'end'],
+                'additionalProperties': False,
+            },
         },
         'dry_run': {'type': 'boolean'},
     },

@@ -353,6 +353,7 @@ PLAN = _object(
         'budget': _OBJ,
         'blocking_alerts': _OBJ,
         'max_failed_hosts': {'type': ['integer', 'null']},
+        'windows': {'type': 'array', 'items': _OBJ},
         'requested_by': _OBJ,
         'finished_at': _OPT_TIME,
         'created_at': _OPT_TIME,

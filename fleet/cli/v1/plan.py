@@ -51,6 +51,24 @@ def _labels(items):
     return labels
 
 
+def _window(text):
+    """``[days ]HH:MM-HH:MM[ timezone]``, e.g. ``sat,sun 22:00-06:00
+    Europe/Paris``."""
+    parts = text.split()
+    window = {}
+    if parts and not parts[0][:1].isdigit():
+        window['days'] = parts.pop(0).split(',')
+    if not parts or '-' not in parts[0]:
+        raise exceptions.CommandError(
+            f'--window {text!r}: give "[days ]HH:MM-HH:MM[ timezone]", e.g. '
+            f'"sat,sun 22:00-06:00 Europe/Paris".'
+        )
+    window['start'], _sep, window['end'] = parts.pop(0).partition('-')
+    if parts:
+        window['timezone'] = parts.pop(0)
+    return window
+
+
 def _limit(value):
     return int(value) if value.isdigit() else value
 
@@ -135,6 +153,13 @@ class CreatePlan(command.ShowOne):
             help='Stop after this many failed hosts (default 1).',
         )
         parser.add_argument(
+            '--window',
+            metavar='<[days ]HH:MM-HH:MM[ tz]>',
+            action='append',
+            help='Start hosts only inside this window (repeatable), e.g. '
+            '"sat,sun 22:00-06:00 Europe/Paris"; running hosts finish.',
+        )
+        parser.add_argument(
             '--dry-run',
             action='store_true',
             help='Show the order and waves; record nothing.',
@@ -186,6 +211,8 @@ class CreatePlan(command.ShowOne):
         if blocking:
             body['blocking_alerts'] = blocking
         body['max_failed_hosts'] = a.max_failed_hosts
+        if a.window:
+            body['windows'] = [_window(w) for w in a.window]
         if a.name:
             body['name'] = a.name
         if a.dry_run:

@@ -422,6 +422,10 @@ class Plan(Base, FleetBase):
         db_types.JsonEncodedDict, nullable=False, default=dict
     )
     max_failed_hosts = schema.Column(types.Integer, nullable=True)
+    #: When the plan may start hosts: [{days, start, end, timezone}].
+    windows = schema.Column(
+        db_types.JsonEncodedList, nullable=False, default=list
+    )
     requested_by = schema.Column(
         db_types.JsonEncodedDict, nullable=False, default=dict
     )

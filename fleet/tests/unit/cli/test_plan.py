@@ -27,8 +27,20 @@ class TestPlanCLI(base.CLITestCase):
         plan = self.openstack_json(
             'fleet', 'plan', 'create', '--name', 'k', '--host', 'c0',
             '--host', 'c2', '--block-on-severity', 'critical',
+            '--window', 'sat,sun 22:00-06:00 Europe/Paris',
         )  # fmt: skip
         self.assertEqual('running', plan['state'])
+        self.assertEqual(
+            [
+                {
+                    'days': ['sat', 'sun'],
+                    'start': '22:00',
+                    'end': '06:00',
+                    'timezone': 'Europe/Paris',
+                }
+            ],
+            plan['windows'],
+        )
         self.assertEqual('c0: queued\nc2: queued', plan['hosts'])
         listed = self.openstack_json('fleet', 'plan', 'list')
         self.assertEqual([plan['uuid']], [p['UUID'] for p in listed])
@@ -50,3 +62,8 @@ class TestPlanCLI(base.CLITestCase):
             'fleet', 'plan', 'create', '--rack', 'nowhere', rc=1
         )
         self.assertIn('matches no compute host', err)
+        _out, err = self.openstack(
+            'fleet', 'plan', 'create', '--rack', 'r0', '--window', 'soon',
+            rc=1,
+        )  # fmt: skip
+        self.assertIn('HH:MM-HH:MM', err)

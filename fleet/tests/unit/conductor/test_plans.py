@@ -308,3 +308,82 @@ class _Rpc:
 
 class _Ctx:
     user_id = 'op'
+
+
+class TestWindows(PlanTestCase):
+    # Saturday 2026-12-05 and the Sunday after, in UTC.
+    SAT_23 = datetime.datetime(2026, 12, 5, 22, 30)  # 23:30 in Paris
+    SUN_05 = datetime.datetime(2026, 12, 6, 4, 0)  # 05:00 in Paris
+    SUN_07 = datetime.datetime(2026, 12, 6, 6, 30)  # 07:30 in Paris
+    MON_23 = datetime.datetime(2026, 12, 7, 22, 30)  # Monday 23:30 Paris
+    NIGHT = [
+        {
+            'days': ['sat'],
+            'start': '22:00',
+            'end': '06:00',
+            'timezone': 'Europe/Paris',
+        }
+    ]
+
+    def test_a_window_past_midnight_in_its_time_zone(self):
+        windows = plans.check_windows(self.NIGHT)
+        self.assertTrue(plans.in_windows(windows, self.SAT_23))
+        self.assertTrue(plans.in_windows(windows, self.SUN_05))
+        self.assertFalse(plans.in_windows(windows, self.SUN_07))
+        self.assertFalse(plans.in_windows(windows, self.MON_23))
+        self.assertTrue(plans.in_windows([], self.MON_23))
+        day = plans.check_windows([{'start': '09:00', 'end': '17:00'}])
+        self.assertEqual(list(plans.DAYS), day[0]['days'])
+        self.assertEqual('UTC', day[0]['timezone'])
+        self.assertTrue(
+            plans.in_windows(day, datetime.datetime(2026, 12, 7, 9, 0))
+        )
+        self.assertFalse(
+            plans.in_windows(day, datetime.datetime(2026, 12, 7, 17, 0))
+        )
+
+    def test_bad_windows_are_refused(self):
+        e = self.assertRaises(
+            exception.Invalid,
+            plans.check_windows,
+            [{'start': '22:00', 'end': '06:00', 'timezone': 'Mars/Olympus'}],
+        )
+        self.assertIn('Mars/Olympus', str(e))
+        self.assertRaises(
+            exception.Invalid,
+            plans.check_windows,
+            [{'start': '22:00', 'end': '22:00'}],
+        )
+
+    def test_starts_hosts_only_inside_and_resumes_where_it_stopped(self):
+        plan = self.create(windows=self.NIGHT)
+        plan = plans.tick(
+            self.dbapi, self.start, plan['uuid'], now=self.SUN_07
+        )
+        self.assertEqual([], self.started)
+        self.assertEqual(plans.OUTSIDE_WINDOWS, plan['state_reason'])
+        self.assertEqual(states.PLAN_RUNNING, plan['state'])
+        plans.tick(self.dbapi, self.start, plan['uuid'], now=self.SAT_23)
+        self.assertEqual(1, len(self.started))
+        # The window closes while c0 runs: c0 finishes, nothing new
+        # starts.
+        self.end_run('c0')
+        plan = plans.tick(
+            self.dbapi, self.start, plan['uuid'], now=self.SUN_07
+        )
+        self.assertEqual(
+            {'c0': 'succeeded', 'c2': 'queued', 'c1': 'queued'},
+            self.hosts(plan),
+        )
+        self.assertEqual(1, len(self.started))
+        # Next window: it goes on with the next host, not from scratch.
+        plans.tick(
+            self.dbapi,
+            self.start,
+            plan['uuid'],
+            now=self.SAT_23 + datetime.timedelta(days=7),
+        )
+        self.assertEqual(
+            {'c0': 'succeeded', 'c2': 'started', 'c1': 'queued'},
+            self.hosts(plan),
+        )

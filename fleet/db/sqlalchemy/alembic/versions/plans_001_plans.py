@@ -37,6 +37,7 @@ def upgrade():
             'blocking_alerts', db_types.JsonEncodedDict(), nullable=False
         ),
         sa.Column('max_failed_hosts', sa.Integer(), nullable=True),
+        sa.Column('windows', db_types.JsonEncodedList(), nullable=False),
         sa.Column('requested_by', db_types.JsonEncodedDict(), nullable=False),
         sa.Column('finished_at', sa.DateTime(), nullable=True),
         sa.Column('created_at', sa.DateTime(), nullable=True),
