@@ -197,17 +197,24 @@ def _prepare(dbapi, body):
 
 
 def dry_run(dbapi, body):
-    """What a plan would do, recording nothing: its hosts in order and
-    the waves its own budget allows (hosts of one wave may be out
-    together: within ``max_at_once`` and every domain limit, and no two
-    holding members of one anti-affinity group).
+    """What a plan would do, recording nothing: its hosts in order, the
+    waves its own budget allows (hosts of one wave may be out together:
+    within ``max_at_once`` and every domain limit, and no two holding
+    members of one anti-affinity group) and an ETA.
 
-    :returns: ``{'hosts': [names], 'waves': [[names]], 'budget': {..}}``
+    The ETA is, per wave, its slowest host (its instances x the mean
+    per-instance migration time of the latest successful runs in its
+    availability zone, else of all zones), summed over the waves; None
+    when no run has measured a migration yet.
+
+    :returns: ``{'hosts': [names], 'waves': [[names]], 'budget': {..},
+        'action': {..}, 'eta_s': float or None, 'per_instance_s': {az: s}}``
     """
     values, hosts = _prepare(dbapi, body)
     limits = budget.limits_for({'budget': values['budget']})
+    instances = dbapi.list_instances()
     groups = (
-        _anti_affinity_groups(dbapi, hosts)
+        _anti_affinity_groups(instances, hosts)
         if limits.get('anti_affinity')
         else {}
     )
@@ -217,6 +224,21 @@ def dry_run(dbapi, body):
         if h['state'] != states.HOST_RETIRED
     ]
     waves = plan_waves(hosts, all_hosts, limits, groups)
+    rates = _per_instance_seconds(dbapi, all_hosts)
+    counts = {}
+    for inst in instances:
+        counts[inst['host']] = counts.get(inst['host'], 0) + 1
+    zone_of = {h['name']: h.get('availability_zone') for h in hosts}
+    eta = None
+    if rates:
+        eta = sum(
+            max(
+                counts.get(name, 0) * rates.get(zone_of[name], rates[None])
+                for name in wave
+            )
+            for wave in waves
+            if wave
+        )
     return {
         'hosts': [h['name'] for h in hosts],
         'waves': waves,
@@ -224,14 +246,41 @@ def dry_run(dbapi, body):
         'action': {
             k: values['action'][k] for k in ('kind', 'action', 'executor')
         },
+        'windows': values['windows'],
+        'eta_s': eta,
+        'per_instance_s': {str(k): v for k, v in rates.items()},
     }
 
 
-def _anti_affinity_groups(dbapi, hosts):
+def _per_instance_seconds(dbapi, hosts, runs=200):
+    """Mean seconds per migrated instance in the latest successful runs,
+    per availability zone (key None: all zones); {} if none measured."""
+    zone_of = {h['uuid']: h.get('availability_zone') for h in hosts}
+    sums = {}
+    for run in dbapi.list_executions(
+        filters={'state': states.EXEC_SUCCEEDED},
+        limit=runs,
+        sort_key='id',
+        sort_dir='desc',
+    ):
+        zone = zone_of.get(run['host_uuid'])
+        for record in (
+            (run['progress'] or {}).get('instances') or {}
+        ).values():
+            seconds = record.get('seconds')
+            if record.get('state') != 'migrated' or not seconds:
+                continue
+            for key in {zone, None}:
+                total, n = sums.get(key, (0.0, 0))
+                sums[key] = (total + seconds, n + 1)
+    return {k: total / n for k, (total, n) in sums.items()}
+
+
+def _anti_affinity_groups(instances, hosts):
     policies = set(CONF.budget.anti_affinity_policies)
     names = {h['name'] for h in hosts}
     groups = {}
-    for inst in dbapi.list_instances():
+    for inst in instances:
         if (
             inst.get('server_group')
             and inst.get('server_group_policy') in policies

@@ -376,5 +376,8 @@ PLAN_DRY_RUN = _object(
         'waves': {'type': 'array', 'items': {'type': 'array'}},
         'budget': _OBJ,
         'action': _OBJ,
+        'windows': {'type': 'array', 'items': _OBJ},
+        'eta_s': {'type': ['number', 'null']},
+        'per_instance_s': _OBJ,
     }
 )

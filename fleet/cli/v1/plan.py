@@ -222,12 +222,16 @@ class CreatePlan(command.ShowOne):
                 f'{i + 1}: {", ".join(w)}'
                 for i, w in enumerate(result['waves'])
             )
+            eta = result.get('eta_s')
             return (
-                ('hosts', 'waves', 'budget'),
+                ('hosts', 'waves', 'budget', 'eta'),
                 (
                     ', '.join(result['hosts']),
                     waves,
                     format_columns.DictColumn(result['budget']),
+                    f'{eta:.0f} s'
+                    if eta is not None
+                    else 'unknown (no migration measured yet)',
                 ),
             )
         return show_plan(client.plans.create(body))

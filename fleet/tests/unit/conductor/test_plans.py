@@ -287,6 +287,39 @@ class TestCreateAndDryRun(PlanTestCase):
         self.assertEqual([['c0', 'c2'], ['c1']], result['waves'])
         self.assertEqual([], self.dbapi.list_plans())
 
+    def test_dry_run_eta_from_measured_migrations(self):
+        body = {
+            'selector': {'availability_zone': 'az1'},
+            'budget': {'max_at_once': 2},
+        }
+        # Nothing measured yet: no ETA rather than a made-up one.
+        self.assertIsNone(plans.dry_run(self.dbapi, body)['eta_s'])
+        for host, count in (('c0', 3), ('c1', 1), ('c2', 2)):
+            for n in range(count):
+                self.dbapi.apply_instance(
+                    {'uuid': f'{host}-{n}', 'host': host}
+                )
+        # One earlier run in az1 moved 2 instances in 10 s and 30 s.
+        self.dbapi.create_execution(
+            {
+                'kind': 'drain',
+                'state': states.EXEC_SUCCEEDED,
+                'host_uuid': self.dbapi.get_host('c1')['uuid'],
+                'progress': {
+                    'instances': {
+                        'a': {'state': 'migrated', 'seconds': 10},
+                        'b': {'state': 'migrated', 'seconds': 30},
+                        'c': {'state': 'skipped'},
+                    }
+                },
+            }
+        )
+        result = plans.dry_run(self.dbapi, body)
+        self.assertEqual([['c0', 'c2'], ['c1']], result['waves'])
+        self.assertEqual({'az1': 20.0, 'None': 20.0}, result['per_instance_s'])
+        # Wave 1: max(3, 2) x 20 s; wave 2: 1 x 20 s.
+        self.assertEqual(80.0, result['eta_s'])
+
     def test_dry_run_honours_a_rack_limit(self):
         result = plans.dry_run(
             self.dbapi,
