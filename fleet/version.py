@@ -1,4 +1,8 @@
 import pbr.version
 
-version_info = pbr.version.VersionInfo('fleet')
+# The distribution is "openstack-fleet" (PyPI's "fleet" is another
+# project); the import package stays "fleet".
+DISTRIBUTION = 'openstack-fleet'
+
+version_info = pbr.version.VersionInfo(DISTRIBUTION)
 version_string = version_info.version_string

@@ -2,15 +2,32 @@
 
 A runbook (data, see :mod:`fleet.api.schemas.runbook`)::
 
-    {"name": "compute-down-drain",
-     "match": {"alert_name": "NovaComputeDown", "severity": ["critical"],
-               "labels": {"team": "compute"}, "host_kind": "compute"},
-     "threshold": {"count": 3, "window": 600},   # 3 occurrences in 10 min
-     "cooldown": 3600,                            # per host
+    {"name": "memory-errors-drain",
+     "match": {"alert_name": "HostMemoryErrorsCorrectable",
+               "severity": ["warning"], "labels": {"team": "compute"},
+               "host_kind": "compute"},
+     "threshold": {"count": 3, "window": 3600},  # 3 occurrences in 1 h
+     "cooldown": 86400,                           # per host
      "remediation": {"action": "maintenance", "kind": "drain",
                      "parameters": {"max_parallel": 2}},
-     "approval": "automatic",                     # or "admin"
+     "approval": "admin",                         # or "automatic"
      "limits": {"max_hosts": 1, "per": "availability_zone"}}
+
+Audit findings are alerts too (source ``audit``, name ``AuditFailed``,
+labels ``profile`` and ``rule``, see :mod:`fleet.audits.auditor`); a
+runbook matches them with ``"match": {"audit": {"profile": "el9",
+"rule": ["kernel-patch-level"]}}``, and its run is then judged by
+re-auditing the host (the run's ``reaudit``). A remediation ``{"action":
+"audit", "profiles": [...]}`` instead gathers the host's facts and
+audits it: an alert (an error log, say) can lead to an audit, whose
+failing rules raise the alerts that other runbooks fix.
+
+A compute that is down cannot be drained (Nova refuses to live-migrate
+off it): a NovaComputeDown runbook hands the host over instead,
+``"remediation": {"action": "handoff", "owner": "compute-oncall"}``.
+Defaults of what a runbook leaves out: threshold 1 occurrence in 3600 s,
+no cooldown, no limits, approval automatic (see doc/source/admin/
+alerts.rst, "Defaults").
 
 For a new occurrence of a firing alert each enabled runbook that matches
 is planned (:func:`plan`) then, if the plan acts, carried out
@@ -37,8 +54,11 @@ LOG = log.getLogger(__name__)
 
 ACTION_EXECUTION = 'execution'
 ACTION_HANDOFF = 'handoff'
+ACTION_AUDIT = 'audit'
 #: Actions the cooldown counts.
-ACTING = (ACTION_EXECUTION, ACTION_HANDOFF)
+ACTING = (ACTION_EXECUTION, ACTION_HANDOFF, ACTION_AUDIT)
+#: The source of the alerts of audit findings (fleet.audits.auditor).
+AUDIT_SOURCE = 'audit'
 
 
 def to_api(runbook):
@@ -102,6 +122,15 @@ def matches(runbook, alert, host):
     for key, value in (match.get('labels') or {}).items():
         if str((alert['labels'] or {}).get(key)) != str(value):
             return False
+    audit = match.get('audit')
+    if audit is not None:
+        if alert['source'] != AUDIT_SOURCE:
+            return False
+        labels = alert['labels'] or {}
+        for key in ('profile', 'rule'):
+            wanted = _as_list(audit.get(key))
+            if wanted and labels.get(key) not in wanted:
+                return False
     kinds = _as_list(match.get('host_kind'))
     if kinds and (host is None or host['kind'] not in kinds):
         return False
@@ -206,6 +235,12 @@ def plan(runbook, alert, now=None, dbapi=None):
         decision['reason'] = (
             f'threshold met ({count} >= {runbook["threshold_count"]})'
         )
+    elif action == ACTION_AUDIT:
+        decision['action'] = ACTION_AUDIT
+        decision['reason'] = (
+            f'threshold met ({count} >= {runbook["threshold_count"]}); '
+            f'audit {host["name"]}'
+        )
     elif action == 'handoff':
         decision['action'] = ACTION_HANDOFF
         decision['owner'] = remediation.get('owner')
@@ -225,6 +260,14 @@ def act(runbook, alert, decision, context, rpcapi, dbapi=None):
         body = dict(remediation.get('parameters') or {})
         if 'kind' in remediation:
             body['kind'] = remediation['kind']
+        if alert['source'] == AUDIT_SOURCE and not body.get('reaudit'):
+            # A run for a failing audit rule is judged by that rule.
+            labels = alert['labels'] or {}
+            if labels.get('profile') and labels.get('rule'):
+                body['reaudit'] = {
+                    'profile': labels['profile'],
+                    'rules': [labels['rule']],
+                }
         params = executions.prepare_parameters(body)
         awaiting = runbook['approval'] == alert_states.APPROVAL_ADMIN
         try:
@@ -271,6 +314,33 @@ def act(runbook, alert, decision, context, rpcapi, dbapi=None):
             f'Runbook {runbook["name"]} started run {execution["uuid"]} '
             f'({execution["state"]}).',
             details={'execution_uuid': execution['uuid']},
+        )
+    elif decision['action'] == ACTION_AUDIT:
+        profiles = remediation.get('profiles') or None
+        rpcapi.run_audit(
+            context,
+            host_uuids=[host['uuid']],
+            profiles=profiles,
+            gather=remediation.get('gather', True),
+            wait=False,
+            cause_alert_uuid=alert['uuid'],
+        )
+        dbapi.add_runbook_action(
+            runbook['uuid'],
+            {
+                'alert_uuid': alert['uuid'],
+                'host_uuid': host['uuid'],
+                'action': ACTION_AUDIT,
+                'details': {'profiles': profiles},
+            },
+        )
+        dbapi.add_alert_event(
+            alert['uuid'],
+            'runbook',
+            f'Runbook {runbook["name"]} asked for an audit of host '
+            f'{host["name"]}'
+            + (f' against {", ".join(profiles)}' if profiles else '')
+            + '.',
         )
     elif decision['action'] == ACTION_HANDOFF:
         owner = remediation.get('owner') or 'operators'

@@ -11,6 +11,7 @@ instead (see the install guide).
 """
 
 import gc
+import ipaddress
 import threading
 
 from cheroot import wsgi
@@ -54,6 +55,31 @@ class _AccessLog:
             )
 
 
+def warn_if_loopback():
+    """Warn when a production fleet-api listens on a loopback address.
+
+    The endpoint registered in Keystone must be reachable from the
+    operators' machines and from Alertmanager; on ``[api] host_ip``
+    127.0.0.1 (the default) it is reachable from this host only.
+
+    :returns: whether it warned.
+    """
+    if CONF.all_in_one:
+        return False
+    try:
+        loopback = ipaddress.ip_address(CONF.api.host_ip).is_loopback
+    except ValueError:
+        loopback = CONF.api.host_ip == 'localhost'
+    if loopback:
+        LOG.warning(
+            'fleet-api listens on %s only: no other machine can reach it '
+            '(the endpoint registered in Keystone, Alertmanager). Set '
+            '[api] host_ip to an address of this host (0.0.0.0 for all).',
+            CONF.api.host_ip,
+        )
+    return loopback
+
+
 class APIService(service.ServiceBase):
     """Serves the API on ``[api] host_ip``:``[api] port``."""
 
@@ -87,6 +113,7 @@ class APIService(service.ServiceBase):
             target=self.server.serve, name='fleet-api', daemon=True
         )
         self._thread.start()
+        warn_if_loopback()
         LOG.info(
             'fleet-api listening on http://%s:%s/ (%d threads)',
             CONF.api.host_ip,

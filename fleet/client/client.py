@@ -29,6 +29,7 @@ from keystoneauth1 import session as ksa_session
 
 from fleet.client import actions
 from fleet.client import alerts
+from fleet.client import audits
 from fleet.client import exceptions
 from fleet.client import executions
 from fleet.client import hosts
@@ -135,6 +136,10 @@ class Client:
         self.capacity = places.CapacityManager(self)
         self.alerts = alerts.AlertManager(self)
         self.runbooks = runbooks.RunbookManager(self)
+        self.audit_profiles = audits.AuditProfileManager(self)
+        self.audits = audits.AuditManager(self)
+        self.findings = audits.FindingManager(self)
+        self.host_facts = audits.HostFactsManager(self)
         self.plans = plans.PlanManager(self)
         self.actions = actions.ActionManager(self)
 

@@ -23,6 +23,7 @@ from oslo_service import service
 from fleet.api import service as api_service
 from fleet.common import service as fleet_service
 from fleet.conductor import inventory
+from fleet.conf import database as database_conf
 from fleet.db import migration
 
 CONF = cfg.CONF
@@ -34,6 +35,10 @@ def set_embedded_defaults():
     CONF.set_default('all_in_one', True)
     CONF.set_default('auth_strategy', 'noauth', group='api')
     CONF.set_default('transport_url', 'fake://')
+    # Only here: every other process refuses to start without one.
+    CONF.set_default(
+        'connection', database_conf.EMBEDDED_CONNECTION, group='database'
+    )
     # The in-process bus cannot carry notifications to anyone else.
     CONF.set_default('driver', ['noop'], group='oslo_messaging_notifications')
     # The simulated cloud, explicitly: every other process defaults to the
@@ -41,6 +46,7 @@ def set_embedded_defaults():
     # never acts on a simulation.
     CONF.set_default('compute', ['fake'], group='drivers')
     CONF.set_default('inventory', ['fake'], group='drivers')
+    CONF.set_default('facts', ['fake'], group='drivers')
     # start() syncs before the API answers, so the conductor need not.
     CONF.set_default('sync_inventory_on_start', False, group='conductor')
 
@@ -79,7 +85,7 @@ def main():
     for group, opts in messaging_opts.list_opts():
         CONF.register_opts(opts, group=group)
     set_embedded_defaults()
-    fleet_service.prepare_service(sys.argv)
+    fleet_service.prepare_command(sys.argv)
     launcher = service.launch(CONF, AllInOneService(), restart_method='mutate')
     return launcher.wait()
 

@@ -12,7 +12,7 @@ CONF = cfg.CONF
 
 
 def main():
-    fleet_service.prepare_service(sys.argv)
+    fleet_service.prepare_command(sys.argv)
     launcher = service.launch(
         CONF, api_service.APIService(), restart_method='mutate'
     )

@@ -11,7 +11,7 @@ CONF = cfg.CONF
 
 
 def main():
-    fleet_service.prepare_service(sys.argv)
+    fleet_service.prepare_command(sys.argv)
     launcher = service.launch(
         CONF, fleet_service.ConductorService(), restart_method='mutate'
     )

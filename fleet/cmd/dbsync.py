@@ -58,7 +58,7 @@ command_opt = cfg.SubCommandOpt(
 
 def main():
     CONF.register_cli_opt(command_opt)
-    fleet_service.prepare_service(sys.argv)
+    fleet_service.prepare_command(sys.argv)
     CONF.command.func()
     return 0
 

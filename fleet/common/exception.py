@@ -188,3 +188,9 @@ class PlanNotFound(NotFound):
 
 class RunbookAlreadyExists(Conflict):
     _msg_fmt = 'A runbook named %(name)s already exists.'
+
+
+class FactsError(FleetException):
+    """A facts driver could not get the facts of a host."""
+
+    _msg_fmt = 'Facts of host %(host)s from %(driver)s: %(reason)s'

@@ -154,6 +154,8 @@ def prepare_parameters(body):
         'target_host': body.get('target_host'),
         'reenable': body.get('reenable', True),
         'expected_facts': body.get('expected_facts') or {},
+        # The audit rules whose pass judges the run (ReauditHost).
+        'reaudit': body.get('reaudit') or {},
     }
     if 'executor_timeout' in body:
         params['executor_timeout'] = body['executor_timeout']

@@ -8,6 +8,8 @@ Usage (a console script)::
     launcher.wait()
 """
 
+import os
+import sys
 import threading
 
 from oslo_config import cfg
@@ -20,6 +22,7 @@ from fleet import conf as fleet_conf  # noqa: F401 - registers options
 from fleet import version
 from fleet.alerts import monitoring
 from fleet.common import coordination
+from fleet.common import exception
 from fleet.common import logmask
 from fleet.common import rpc
 from fleet.conductor import manager
@@ -50,6 +53,44 @@ def prepare_service(argv=None, default_config_files=None):
     )
     log.setup(CONF, 'fleet')
     logmask.install()
+    check_required_options(argv[0] if argv else 'fleet')
+
+
+def prepare_command(argv):
+    """:func:`prepare_service` for a console script: a configuration
+    that cannot work ends the command with its message (exit status 1),
+    no traceback."""
+    try:
+        prepare_service(argv)
+    except exception.ConfigInvalid as exc:
+        sys.exit(str(exc))
+    except cfg.Error as exc:
+        # oslo.config's errors (a file that does not parse, or is not
+        # there) are the operator's to fix, like fleet's own.
+        sys.exit(f'Invalid configuration: {exc}')
+
+
+def check_required_options(prog='fleet'):
+    """Refuse to run without an option that has no safe default.
+
+    ``[database] connection`` has none outside fleet-all-in-one (which
+    sets an embedded default before parsing): each process falling back
+    to a SQLite file in its own working directory would look like a
+    working service while API and conductors see different data.
+
+    :param prog: the command's name, for the message.
+    :raises: :class:`fleet.common.exception.ConfigInvalid`
+    """
+    if not CONF.database.connection:
+        read = ', '.join(CONF.config_file) or 'none'
+        raise exception.ConfigInvalid(
+            error=f'{os.path.basename(prog)}: [database] connection is not '
+            f'set (config files read: {read}). Set it to the database that '
+            '"fleet-dbsync upgrade" created, e.g. mysql+pymysql://fleet:'
+            'SECRET@db.example.org/fleet?charset=utf8mb4, in the file '
+            'given with --config-file. Only fleet-all-in-one has a '
+            'default (SQLite in its working directory).'
+        )
 
 
 class _Periodic(threading.Thread):

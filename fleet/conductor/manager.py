@@ -8,12 +8,16 @@ from oslo_log import log
 import oslo_messaging as messaging
 from oslo_utils import timeutils
 
+from fleet.audits import auditor
+from fleet.audits import facts as audit_facts
+from fleet.common import context as fleet_context
 from fleet.common import coordination
 from fleet.common import executions
 from fleet.common import states
 from fleet.conductor import engine
 from fleet.conductor import inventory
 from fleet.conductor import plans
+from fleet.conductor import rpcapi as conductor_rpcapi
 from fleet.db import api as db_api
 from fleet.drivers import factory
 
@@ -24,7 +28,7 @@ LOG = log.getLogger(__name__)
 class ConductorManager:
     """RPC endpoint of fleet-conductor. Versions: see rpcapi."""
 
-    target = messaging.Target(version='1.4')
+    target = messaging.Target(version='1.5')
 
     def __init__(self, host, coordinator=None):
         self.host = host
@@ -103,6 +107,80 @@ class ConductorManager:
         except Exception:
             # A cast has no caller to tell: the next sync puts it right.
             LOG.exception('Cannot bring nova-compute on %s in line.', host)
+
+    def gather_facts(self, context, host_uuids):
+        """Gather the facts of hosts now, then audit them."""
+        dbapi = db_api.get_instance()
+        hosts = [dbapi.get_host(u) for u in host_uuids]
+        result = audit_facts.gather_hosts(hosts, dbapi)
+        result['audit'] = self._audit(context, host_uuids, None)
+        return result
+
+    def run_audit(
+        self,
+        context,
+        host_uuids=None,
+        profiles=None,
+        gather=False,
+        cause_alert_uuid=None,
+    ):
+        """Audit hosts' stored facts (gathering them first if asked)."""
+        dbapi = db_api.get_instance()
+        if gather:
+            hosts = (
+                [dbapi.get_host(u) for u in host_uuids]
+                if host_uuids
+                else dbapi.list_hosts()
+            )
+            audit_facts.gather_hosts(hosts, dbapi)
+        return self._audit(context, host_uuids, profiles, cause_alert_uuid)
+
+    def _audit(self, context, host_uuids, profiles, cause_alert_uuid=None):
+        dbapi = db_api.get_instance()
+        hosts = (
+            [dbapi.get_host(u) for u in host_uuids]
+            if host_uuids is not None
+            else None
+        )
+        return auditor.audit(
+            dbapi,
+            hosts=hosts,
+            profile_names=profiles,
+            context=context or fleet_context.get_admin_context(),
+            rpcapi=conductor_rpcapi.ConductorAPI(),
+            cause_alert_uuid=cause_alert_uuid,
+        )
+
+    def _alone(self, name, func):
+        """Run ``func`` unless another conductor runs the same periodic
+        work now (coordinated: one lock per kind of work)."""
+        coordinator = self.coordinator
+        if coordinator is None:
+            return func()
+        with coordinator.run_lock(f'periodic-{name}') as locked:
+            if not locked:
+                LOG.info('Another conductor runs %s now; skipped.', name)
+                return None
+            return func()
+
+    def gather_all_facts(self):
+        """Periodic: gather the facts of every managed host, then audit."""
+        return self._alone('facts', self._gather_all_facts)
+
+    def audit_all(self):
+        """Periodic: audit every host's stored facts."""
+        return self._alone('audit', lambda: self._audit(None, None, None))
+
+    def _gather_all_facts(self):
+        dbapi = db_api.get_instance()
+        hosts = [
+            h
+            for h in dbapi.list_hosts()
+            if h['state'] not in (states.HOST_UNMANAGED, states.HOST_RETIRED)
+        ]
+        if hosts:
+            audit_facts.gather_hosts(hosts, dbapi)
+        self._audit(None, None, None)
 
     def start_execution(self, context, execution_uuid):
         """Run a pending execution (cast by the API)."""
@@ -244,6 +322,10 @@ class ConductorManager:
             (CONF.conductor.inventory_sync_interval, inventory.sync),
             (CONF.budget.recheck_interval, self.drive_plans),
         ]
+        if CONF.facts.interval and CONF.drivers.facts:
+            tasks.append((CONF.facts.interval, self.gather_all_facts))
+        if CONF.auditing.interval:
+            tasks.append((CONF.auditing.interval, self.audit_all))
         if self.coordinator is not None:
             tasks.append(
                 (

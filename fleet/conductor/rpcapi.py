@@ -12,6 +12,8 @@ API version history:
 * 1.2 - Added add_host_to_aggregates (call; hardware replacement).
 * 1.3 - Added cancel_execution and release_host (casts).
 * 1.4 - Added hold_host_service (cast; a host's fleet state changed).
+* 1.5 - Added gather_facts (call) and run_audit (call, or cast when it
+  gathers facts first).
 """
 
 from oslo_config import cfg
@@ -25,7 +27,7 @@ CONF = cfg.CONF
 class ConductorAPI:
     """Calls and casts from the API (and tools) to the conductors."""
 
-    RPC_API_VERSION = '1.4'
+    RPC_API_VERSION = '1.5'
 
     def __init__(self, topic=None):
         target = messaging.Target(
@@ -84,3 +86,39 @@ class ConductorAPI:
         now holds it out of service, re-enable it if fleet returned it
         (see :func:`fleet.conductor.inventory.hold_services`)."""
         self._prepare('1.4').cast(context, 'hold_host_service', host=host)
+
+    def gather_facts(self, context, host_uuids):
+        """Gather the facts of hosts now, then audit them; returns
+        ``{'gathered', 'failed', 'audit'}``."""
+        return self._prepare('1.5').call(
+            context, 'gather_facts', host_uuids=host_uuids
+        )
+
+    def run_audit(
+        self,
+        context,
+        host_uuids=None,
+        profiles=None,
+        gather=False,
+        wait=True,
+        cause_alert_uuid=None,
+    ):
+        """Audit hosts (every host when None) against profiles (every
+        enabled one when None), gathering their facts first if
+        ``gather``; with ``wait`` returns the summary, else casts.
+
+        :param cause_alert_uuid: the alert that asked for this audit (a
+            runbook's ``audit`` remediation): the audit alerts it raises
+            name it, and a run that fixes them resolves it too.
+        """
+        client = self._prepare('1.5')
+        kwargs = {
+            'host_uuids': host_uuids,
+            'profiles': profiles,
+            'gather': gather,
+        }
+        if cause_alert_uuid:
+            kwargs['cause_alert_uuid'] = cause_alert_uuid
+        if wait:
+            return client.call(context, 'run_audit', **kwargs)
+        client.cast(context, 'run_audit', **kwargs)

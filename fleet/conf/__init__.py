@@ -12,6 +12,7 @@ from oslo_config import cfg
 from fleet.conf import alerts
 from fleet.conf import api
 from fleet.conf import audit
+from fleet.conf import auditing
 from fleet.conf import budget
 from fleet.conf import conductor
 from fleet.conf import coordination
@@ -19,6 +20,7 @@ from fleet.conf import database
 from fleet.conf import default
 from fleet.conf import drivers
 from fleet.conf import executor
+from fleet.conf import facts
 from fleet.conf import fake_cloud
 from fleet.conf import inventory
 from fleet.conf import maintenance
@@ -29,6 +31,7 @@ CONF = cfg.CONF
 alerts.register_opts(CONF)
 api.register_opts(CONF)
 audit.register_opts(CONF)
+auditing.register_opts(CONF)
 budget.register_opts(CONF)
 conductor.register_opts(CONF)
 coordination.register_opts(CONF)
@@ -38,5 +41,6 @@ drivers.register_opts(CONF)
 fake_cloud.register_opts(CONF)
 inventory.register_opts(CONF)
 executor.register_opts(CONF)
+facts.register_opts(CONF)
 nova.register_opts(CONF)
 maintenance.register_opts(CONF)

@@ -33,6 +33,17 @@ opts = [
         'simulated one (the default of fleet-all-in-one only). Exactly '
         'one.',
     ),
+    cfg.ListOpt(
+        'facts',
+        default=[],
+        help='Facts drivers (namespace fleet.facts): what a host is (OS, '
+        'kernel, packages, services, config values, file hashes), for '
+        'audits. Their facts are merged in this order, a later driver '
+        'winning a key both give: "ansible", "script", "static"; "fake" '
+        'gives the simulated cloud\'s (the default of fleet-all-in-one '
+        'only). None by default: audits then check the facts stored '
+        'otherwise, and nothing is gathered.',
+    ),
     cfg.StrOpt(
         'default_executor',
         default='noop',

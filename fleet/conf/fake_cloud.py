@@ -63,6 +63,13 @@ opts = [
         min=1,
         help='Memory (MiB) of each simulated host.',
     ),
+    cfg.StrOpt(
+        'kernel',
+        default='5.14.0-427.el9.x86_64',
+        help='Kernel every simulated host runs at first (its "kernel" '
+        'fact, and the version of its "kernel" package); the "fake" '
+        'executor changes it when an action gives new facts.',
+    ),
 ]
 
 

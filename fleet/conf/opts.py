@@ -9,6 +9,7 @@ import itertools
 from fleet.conf import alerts
 from fleet.conf import api
 from fleet.conf import audit
+from fleet.conf import auditing
 from fleet.conf import budget
 from fleet.conf import conductor
 from fleet.conf import coordination
@@ -16,6 +17,7 @@ from fleet.conf import database
 from fleet.conf import default
 from fleet.conf import drivers
 from fleet.conf import executor
+from fleet.conf import facts
 from fleet.conf import fake_cloud
 from fleet.conf import inventory
 from fleet.conf import maintenance
@@ -26,12 +28,14 @@ _MODULES = (
     alerts,
     api,
     audit,
+    auditing,
     budget,
     conductor,
     coordination,
     database,
     drivers,
     executor,
+    facts,
     fake_cloud,
     inventory,
     maintenance,
@@ -52,7 +56,6 @@ def list_opts():
 
 
 def update_opt_defaults():
-    database.update_opt_defaults()
     api.update_opt_defaults()
 
 

@@ -418,6 +418,99 @@ class Connection(metaclass=abc.ABCMeta):
             ``availability_zone``.
         """
 
+    # Audits: host facts, audit profiles, findings and their history
+    # (fleet.db.sqlalchemy.audits).
+
+    @abc.abstractmethod
+    def set_host_facts(self, host_uuid, host_name, facts, drivers, errors):
+        """Store the facts just gathered of a host, replacing the last.
+
+        :param drivers: the facts drivers that gave them, in merge order.
+        :param errors: ``{driver: message}`` of the drivers that failed.
+        :returns: the row (dict) with ``gathered_at``.
+        """
+
+    @abc.abstractmethod
+    def get_host_facts(self, host_uuid):
+        """The last facts gathered of a host (dict), or None."""
+
+    @abc.abstractmethod
+    def list_host_facts(self, host_uuids=None):
+        """``{host_uuid: row}`` of stored facts (of ``host_uuids``)."""
+
+    @abc.abstractmethod
+    def create_audit_profile(self, values):
+        """:raises: AuditProfileAlreadyExists"""
+
+    @abc.abstractmethod
+    def get_audit_profile(self, ident):
+        """By uuid or name. :raises: AuditProfileNotFound"""
+
+    @abc.abstractmethod
+    def list_audit_profiles(
+        self,
+        filters=None,
+        limit=None,
+        marker=None,
+        sort_key='id',
+        sort_dir='asc',
+    ):
+        """Profiles (dicts) matching ``filters`` (name, enabled)."""
+
+    @abc.abstractmethod
+    def update_audit_profile(self, ident, values):
+        """:raises: AuditProfileNotFound, AuditProfileAlreadyExists"""
+
+    @abc.abstractmethod
+    def destroy_audit_profile(self, ident):
+        """Delete a profile and its findings. :raises:
+        AuditProfileNotFound"""
+
+    @abc.abstractmethod
+    def record_audit_results(self, profile, results, whole=False):
+        """Record an audit of ``profile`` on hosts in one transaction.
+
+        :param whole: it covered every host (stamps the profile's
+            ``audited_at`` rather than each finding's ``checked_at``).
+
+        :param results: dicts ``host_uuid``, ``host_name``, ``rule``,
+            ``severity``, ``result``, ``evidence``, ``message``.
+        :returns: the changes of result: dicts ``finding``,
+            ``old_result`` (None: first result), ``new_result``.
+        """
+
+    @abc.abstractmethod
+    def add_audit_history(self, entries):
+        """Audit lines in hosts' histories, one transaction: dicts
+        ``host_uuid``, ``host_name``, ``changes``, ``reason``."""
+
+    @abc.abstractmethod
+    def get_audit_finding(self, uuid):
+        """:raises: FindingNotFound"""
+
+    @abc.abstractmethod
+    def list_audit_findings(
+        self,
+        filters=None,
+        since=None,
+        limit=None,
+        marker=None,
+        sort_key='id',
+        sort_dir='asc',
+    ):
+        """Findings matching ``filters`` whose result changed since
+        ``since``, one page. :raises: InvalidMarker"""
+
+    @abc.abstractmethod
+    def list_audit_finding_events(
+        self, finding_uuid=None, host_uuid=None, since=None, limit=None
+    ):
+        """History of changes of result, oldest first."""
+
+    @abc.abstractmethod
+    def audit_compliance(self, profile_uuid):
+        """``[{'rule', 'result', 'availability_zone', 'hosts'}]``."""
+
     # Admission and plans (fleet.db.sqlalchemy.plans)
 
     @abc.abstractmethod

@@ -247,3 +247,31 @@ class ComputeDriver(BaseDriver):
             except exception.HostNotFound:
                 continue
         return capacities
+
+
+class FactsDriver(BaseDriver):
+    """A source of what a host *is*: OS, kernel, packages, services,
+    config values, file hashes (namespace ``fleet.facts``).
+
+    The facts of one host, the shape every rule of
+    :mod:`fleet.audits.rules` reads (a driver gives what it knows; the
+    drivers enabled in ``[drivers] facts`` are merged in order)::
+
+        {"os": {"name": "Rocky Linux", "version": "9.4"},
+         "kernel": "5.14.0-427.el9.x86_64",
+         "packages": {"openssh-server": "8.7p1-38.el9", ...},
+         "services": {"nova-compute": {"state": "running",
+                                       "enabled": true}, ...},
+         "config": {"/etc/nova/nova.conf": {"DEFAULT": {"debug": "false"}}},
+         "files": {"/etc/ssh/sshd_config": {"sha256": "..."}},
+         ...any other key an operator's source adds}
+    """
+
+    @abc.abstractmethod
+    def gather(self, host):
+        """The facts of ``host`` (a dict with ``name``, ``variables``...).
+
+        :returns: a dict; empty if this source knows nothing of the host.
+        :raises: FactsError if the host could not be asked (unreachable,
+            a failing command, output that is no JSON object).
+        """

@@ -21,6 +21,7 @@ NAMESPACES = {
     'monitoring': 'fleet.monitoring',
     'executor': 'fleet.executor',
     'compute': 'fleet.compute',
+    'facts': 'fleet.facts',
 }
 
 _lock = threading.Lock()
@@ -83,6 +84,12 @@ def get_compute():
 
 def get_executor(name=None):
     return get_driver('executor', name or CONF.drivers.default_executor)
+
+
+def get_facts_drivers():
+    """{name: driver} of ``[drivers] facts``, in their merge order."""
+    drivers = get_drivers('facts')
+    return [(name, drivers[name]) for name in CONF.drivers.facts]
 
 
 def load_all():

@@ -32,6 +32,7 @@ Usage::
     cloud.advance(1.0)          # the record appears, the migration runs
 """
 
+import copy
 import heapq
 import itertools
 import random
@@ -114,6 +115,7 @@ class SimulatedCloud:
         memory_mb=262144,
         api_delay=0.0,
         instance_states=('ACTIVE',),
+        kernel='5.14.0-427.el9.x86_64',
     ):
         self.lock = threading.RLock()
         self.migration_seconds = migration_seconds
@@ -133,6 +135,11 @@ class SimulatedCloud:
         self._seq = itertools.count()
         states = [VM_STATES.get(s.upper(), 'active') for s in instance_states]
         states = states or ['active']
+        #: What each host is (the "fake" facts driver's source), created
+        #: on first use for any host name, so that the simulated facts
+        #: also serve hosts of a real cloud in tests.
+        self.facts = {}
+        self.kernel = kernel
         for h in range(1, hosts + 1):
             name = f'sim-compute-{h:03d}'
             self.hosts[name] = {
@@ -447,6 +454,56 @@ class SimulatedCloud:
             if inst is not None and inst['task_state'] == task_state:
                 inst['task_state'] = None
 
+    # Facts: what the hosts are. A host's facts change only through the
+    # "fake" executor, as a real host's do only through a patch.
+
+    def _default_facts(self):
+        kernel = self.kernel
+        return {
+            'os': {
+                'name': 'Rocky Linux',
+                'version': '9.4',
+                'family': 'RedHat',
+            },
+            'kernel': kernel,
+            'packages': {
+                'kernel': kernel.rsplit('.', 1)[0]
+                if kernel.endswith('.x86_64')
+                else kernel,
+                'openssh-server': '8.7p1-38.el9',
+                'openstack-nova-compute': '30.0.0-1.el9',
+            },
+            'services': {
+                'nova-compute': {'state': 'running', 'enabled': True},
+                'sshd': {'state': 'running', 'enabled': True},
+            },
+            'config': {'/etc/nova/nova.conf': {'DEFAULT': {'debug': 'false'}}},
+        }
+
+    def facts_of(self, host):
+        """A copy of the facts of ``host`` (any name)."""
+        with self.lock:
+            if host not in self.facts:
+                self.facts[host] = self._default_facts()
+            return copy.deepcopy(self.facts[host])
+
+    def update_facts(self, host, updates):
+        """Merge ``updates`` into the facts of ``host`` (mappings are
+        merged key by key, anything else replaced)."""
+
+        def merge(into, new):
+            for key, value in new.items():
+                if isinstance(value, dict) and isinstance(into.get(key), dict):
+                    merge(into[key], value)
+                else:
+                    into[key] = copy.deepcopy(value)
+
+        with self.lock:
+            if host not in self.facts:
+                self.facts[host] = self._default_facts()
+            merge(self.facts[host], updates)
+            return copy.deepcopy(self.facts[host])
+
 
 def get_cloud():
     """The process-wide simulated cloud, built from ``[fake_cloud]``."""
@@ -464,6 +521,7 @@ def get_cloud():
                 c.memory_mb_per_host,
                 c.api_delay,
                 c.instance_states,
+                c.kernel,
             )
         return _cloud
 

@@ -2,6 +2,7 @@ import itertools
 
 from fleet.policies import action
 from fleet.policies import alert
+from fleet.policies import audit
 from fleet.policies import base
 from fleet.policies import execution
 from fleet.policies import host
@@ -20,6 +21,7 @@ def list_rules():
             runbook.list_rules(),
             inventory.list_rules(),
             action.list_rules(),
+            audit.list_rules(),
             plan.list_rules(),
         )
     )

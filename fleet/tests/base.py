@@ -80,7 +80,12 @@ class ConfFixture(fixtures.Fixture):
         self.conf.config(sync_inventory_on_start=False, group='conductor')
         # The services default to the real cloud (nova); hermetic tests
         # use the simulated one, explicitly, as fleet-all-in-one does.
-        self.conf.config(compute=['fake'], inventory=['fake'], group='drivers')
+        self.conf.config(
+            compute=['fake'],
+            inventory=['fake'],
+            facts=['fake'],
+            group='drivers',
+        )
         self.conf.config(
             hosts=3,
             instances_per_host=1,

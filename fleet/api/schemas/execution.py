@@ -72,6 +72,17 @@ CREATE = {
         },
         'reenable': {'type': 'boolean'},
         'expected_facts': {'type': 'object'},
+        # Audit rules that must pass when the host is re-audited after
+        # its patch, or the run fails (API 1.6).
+        'reaudit': {
+            'type': 'object',
+            'properties': {
+                'profile': _NAME,
+                'rules': {'type': 'array', 'items': _NAME, 'minItems': 1},
+            },
+            'required': ['profile'],
+            'additionalProperties': False,
+        },
     },
     'required': ['host'],
     'additionalProperties': False,

@@ -42,6 +42,15 @@ RUNBOOK = {
                 'severity': _ONE_OR_MORE,
                 'source': _ONE_OR_MORE,
                 'host_kind': _ONE_OR_MORE,
+                # Audit findings: their alerts' profile and rule.
+                'audit': {
+                    'type': 'object',
+                    'properties': {
+                        'profile': _ONE_OR_MORE,
+                        'rule': _ONE_OR_MORE,
+                    },
+                    'additionalProperties': False,
+                },
                 'labels': {
                     'type': 'object',
                     'additionalProperties': {'type': 'string'},
@@ -73,6 +82,20 @@ RUNBOOK = {
                             'enum': list(execution_schema.KINDS),
                         },
                         'parameters': _RUN_PARAMETERS,
+                    },
+                    'required': ['action'],
+                    'additionalProperties': False,
+                },
+                {
+                    'type': 'object',
+                    'properties': {
+                        'action': {'const': 'audit'},
+                        'profiles': {
+                            'type': 'array',
+                            'items': _NAME,
+                            'minItems': 1,
+                        },
+                        'gather': {'type': 'boolean'},
                     },
                     'required': ['action'],
                     'additionalProperties': False,

@@ -6,7 +6,9 @@ Kinds:
   then re-enable (``reenable``, default true) or leave the host in
   ``maintenance`` (``reenable: false``) for work by hand.
 * ``drain_patch_reboot``: as ``drain``, plus the executor step (patch /
-  reboot) and a verification of the host before it is re-enabled.
+  reboot), a verification of the host and a re-audit of its facts
+  (``params['reaudit']`` names the rules that must pass) before it is
+  re-enabled.
 
 Before anything moves, ``CheckInstanceStates`` refuses the run if a state
 policy says ``abort`` (see :mod:`fleet.conductor.tasks.instance_states` for
@@ -28,6 +30,7 @@ Usage::
 from taskflow.patterns import linear_flow
 from taskflow.patterns import unordered_flow
 
+from fleet.conductor.tasks import audit
 from fleet.conductor.tasks import compute
 from fleet.conductor.tasks import executor
 from fleet.conductor.tasks import instance_states
@@ -132,6 +135,9 @@ def get_maintenance_flow(
         flow.add(
             executor.RunExecutor(provides='executor_result'),
             executor.VerifyHost(provides='host_verified'),
+            # After the executor and its verification: gather the facts
+            # again and judge the run by re-auditing the host.
+            audit.ReauditHost(provides='reaudit'),
         )
     flow.add(
         compute.EnableComputeService(provides='service_enabled'),

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from fleet.common import exception
 from fleet.db import api
 from fleet.db.sqlalchemy import alerts
+from fleet.db.sqlalchemy import audits
 from fleet.db.sqlalchemy import base
 from fleet.db.sqlalchemy import capacity
 from fleet.db.sqlalchemy import inventory
@@ -75,6 +76,7 @@ class Connection(
     alerts.AlertConnection,
     inventory.InventoryConnection,
     capacity.CapacityConnection,
+    audits.AuditConnection,
     plans.PlanConnection,
     api.Connection,
 ):

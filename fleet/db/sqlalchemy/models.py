@@ -391,6 +391,123 @@ class CapacityLock(Base, FleetBase):
     name = schema.Column(types.String(64), primary_key=True)
 
 
+# Audits (facts, profiles, findings): kept together at the end.
+
+
+class HostFacts(Base, FleetBase):
+    """The latest facts gathered of a host: what, when, how."""
+
+    __tablename__ = 'host_facts'
+    __table_args__ = (
+        schema.UniqueConstraint('host_uuid', name='uniq_host_facts0host_uuid'),
+    )
+
+    id = schema.Column(types.Integer, primary_key=True, autoincrement=True)
+    host_uuid = schema.Column(types.String(36), nullable=False)
+    host_name = schema.Column(types.String(255), nullable=False)
+    facts = schema.Column(
+        db_types.JsonEncodedDict, nullable=False, default=dict
+    )
+    #: The facts drivers that gave them, in merge order.
+    drivers = schema.Column(
+        db_types.JsonEncodedList, nullable=False, default=list
+    )
+    gathered_at = schema.Column(types.DateTime, nullable=False)
+    #: {driver: message} of the drivers that failed this time.
+    errors = schema.Column(
+        db_types.JsonEncodedDict, nullable=False, default=dict
+    )
+
+
+class AuditProfile(Base, FleetBase):
+    """A named set of rules over host facts: data, not code."""
+
+    __tablename__ = 'audit_profiles'
+    __table_args__ = (
+        schema.UniqueConstraint('uuid', name='uniq_audit_profiles0uuid'),
+        schema.UniqueConstraint('name', name='uniq_audit_profiles0name'),
+    )
+
+    id = schema.Column(types.Integer, primary_key=True, autoincrement=True)
+    uuid = schema.Column(types.String(36), nullable=False)
+    name = schema.Column(types.String(255), nullable=False)
+    description = schema.Column(types.Text, nullable=True)
+    enabled = schema.Column(types.Boolean, nullable=False, default=True)
+    applies_to = schema.Column(
+        db_types.JsonEncodedDict, nullable=False, default=dict
+    )
+    rules = schema.Column(
+        db_types.JsonEncodedList, nullable=False, default=list
+    )
+    #: Last audit of every host against it: the ``checked_at`` of its
+    #: findings when later than their own.
+    audited_at = schema.Column(types.DateTime, nullable=True)
+    #: Digest of the rules and scope that last whole audit checked: if
+    #: they differ now, every host is checked again.
+    audited_digest = schema.Column(types.String(16), nullable=True)
+
+
+class AuditFinding(Base, FleetBase):
+    """The latest result of one rule of one profile on one host."""
+
+    __tablename__ = 'audit_findings'
+    __table_args__ = (
+        schema.UniqueConstraint('uuid', name='uniq_audit_findings0uuid'),
+        schema.UniqueConstraint(
+            'host_uuid',
+            'profile_uuid',
+            'rule',
+            name='uniq_audit_findings0host_profile_rule',
+        ),
+        schema.Index('audit_findings_profile_idx', 'profile_uuid', 'result'),
+        schema.Index('audit_findings_host_idx', 'host_uuid'),
+    )
+
+    id = schema.Column(types.Integer, primary_key=True, autoincrement=True)
+    uuid = schema.Column(types.String(36), nullable=False)
+    host_uuid = schema.Column(types.String(36), nullable=False)
+    host_name = schema.Column(types.String(255), nullable=False)
+    profile_uuid = schema.Column(types.String(36), nullable=False)
+    profile_name = schema.Column(types.String(255), nullable=False)
+    rule = schema.Column(types.String(255), nullable=False)
+    severity = schema.Column(types.String(32), nullable=False)
+    #: pass, fail, error, notapplicable
+    result = schema.Column(types.String(16), nullable=False)
+    #: {'value': the fact value seen}
+    evidence = schema.Column(
+        db_types.JsonEncodedDict, nullable=False, default=dict
+    )
+    message = schema.Column(types.Text, nullable=True)
+    #: CRC of severity, message and evidence: an audit that finds the
+    #: same compares digests instead of decoding every evidence.
+    digest = schema.Column(types.String(16), nullable=True)
+    #: When the rule was last checked, and when its result last changed.
+    checked_at = schema.Column(types.DateTime, nullable=False)
+    changed_at = schema.Column(types.DateTime, nullable=False)
+
+
+class AuditFindingEvent(Base, FleetBase):
+    """One change of result of a finding: its history."""
+
+    __tablename__ = 'audit_finding_events'
+    __table_args__ = (
+        schema.Index('audit_finding_events_finding_idx', 'finding_uuid'),
+        schema.Index('audit_finding_events_host_idx', 'host_uuid'),
+    )
+
+    id = schema.Column(types.Integer, primary_key=True, autoincrement=True)
+    finding_uuid = schema.Column(types.String(36), nullable=False)
+    host_uuid = schema.Column(types.String(36), nullable=False)
+    profile_name = schema.Column(types.String(255), nullable=False)
+    rule = schema.Column(types.String(255), nullable=False)
+    old_result = schema.Column(types.String(16), nullable=True)
+    new_result = schema.Column(types.String(16), nullable=False)
+    evidence = schema.Column(
+        db_types.JsonEncodedDict, nullable=False, default=dict
+    )
+    message = schema.Column(types.Text, nullable=True)
+
+
 class Plan(Base, FleetBase):
     """A rolling maintenance of many hosts: a selector, an action, a
     budget and its health gates (fleet.conductor.plans drives it)."""

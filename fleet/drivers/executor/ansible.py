@@ -1,5 +1,6 @@
 """Executor that runs an Ansible playbook against one host, via
-ansible-runner (the ``ansible`` extra: ``pip install fleet[ansible]``).
+ansible-runner (the ``ansible`` extra:
+``pip install 'openstack-fleet[ansible]'``).
 
 Each run gets a private data directory of its own in a temporary
 directory, with an inventory holding only that host: its fleet variables
@@ -74,7 +75,7 @@ def _runner():
     except ImportError as e:
         raise exception.ConfigInvalid(
             error='the ansible executor needs ansible-runner and '
-            'ansible-core: pip install "fleet[ansible]"'
+            'ansible-core: pip install "openstack-fleet[ansible]"'
         ) from e
     return ansible_runner
 
@@ -172,7 +173,8 @@ class AnsibleExecutor(base.ExecutorDriver):
         if not found:
             raise exception.ConfigInvalid(
                 error='ansible-playbook is not installed (pip install '
-                '"fleet[ansible]") or set [executor] ansible_playbook'
+                '"openstack-fleet[ansible]") or set [executor] '
+                'ansible_playbook'
             )
         return found
 

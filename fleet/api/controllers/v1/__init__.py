@@ -6,6 +6,7 @@ from pecan import rest
 from fleet.api import microversion
 from fleet.api.controllers.v1 import action
 from fleet.api.controllers.v1 import alert
+from fleet.api.controllers.v1 import audit
 from fleet.api.controllers.v1 import capacity
 from fleet.api.controllers.v1 import execution
 from fleet.api.controllers.v1 import host
@@ -40,6 +41,9 @@ class Controller(rest.RestController):
     webhooks = webhook.WebhooksController()
     actions = action.ActionsController()
     places = place.PlacesController()
+    audit_profiles = audit.AuditProfilesController()
+    audits = audit.AuditsController()
+    findings = audit.FindingsController()
     plans = plan.PlansController()
     # inventory first: the next line rebinds the name "capacity" here.
     inventory = capacity.InventoryController()
@@ -68,6 +72,9 @@ class Controller(rest.RestController):
         if utils.allow_plans():
             doc['resources']['plans'] = {'href': url + '/v1/plans'}
         doc['resources']['openapi'] = {'href': url + '/v1/openapi.json'}
+        if utils.allow_audits():
+            for name in ('audit_profiles', 'audits', 'findings'):
+                doc['resources'][name] = {'href': f'{url}/v1/{name}'}
         return doc
 
 

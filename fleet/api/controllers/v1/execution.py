@@ -142,6 +142,11 @@ class ExecutionsController(rest.RestController):
                     f'actions from API 1.4 (header "OpenStack-API-Version: '
                     f'fleet 1.4").'
                 )
+            if 'reaudit' in body and not utils.allow_audits():
+                raise exception.Invalid(
+                    reason='reaudit: a run is judged by audit rules from '
+                    'API 1.6 (header "OpenStack-API-Version: fleet 1.6").'
+                )
         utils.validate_body(schema.CREATE, body)
         params = _parameters(body)
         dbapi = pecan.request.dbapi

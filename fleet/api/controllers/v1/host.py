@@ -12,6 +12,7 @@ from fleet.api import hygiene
 from fleet.api.controllers.v1 import utils
 from fleet.api.schemas import host as schema
 from fleet.api.schemas import place as schema_place
+from fleet.audits import exception as audit_exc
 from fleet.common import exception
 from fleet.common import executions
 from fleet.common import policy
@@ -75,6 +76,17 @@ def _history(reason=None):
         'actor': ctx.user_id,
         'request_id': ctx.request_id,
         'reason': reason,
+    }
+
+
+def _facts_to_api(row):
+    return {
+        'host_uuid': row['host_uuid'],
+        'host': row['host_name'],
+        'facts': row['facts'],
+        'drivers': row['drivers'],
+        'gathered_at': utils.isoformat(row['gathered_at']),
+        'errors': row['errors'],
     }
 
 
@@ -194,6 +206,8 @@ class HostsController(rest.RestController):
             host = dbapi.get_host(ident)
             places = variables.index_places(dbapi.list_places())
             return variables.resolve(host, places)
+        if sub == 'facts':
+            return self._facts(ident)
         if sub == 'history':
             policy.authorize('fleet:host:history', {}, ctx)
             utils.check_query(dict(pecan.request.GET), ('limit',), paged=False)
@@ -203,18 +217,44 @@ class HostsController(rest.RestController):
             rows = dbapi.list_host_history(ident, limit=limit)
             return {'history': [_history_to_api(r) for r in rows]}
         raise exception.NotFound(
-            f'No {sub!r} under a host; try "variables" or "history".'
+            f'No {sub!r} under a host; try "variables", "history" or "facts".'
         )
+
+    @staticmethod
+    def _facts(ident):
+        """GET /v1/hosts/{ident}/facts (1.6): the last facts gathered."""
+        utils.check_audits_version()
+        policy.authorize('fleet:host:facts', {}, pecan.request.context)
+        host = pecan.request.dbapi.get_host(ident)
+        row = pecan.request.dbapi.get_host_facts(host['uuid'])
+        if row is None:
+            raise audit_exc.FactsNotGathered(host=host['name'])
+        return _facts_to_api(row)
+
+    def _gather_facts(self, ident):
+        """POST /v1/hosts/{ident}/facts (1.6): gather now, then audit."""
+        utils.check_audits_version()
+        ctx = pecan.request.context
+        policy.authorize('fleet:host:gather_facts', {}, ctx)
+        host = pecan.request.dbapi.get_host(ident)
+        result = pecan.request.rpcapi.gather_facts(ctx, [host['uuid']])
+        row = pecan.request.dbapi.get_host_facts(host['uuid'])
+        body = _facts_to_api(row) if row else {'host': host['name']}
+        body['failed'] = result['failed'].get(host['name'], {})
+        body['audit'] = result['audit']
+        return body
 
     @pecan.expose('json')
     def post(self, ident=None, action=None):
         if ident is not None:
             if action == 'release' and utils.allow_host_release():
                 return self._release(ident)
+            if action == 'facts':
+                return self._gather_facts(ident)
             if action != 'replace':
                 raise exception.NotFound(
-                    f'No action {action!r} on hosts; try "replace" (or, '
-                    f'from API 1.5, "release").'
+                    f'No action {action!r} on hosts; try "replace", '
+                    f'"facts" (API 1.6) or "release" (API 1.5).'
                 )
             return self._replace(ident)
         ctx = pecan.request.context

@@ -214,3 +214,22 @@ def allow_actions():
         1,
         versions.MINOR_4_ACTIONS,
     )
+
+
+def allow_audits():
+    """Whether the request's version has host facts, audit profiles,
+    audits and findings (1.6)."""
+    version = getattr(pecan.request, 'version', None)
+    return version is not None and version.as_tuple() >= (
+        1,
+        versions.MINOR_6_AUDITS,
+    )
+
+
+def check_audits_version():
+    """:raises: NotFound below 1.6, as a resource that does not exist."""
+    if not allow_audits():
+        raise exception.NotFound(
+            'Facts, audit profiles, audits and findings need API version '
+            '1.6 or later (header "OpenStack-API-Version: fleet 1.6").'
+        )

@@ -18,9 +18,15 @@ in this history:
   version (400).
 * 1.5 - Hosts: ``POST /v1/hosts/{host}/release`` (an admin forces a host
   free: its active run ends cancelled, the host is handed to a human).
+* 1.6 - Audits: ``GET /v1/hosts/{id}/facts`` and ``POST
+  /v1/hosts/{id}/facts`` (gather now), audit profiles (CRUD,
+  import/export, compliance summary), ``POST /v1/audits`` (audit now),
+  ``GET /v1/findings`` with the history of each finding; runbooks match
+  audit findings (``match.audit``) and may audit a host (remediation
+  ``audit``); a run may name the audit rules that judge it
+  (``reaudit``).
 * 1.7 - Plans: ``/v1/plans`` (create with dry run, list, show, pause,
-  resume, cancel): rolling maintenance under disruption budgets. (1.6 is
-  audits'.)
+  resume, cancel): rolling maintenance under disruption budgets.
 """
 
 SERVICE_TYPE = 'fleet'
@@ -32,6 +38,7 @@ MINOR_2_INVENTORY = 2
 MINOR_3_ALERTS = 3
 MINOR_4_ACTIONS = 4
 MINOR_5_HOST_RELEASE = 5
+MINOR_6_AUDITS = 6
 MINOR_7_PLANS = 7
 
 MINOR_MIN_VERSION = MINOR_0_INITIAL

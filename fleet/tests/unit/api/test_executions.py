@@ -186,7 +186,7 @@ class TestHostReleaseAPI(base.APITestCase):
         response = self.release(
             {'reason': 'x'}, version='fleet 1.4', status=404
         )
-        self.assert_fault(response, 404, 'from API 1.5, "release"')
+        self.assert_fault(response, 404, '"release" (API 1.5)')
 
     def test_release_ends_the_run_and_hands_the_host_over(self):
         run = self.request(

@@ -7,6 +7,7 @@ import pkgutil
 
 from oslo_config import cfg
 from oslo_config import generator
+from oslo_middleware import sizelimit
 
 from fleet import conf as fleet_conf
 from fleet.conf import opts
@@ -18,11 +19,13 @@ FLEET_GROUPS = {
     'alerts',
     'api',
     'audit',
+    'auditing',
     'budget',
     'conductor',
     'coordination',
     'drivers',
     'executor',
+    'facts',
     'fake_cloud',
     'inventory',
     'maintenance',
@@ -119,9 +122,14 @@ class TestEntryPoints(base.TestCase):
         update = self.entry_point('oslo.config.opts.defaults')
         conf = base.CONF
         conf.clear_override('connection', group='database')
-        conf.set_default('connection', 'mysql+pymysql://x/y', group='database')
         update()
-        self.assertEqual('sqlite:///fleet.sqlite', conf.database.connection)
+        # No database default for the services (they refuse to start
+        # without one); fleet's own default of a library option is set.
+        self.assertIsNone(conf.database.connection)
+        (size,) = [
+            o for o in sizelimit.OPTS if o.name == 'max_request_body_size'
+        ]
+        self.assertEqual(1024 * 1024, size.default)
 
     def test_generator_renders_the_sample(self):
         conf = cfg.ConfigOpts()
@@ -133,4 +141,5 @@ class TestEntryPoints(base.TestCase):
         for group, group_opts in opts.list_opts():
             self.assertIn(f'[{_group_name(group)}]', sample)
             for opt in group_opts:
-                self.assertIn(f'#{opt.dest} = ', sample)
+                # An empty list default renders as "#name =".
+                self.assertRegex(sample, rf'\n#{opt.dest} =( |\n)')

@@ -2,7 +2,7 @@
 a run's waiting reason and plan.
 
 Revision ID: plans_001_plans
-Revises: 0005_list_indexes
+Revises: 0006_audits
 Create Date: 2026-11-30
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 from oslo_db.sqlalchemy import types as db_types
 
 revision = 'plans_001_plans'
-down_revision = '0005_list_indexes'
+down_revision = '0006_audits'
 
 
 def upgrade():

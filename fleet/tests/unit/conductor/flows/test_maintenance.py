@@ -56,6 +56,7 @@ class TestMaintenanceFlow(base.TestCase):
                 'drained',
                 'executor_result',
                 'host_verified',
+                'reaudit',
                 'service_enabled',
             },
             set(flow.provides),
@@ -65,6 +66,11 @@ class TestMaintenanceFlow(base.TestCase):
         self.assertEqual('MarkExecutionRunning', names[0])
         self.assertEqual('MarkExecutionSucceeded', names[-1])
         self.assertLess(names.index('RunExecutor'), names.index('VerifyHost'))
+        # The re-audit judges the patched host before it is re-enabled.
+        self.assertLess(names.index('VerifyHost'), names.index('ReauditHost'))
+        self.assertLess(
+            names.index('ReauditHost'), names.index('EnableComputeService')
+        )
 
     def test_unknown_kind(self):
         self.assertRaises(

@@ -1,0 +1,511 @@
+"""SQLAlchemy side of audits (host facts, profiles, findings and their
+history), mixed into :class:`fleet.db.sqlalchemy.api.Connection`.
+
+Recording an audit is built for a large fleet: one transaction per
+profile reads the findings it may change at once, inserts the new ones
+and the changed ones' history in bulk, and stamps the unchanged ones'
+``checked_at`` with one UPDATE.
+"""
+
+from oslo_db import api as oslo_db_api
+from oslo_db import exception as db_exc
+from oslo_utils import timeutils
+from oslo_utils import uuidutils
+import sqlalchemy as sa
+
+from fleet.audits import exception as audit_exc
+from fleet.audits import rules as audit_rules
+from fleet.db.sqlalchemy import base
+from fleet.db.sqlalchemy import models
+
+PROFILE_FILTERS = ('name', 'enabled')
+FINDING_FILTERS = (
+    'host_uuid',
+    'host_name',
+    'profile_uuid',
+    'profile_name',
+    'rule',
+    'result',
+    'severity',
+)
+#: Rows per statement of a bulk write: under every backend's limit of
+#: bound parameters.
+_CHUNK = 500
+
+
+def _profile_query(ident):
+    query = sa.select(models.AuditProfile)
+    if uuidutils.is_uuid_like(ident):
+        return query.filter_by(uuid=ident)
+    return query.filter_by(name=ident)
+
+
+def _group_updates(updates):
+    """Updates grouped by the columns they set (one executemany each)."""
+    groups = {}
+    for update in updates:
+        groups.setdefault(tuple(sorted(update)), []).append(update)
+    for group in groups.values():
+        yield from _chunks(group)
+
+
+def _chunks(items):
+    items = list(items)
+    for i in range(0, len(items), _CHUNK):
+        yield items[i : i + _CHUNK]
+
+
+class AuditConnection:
+    """Host facts, audit profiles, findings and their history."""
+
+    # Facts
+
+    @oslo_db_api.retry_on_deadlock
+    def set_host_facts(self, host_uuid, host_name, facts, drivers, errors):
+        """Store the facts just gathered of a host (replacing the last).
+
+        :returns: the stored row (dict).
+        """
+        now = timeutils.utcnow()
+        with base.writer() as session:
+            row = session.execute(
+                sa.select(models.HostFacts)
+                .filter_by(host_uuid=host_uuid)
+                .with_for_update()
+            ).scalar_one_or_none()
+            if row is None:
+                row = models.HostFacts(host_uuid=host_uuid)
+                session.add(row)
+            row.host_name = host_name
+            row.facts = facts
+            row.drivers = list(drivers)
+            row.errors = errors or {}
+            row.gathered_at = now
+            session.flush()
+            return row.as_dict()
+
+    def get_host_facts(self, host_uuid):
+        """The last facts gathered of a host, or None."""
+        with base.reader() as session:
+            row = session.execute(
+                sa.select(models.HostFacts).filter_by(host_uuid=host_uuid)
+            ).scalar_one_or_none()
+            return row.as_dict() if row else None
+
+    def list_host_facts(self, host_uuids=None):
+        """``{host_uuid: row}`` of the stored facts (of ``host_uuids``,
+        or every host)."""
+        with base.reader() as session:
+            if host_uuids is None:
+                rows = session.execute(sa.select(models.HostFacts)).scalars()
+                return {r.host_uuid: r.as_dict() for r in rows}
+            out = {}
+            for chunk in _chunks(host_uuids):
+                rows = session.execute(
+                    sa.select(models.HostFacts).where(
+                        models.HostFacts.host_uuid.in_(chunk)
+                    )
+                ).scalars()
+                out.update({r.host_uuid: r.as_dict() for r in rows})
+            return out
+
+    # Profiles
+
+    @oslo_db_api.retry_on_deadlock
+    def create_audit_profile(self, values):
+        """:raises: AuditProfileAlreadyExists"""
+        values = dict(values)
+        values.setdefault('uuid', uuidutils.generate_uuid())
+        profile = models.AuditProfile()
+        profile.update(values)
+        try:
+            with base.writer() as session:
+                session.add(profile)
+                session.flush()
+                return profile.as_dict()
+        except db_exc.DBDuplicateEntry as e:
+            raise audit_exc.AuditProfileAlreadyExists(
+                name=values.get('name')
+            ) from e
+
+    def get_audit_profile(self, ident):
+        """By uuid or name. :raises: AuditProfileNotFound"""
+        with base.reader() as session:
+            row = session.execute(_profile_query(ident)).scalar_one_or_none()
+            if row is None:
+                raise audit_exc.AuditProfileNotFound(profile=ident)
+            return row.as_dict()
+
+    def list_audit_profiles(
+        self,
+        filters=None,
+        limit=None,
+        marker=None,
+        sort_key='id',
+        sort_dir='asc',
+    ):
+        with base.reader() as session:
+            query = base.apply_filters(
+                sa.select(models.AuditProfile),
+                models.AuditProfile,
+                filters,
+                PROFILE_FILTERS,
+            )
+            return base.paginate(
+                session,
+                models.AuditProfile,
+                query,
+                limit,
+                marker,
+                sort_key,
+                sort_dir,
+                'audit profile',
+            )
+
+    @oslo_db_api.retry_on_deadlock
+    def update_audit_profile(self, ident, values):
+        """:raises: AuditProfileNotFound, AuditProfileAlreadyExists"""
+        try:
+            with base.writer() as session:
+                row = session.execute(
+                    _profile_query(ident).with_for_update()
+                ).scalar_one_or_none()
+                if row is None:
+                    raise audit_exc.AuditProfileNotFound(profile=ident)
+                row.update(values)
+                session.flush()
+                return row.as_dict()
+        except db_exc.DBDuplicateEntry as e:
+            raise audit_exc.AuditProfileAlreadyExists(
+                name=values.get('name')
+            ) from e
+
+    @oslo_db_api.retry_on_deadlock
+    def destroy_audit_profile(self, ident):
+        """Delete a profile and its findings (their history stays).
+
+        :raises: AuditProfileNotFound
+        """
+        with base.writer() as session:
+            row = session.execute(_profile_query(ident)).scalar_one_or_none()
+            if row is None:
+                raise audit_exc.AuditProfileNotFound(profile=ident)
+            session.execute(
+                sa.delete(models.AuditFinding).where(
+                    models.AuditFinding.profile_uuid == row.uuid
+                )
+            )
+            session.delete(row)
+
+    # Findings
+
+    @oslo_db_api.retry_on_deadlock
+    def record_audit_results(
+        self, profile, results, whole=False, audited_at=None
+    ):
+        """Record one audit of ``profile`` on some hosts, in one
+        transaction.
+
+        Built for the periodic audit of a whole fleet, where almost
+        nothing changes: the findings are read as plain rows (with a
+        digest of their evidence, message and severity, so a changed
+        evidence is seen without decoding it), only new and changed ones
+        are written, and ``checked_at`` of the rest is stamped by host in
+        a few UPDATEs.
+
+        :param profile: the profile row (``uuid``, ``name``).
+        :param results: dicts ``host_uuid``, ``host_name``, ``rule``,
+            ``severity``, ``result``, ``evidence`` (a dict), ``message``,
+            optionally ``digest`` (see :func:`fleet.audits.rules.digest`).
+        :param whole: the audit covered every host: the profile's
+            ``audited_at`` stands for the ``checked_at`` of its findings
+            (one UPDATE instead of one per finding), and the findings of
+            hosts that no longer exist, or of rules the profile no longer
+            has, are deleted. ``results`` may then leave out hosts whose
+            facts did not change since the last whole audit.
+        :param audited_at: with ``whole``, when the audit read the facts
+            (the next audit re-checks what was gathered after it).
+        :returns: the changes of result, as dicts ``finding`` (the row
+            after), ``old_result`` (None for a first result) and
+            ``new_result``, in the order of ``results``.
+        """
+        now = timeutils.utcnow()
+        table = models.AuditFinding.__table__
+        host_uuids = sorted({r['host_uuid'] for r in results})
+        changes = []
+        columns = (
+            table.c.id,
+            table.c.uuid,
+            table.c.host_uuid,
+            table.c.rule,
+            table.c.result,
+            table.c.digest,
+        )
+        with base.writer() as session:
+            existing = {}
+            query = sa.select(*columns).where(
+                table.c.profile_uuid == profile['uuid']
+            )
+            if len(host_uuids) <= 4 * _CHUNK:
+                queries = [
+                    query.where(table.c.host_uuid.in_(chunk))
+                    for chunk in _chunks(host_uuids)
+                ]
+            else:
+                # A large part of the fleet: one scan of the profile's
+                # findings beats thousands of IN lists.
+                queries = [query]
+            for q in queries:
+                for row in session.execute(q).all():
+                    existing[(row.host_uuid, row.rule)] = row
+            new_rows = []
+            updates = []
+            events = []
+            for r in results:
+                row = existing.get((r['host_uuid'], r['rule']))
+                digest = r.get('digest') or audit_rules.digest(
+                    r['severity'], r['message'], r['evidence']
+                )
+                if row is not None and (
+                    row.result == r['result'] and row.digest == digest
+                ):
+                    continue
+                after = {
+                    'uuid': row.uuid if row else uuidutils.generate_uuid(),
+                    'host_uuid': r['host_uuid'],
+                    'host_name': r['host_name'],
+                    'profile_uuid': profile['uuid'],
+                    'profile_name': profile['name'],
+                    'rule': r['rule'],
+                    'severity': r['severity'],
+                    'result': r['result'],
+                    'evidence': r['evidence'],
+                    'message': r['message'],
+                    'digest': digest,
+                    'checked_at': now,
+                    'changed_at': now,
+                }
+                old = row.result if row else None
+                if row is None:
+                    new_rows.append(dict(after, created_at=now))
+                else:
+                    update = dict(after, _id=row.id, updated_at=now)
+                    if row.result == r['result']:
+                        # Same result, other evidence: not a change of
+                        # result, its time stays.
+                        del update['changed_at']
+                        update.pop('uuid')
+                        updates.append(update)
+                        continue
+                    update.pop('uuid')
+                    updates.append(update)
+                events.append(
+                    {
+                        'finding_uuid': after['uuid'],
+                        'host_uuid': r['host_uuid'],
+                        'profile_name': profile['name'],
+                        'rule': r['rule'],
+                        'old_result': old,
+                        'new_result': r['result'],
+                        'evidence': r['evidence'],
+                        'message': r['message'],
+                        'created_at': now,
+                    }
+                )
+                changes.append(
+                    {
+                        'finding': after,
+                        'old_result': old,
+                        'new_result': r['result'],
+                    }
+                )
+            conn = session.connection()
+            if whole:
+                # Findings of hosts that are gone (deleted, replaced) or
+                # of rules the profile no longer has: nothing checks them.
+                rules = [r['name'] for r in profile.get('rules') or []]
+                conn.execute(
+                    sa.delete(table).where(
+                        table.c.profile_uuid == profile['uuid'],
+                        ~table.c.host_uuid.in_(
+                            sa.select(models.Host.__table__.c.uuid)
+                        ),
+                    )
+                )
+                conn.execute(
+                    sa.delete(table).where(
+                        table.c.profile_uuid == profile['uuid'],
+                        ~table.c.rule.in_(rules),
+                    )
+                )
+            for chunk in _chunks(new_rows):
+                conn.execute(sa.insert(table), chunk)
+            for group in _group_updates(updates):
+                stmt = (
+                    sa.update(table)
+                    .where(table.c.id == sa.bindparam('_id'))
+                    .values(
+                        {k: sa.bindparam(k) for k in group[0] if k != '_id'}
+                    )
+                )
+                conn.execute(stmt, group)
+            if whole:
+                conn.execute(
+                    sa.update(models.AuditProfile.__table__)
+                    .where(
+                        models.AuditProfile.__table__.c.uuid == profile['uuid']
+                    )
+                    .values(
+                        audited_at=audited_at or now,
+                        audited_digest=audit_rules.profile_digest(profile),
+                    )
+                )
+            else:
+                for chunk in _chunks(host_uuids):
+                    conn.execute(
+                        sa.update(table)
+                        .where(
+                            table.c.profile_uuid == profile['uuid'],
+                            table.c.host_uuid.in_(chunk),
+                        )
+                        .values(checked_at=now)
+                    )
+            for chunk in _chunks(events):
+                conn.execute(
+                    sa.insert(models.AuditFindingEvent.__table__), chunk
+                )
+        return changes
+
+    @oslo_db_api.retry_on_deadlock
+    def add_audit_history(self, entries):
+        """Record audit lines in hosts' histories, in one transaction.
+
+        :param entries: dicts ``host_uuid``, ``host_name``, ``changes``,
+            ``reason``.
+        """
+        now = timeutils.utcnow()
+        rows = [
+            {
+                'host_uuid': e['host_uuid'],
+                'host_name': e['host_name'],
+                'action': 'audit',
+                'source': 'audit',
+                'reason': e.get('reason'),
+                'changes': e['changes'],
+                'created_at': now,
+            }
+            for e in entries
+        ]
+        with base.writer() as session:
+            conn = session.connection()
+            for chunk in _chunks(rows):
+                conn.execute(sa.insert(models.HostHistory.__table__), chunk)
+
+    @staticmethod
+    def _checked(session, findings):
+        """Findings with ``checked_at`` from their profile's last audit
+        of every host, when later than their own."""
+        audited = dict(
+            session.execute(
+                sa.select(
+                    models.AuditProfile.uuid, models.AuditProfile.audited_at
+                )
+            ).all()
+        )
+        for finding in findings:
+            at = audited.get(finding['profile_uuid'])
+            if at is not None and at > finding['checked_at']:
+                finding['checked_at'] = at
+        return findings
+
+    def get_audit_finding(self, uuid):
+        """:raises: FindingNotFound"""
+        with base.reader() as session:
+            row = session.execute(
+                sa.select(models.AuditFinding).filter_by(uuid=uuid)
+            ).scalar_one_or_none()
+            if row is None:
+                raise audit_exc.FindingNotFound(finding=uuid)
+            return self._checked(session, [row.as_dict()])[0]
+
+    def list_audit_findings(
+        self,
+        filters=None,
+        since=None,
+        limit=None,
+        marker=None,
+        sort_key='id',
+        sort_dir='asc',
+    ):
+        """Findings matching ``filters`` (see FINDING_FILTERS) whose
+        result changed at or after ``since``, one page."""
+        with base.reader() as session:
+            query = base.apply_filters(
+                sa.select(models.AuditFinding),
+                models.AuditFinding,
+                filters,
+                FINDING_FILTERS,
+            )
+            if since is not None:
+                query = query.where(models.AuditFinding.changed_at >= since)
+            return self._checked(
+                session,
+                base.paginate(
+                    session,
+                    models.AuditFinding,
+                    query,
+                    limit,
+                    marker,
+                    sort_key,
+                    sort_dir,
+                    'finding',
+                ),
+            )
+
+    def list_audit_finding_events(
+        self, finding_uuid=None, host_uuid=None, since=None, limit=None
+    ):
+        """History of findings (of one finding or host), oldest first."""
+        with base.reader() as session:
+            query = sa.select(models.AuditFindingEvent)
+            if finding_uuid:
+                query = query.filter_by(finding_uuid=finding_uuid)
+            if host_uuid:
+                query = query.filter_by(host_uuid=host_uuid)
+            if since is not None:
+                query = query.where(
+                    models.AuditFindingEvent.created_at >= since
+                )
+            query = query.order_by(models.AuditFindingEvent.id)
+            if limit:
+                query = query.limit(limit)
+            return [r.as_dict() for r in session.execute(query).scalars()]
+
+    def audit_compliance(self, profile_uuid):
+        """Counts of hosts per rule, result and availability zone.
+
+        :returns: ``[{'rule', 'result', 'availability_zone', 'hosts'}]``.
+        """
+        finding, host = models.AuditFinding, models.Host
+        with base.reader() as session:
+            query = (
+                sa.select(
+                    finding.rule,
+                    finding.result,
+                    host.availability_zone,
+                    sa.func.count(finding.id),
+                )
+                .select_from(finding)
+                .outerjoin(host, host.uuid == finding.host_uuid)
+                .where(finding.profile_uuid == profile_uuid)
+                .group_by(finding.rule, finding.result, host.availability_zone)
+            )
+            return [
+                {
+                    'rule': rule,
+                    'result': result,
+                    'availability_zone': az,
+                    'hosts': count,
+                }
+                for rule, result, az, count in session.execute(query)
+            ]
