@@ -33,6 +33,7 @@ import re
 from fleet.alerts import states as alert_states
 from fleet.api import hygiene
 from fleet.api.controllers.v1 import alert as alert_api
+from fleet.api.controllers.v1 import audit as audit_api
 from fleet.api.controllers.v1 import execution as execution_api
 from fleet.api.controllers.v1 import host as host_api
 from fleet.api.controllers.v1 import place as place_api
@@ -46,6 +47,8 @@ from fleet.api.schemas import place as place_schema
 from fleet.api.schemas import plan as plan_schema
 from fleet.api.schemas import responses
 from fleet.api.schemas import runbook as runbook_schema
+from fleet.audits import profiles as audit_profiles
+from fleet.audits import rules as audit_rules
 from fleet.common import states
 from fleet.inventory import variables
 
@@ -83,6 +86,8 @@ class Operation:
     :param links: OpenAPI links of the success response (stateful tests
         and clients follow them).
     :param description: longer text (reST-free Markdown).
+    :param other_responses: {status: JSON schema of the body} of other
+        successes (e.g. a 202 beside the 200).
     """
 
     method: str
@@ -102,6 +107,7 @@ class Operation:
     #: Whether the route exists outside /v1 microversion negotiation
     #: (webhooks: Alertmanager cannot send the header).
     versioned: bool = True
+    other_responses: dict = dataclasses.field(default_factory=dict)
 
 
 OPERATIONS = []
@@ -224,7 +230,12 @@ register(
             show='showHost',
             update='updateHost',
             delete='deleteHost',
-            extra=('showHostHistory', 'showHostVariables'),
+            extra=(
+                'showHostHistory',
+                'showHostVariables',
+                'gatherHostFacts',
+                'showHostFacts',
+            ),
         ),
     ),
     Operation(
@@ -762,6 +773,184 @@ register(
 )
 
 
+# --- audits (1.6) ---
+_PROFILE_QUERY = dict(
+    paged(
+        [f for f in audit_api.PROFILE_FILTERS if f != 'enabled'],
+        audit_api.PROFILE_SORT_KEYS,
+    ),
+    enabled={'type': 'string', 'enum': list(runbook_api.BOOLEANS)},
+)
+_FINDING_QUERY = dict(
+    paged(
+        [
+            f
+            for f in audit_api.FINDING_FILTERS
+            if f not in ('host', 'profile', 'since')
+        ],
+        audit_api.FINDING_SORT_KEYS,
+        {'result': audit_rules.RESULTS, 'severity': audit_rules.SEVERITIES},
+    ),
+    host=dict(IDENT, description='host name or uuid'),
+    profile=dict(IDENT, description='audit profile name or uuid'),
+    since={
+        'type': 'string',
+        'format': 'date-time',
+        'description': 'only findings checked at or after this time '
+        '(ISO 8601, e.g. 2026-11-30T12:00:00Z)',
+    },
+)
+register(
+    Operation(
+        'get',
+        '/v1/hosts/{ident}/facts',
+        'showHostFacts',
+        'The facts last gathered from a host (404 if never).',
+        tag='audits',
+        min_version=_V.MINOR_6_AUDITS,
+        response=responses.HOST_FACTS,
+        path_params={'ident': IDENT},
+    ),
+    Operation(
+        'post',
+        '/v1/hosts/{ident}/facts',
+        'gatherHostFacts',
+        'Gather a host’s facts now, then audit it.',
+        tag='audits',
+        min_version=_V.MINOR_6_AUDITS,
+        response=responses.HOST_FACTS_GATHERED,
+        path_params={'ident': IDENT},
+    ),
+    Operation(
+        'get',
+        '/v1/audit_profiles',
+        'listAuditProfiles',
+        'List audit profiles.',
+        tag='audits',
+        min_version=_V.MINOR_6_AUDITS,
+        response=responses.collection(
+            'audit_profiles', responses.AUDIT_PROFILE
+        ),
+        query=_PROFILE_QUERY,
+    ),
+    Operation(
+        'post',
+        '/v1/audit_profiles',
+        'createAuditProfile',
+        'Create an audit profile (JSON, or YAML with Content-Type '
+        'application/yaml).',
+        tag='audits',
+        min_version=_V.MINOR_6_AUDITS,
+        request=audit_profiles.PROFILE,
+        status=201,
+        response=responses.AUDIT_PROFILE,
+        links=_links(
+            'ident',
+            '$response.body#/uuid',
+            show='showAuditProfile',
+            update='updateAuditProfile',
+            delete='deleteAuditProfile',
+            extra=('showAuditProfileCompliance',),
+        ),
+    ),
+    Operation(
+        'get',
+        '/v1/audit_profiles/export',
+        'exportAuditProfiles',
+        'The whole audit profile catalog.',
+        tag='audits',
+        min_version=_V.MINOR_6_AUDITS,
+        response=responses.AUDIT_PROFILE_CATALOG,
+    ),
+    Operation(
+        'post',
+        '/v1/audit_profiles/import',
+        'importAuditProfiles',
+        'Create or replace audit profiles from a catalog (JSON, or YAML '
+        'with Content-Type application/yaml).',
+        tag='audits',
+        min_version=_V.MINOR_6_AUDITS,
+        request=audit_profiles.CATALOG,
+        response=responses.AUDIT_PROFILES_IMPORTED,
+    ),
+    Operation(
+        'get',
+        '/v1/audit_profiles/{ident}',
+        'showAuditProfile',
+        'Show an audit profile.',
+        tag='audits',
+        min_version=_V.MINOR_6_AUDITS,
+        response=responses.AUDIT_PROFILE,
+        path_params={'ident': IDENT},
+    ),
+    Operation(
+        'put',
+        '/v1/audit_profiles/{ident}',
+        'updateAuditProfile',
+        'Replace an audit profile (JSON, or YAML with Content-Type '
+        'application/yaml).',
+        tag='audits',
+        min_version=_V.MINOR_6_AUDITS,
+        request=audit_profiles.PROFILE,
+        response=responses.AUDIT_PROFILE,
+        path_params={'ident': IDENT},
+    ),
+    Operation(
+        'delete',
+        '/v1/audit_profiles/{ident}',
+        'deleteAuditProfile',
+        'Delete an audit profile.',
+        tag='audits',
+        min_version=_V.MINOR_6_AUDITS,
+        status=204,
+        path_params={'ident': IDENT},
+    ),
+    Operation(
+        'get',
+        '/v1/audit_profiles/{ident}/compliance',
+        'showAuditProfileCompliance',
+        'Hosts per rule, result and availability zone.',
+        tag='audits',
+        min_version=_V.MINOR_6_AUDITS,
+        response=responses.AUDIT_COMPLIANCE,
+        path_params={'ident': IDENT},
+    ),
+    Operation(
+        'post',
+        '/v1/audits',
+        'runAudit',
+        'Audit now: the stored facts (200, the summary), or with "gather" '
+        'the facts gathered first (202; watch the findings).',
+        tag='audits',
+        min_version=_V.MINOR_6_AUDITS,
+        request=audit_api.RUN,
+        request_required=False,
+        response=responses.AUDIT_SUMMARY,
+        other_responses={202: responses.AUDIT_ACCEPTED},
+    ),
+    Operation(
+        'get',
+        '/v1/findings',
+        'listFindings',
+        'List audit findings: the latest result of each rule on each host.',
+        tag='audits',
+        min_version=_V.MINOR_6_AUDITS,
+        response=responses.collection('findings', responses.FINDING),
+        query=_FINDING_QUERY,
+    ),
+    Operation(
+        'get',
+        '/v1/findings/{uuid}',
+        'showFinding',
+        'Show a finding with its changes of result.',
+        tag='audits',
+        min_version=_V.MINOR_6_AUDITS,
+        response=responses.FINDING_DETAIL,
+        path_params={'uuid': UUID},
+    ),
+)
+
+
 TAGS = [
     ('versions', 'Version discovery and this description (no token).'),
     ('hosts', 'Physical resources of the fleet.'),
@@ -771,6 +960,10 @@ TAGS = [
     ('alerts', 'Alerts and the Alertmanager webhook (1.3).'),
     ('runbooks', 'What fleet does about alerts (1.3).'),
     ('actions', 'The executor action catalog a run names (1.4).'),
+    (
+        'audits',
+        'Host facts, audit profiles, audits and their findings (1.6).',
+    ),
 ]
 
 
@@ -870,6 +1063,15 @@ def _operation(op, max_minor):
         success['links'] = copy.deepcopy(op.links)
     body['responses'] = {
         str(op.status): success,
+        **{
+            str(status): {
+                'description': op.summary,
+                'content': {
+                    'application/json': {'schema': copy.deepcopy(schema)}
+                },
+            }
+            for status, schema in op.other_responses.items()
+        },
         'default': {
             'description': 'An OpenStack API-SIG error document.',
             'content': {

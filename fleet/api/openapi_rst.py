@@ -46,7 +46,8 @@ def render():
                 f'since 1.{o.min_version}'
                 if o.versioned
                 else 'every microversion',
-                f'success {o.status}',
+                'success '
+                + ' or '.join(str(c) for c in (o.status, *o.other_responses)),
             ]
             out += ['', '  ' + ', '.join(details) + '.']
             if o.query:

@@ -2,23 +2,23 @@
 
 With ``[coordination] backend_url`` set, each conductor is a member of the
 group ``fleet-conductors`` (member id: ``CONF.host``) on a tooz backend
-(Redis, ZooKeeper, ...), kept alive by heartbeats from a thread, and holds
-the lock ``fleet-execution-<uuid>`` of every run it runs. Unset (the
-default), :func:`get_coordinator` returns None and nothing is coordinated:
-one conductor, today's behaviour.
+(Redis, ZooKeeper, ...), kept alive by heartbeats from a thread, and one
+of them, the holder of the lock ``fleet-conductor-leader``, runs the
+once-per-cloud periodic work (inventory sync, monitoring polls, audits).
+Runs are not coordinated here: they are jobs on a TaskFlow jobboard
+(:mod:`fleet.conductor.jobs`). Unset (the default), :func:`get_coordinator`
+returns None: this conductor is the only one, and always the leader.
 
 Usage::
 
     coordination.start(CONF.host)         # conductor start; None if unset
     coordinator = coordination.get_coordinator()
-    with coordinator.run_lock(uuid) as locked:
-        if locked:
-            ...                           # no other conductor holds it
+    if is_leader():
+        ...                               # once-per-cloud periodic work
     coordinator.live_members()            # {'conductor-1', ...}
     coordination.stop()                   # conductor stop
 """
 
-import contextlib
 import threading
 
 from oslo_config import cfg
@@ -30,7 +30,8 @@ LOG = log.getLogger(__name__)
 
 #: The tooz group of the live conductors.
 GROUP = 'fleet-conductors'
-_LOCK_PREFIX = 'fleet-execution-'
+#: The lock held by the conductor that runs the once-per-cloud work.
+LEADER_LOCK = b'fleet-conductor-leader'
 
 _coordinator = None
 _coordinator_lock = threading.Lock()
@@ -50,6 +51,8 @@ class Coordinator:
         self._coordinator = None
         self._stop = threading.Event()
         self._heart = None
+        self._leader_lock = None
+        self._leader_mutex = threading.Lock()
 
     @property
     def started(self):
@@ -78,6 +81,7 @@ class Coordinator:
         """Leave the group and disconnect (locks still held are lost)."""
         if self._coordinator is None:
             return
+        self.resign()
         self._stop.set()
         if self._heart is not None:
             self._heart.join(10)
@@ -137,45 +141,75 @@ class Coordinator:
     def is_alive(self, member_id):
         return member_id in self.live_members()
 
-    def acquire_run_lock(self, execution_uuid):
-        """The run's lock if this coordinator could take it at once, else
-        None (another conductor holds it, or the backend failed)."""
-        lock = self._coordinator.get_lock(
-            (_LOCK_PREFIX + execution_uuid).encode()
-        )
-        try:
-            if lock.acquire(blocking=False):
-                return lock
-        except tooz_coordination.ToozError:
-            LOG.warning(
-                'Cannot take the lock of run %s.',
-                execution_uuid,
-                exc_info=True,
+    def is_leader(self):
+        """True if this conductor holds (or now takes) the leader lock.
+
+        The leader runs the once-per-cloud periodic work. The lock is kept
+        by the heartbeats; a conductor that stalled past the backend's
+        lock timeout finds here that it lost it, and stops leading.
+        """
+        with self._leader_mutex:
+            lock = self._leader_lock
+            if lock is not None:
+                # A Redis lock expires unless extended: extending it
+                # fails if it was lost. Other drivers' locks (file,
+                # ZooKeeper) last as long as their holder's session.
+                heartbeat = getattr(lock, 'heartbeat', None)
+                try:
+                    if heartbeat is not None:
+                        heartbeat()
+                    return True
+                except Exception:
+                    LOG.warning(
+                        'Conductor %s lost the leader lock; it stops '
+                        'running the once-per-cloud periodic work.',
+                        self.member_id,
+                    )
+                    self._leader_lock = None
+                    self._release_quietly(lock)
+                    # Another conductor leads by now, or may take the lock
+                    # first: try again at the next check, not at once.
+                    return False
+            lock = self._coordinator.get_lock(LEADER_LOCK)
+            try:
+                if not lock.acquire(blocking=False):
+                    return False
+            except Exception:
+                LOG.warning('Cannot take the leader lock.', exc_info=True)
+                return False
+            self._leader_lock = lock
+            LOG.info(
+                'Conductor %s is the leader: it runs the once-per-cloud '
+                'periodic work.',
+                self.member_id,
             )
-        return None
+            return True
+
+    def resign(self):
+        """Give the leader lock up (conductor stop)."""
+        with self._leader_mutex:
+            lock, self._leader_lock = self._leader_lock, None
+        if lock is not None:
+            self._release_quietly(lock)
 
     @staticmethod
-    def release_run_lock(lock):
+    def _release_quietly(lock):
         try:
             lock.release()
-        except tooz_coordination.ToozError:
-            LOG.warning('Cannot release lock %s.', lock.name, exc_info=True)
-
-    @contextlib.contextmanager
-    def run_lock(self, execution_uuid):
-        """Yield True while holding the run's lock, False (at once) if
-        someone else holds it."""
-        lock = self.acquire_run_lock(execution_uuid)
-        try:
-            yield lock is not None
-        finally:
-            if lock is not None:
-                self.release_run_lock(lock)
+        except Exception:
+            LOG.debug('Cannot release lock %s.', lock.name, exc_info=True)
 
 
 def get_coordinator():
     """The started coordinator of this process, or None (uncoordinated)."""
     return _coordinator
+
+
+def is_leader():
+    """True if this process runs the once-per-cloud periodic work: it
+    holds the leader lock, or nothing is coordinated (one conductor)."""
+    coordinator = _coordinator
+    return coordinator is None or coordinator.is_leader()
 
 
 def start(member_id=None):

@@ -132,8 +132,8 @@ class ConductorService(service.ServiceBase):
     def start(self):
         rpc.init(CONF)
         factory.load_all()
-        # [coordination] backend_url: join the live conductors before
-        # resuming (and taking over) runs; unset, a no-op.
+        # [coordination] backend_url: join the live conductors and run for
+        # leader (once-per-cloud periodic work); unset, a no-op.
         coordination.start(self.host)
         self.manager.init_host()
         target = messaging.Target(topic=CONF.conductor.topic, server=self.host)
@@ -147,8 +147,13 @@ class ConductorService(service.ServiceBase):
                 CONF.inventory.notifications_topic,
                 CONF.inventory.notifications_pool,
             )
-        self.monitoring = monitoring.start()
-        for interval, func in self.manager.periodic_tasks():
+        # Monitoring drivers poll the cloud (e.g. compute-down): on the
+        # leader only, started and stopped as leadership moves.
+        self._lead_monitoring()
+        periodics = self.manager.periodic_tasks() + [
+            (CONF.jobboard.leader_check_interval, self._lead_monitoring)
+        ]
+        for interval, func in periodics:
             if interval > 0:
                 thread = _Periodic(interval, func, self._stop)
                 thread.start()
@@ -159,9 +164,19 @@ class ConductorService(service.ServiceBase):
             CONF.conductor.topic,
         )
 
+    def _lead_monitoring(self):
+        leader = self.manager.is_leader()
+        if leader and self.monitoring is None:
+            self.monitoring = monitoring.start()
+        elif not leader and self.monitoring is not None:
+            LOG.info('Not the leader any more: monitoring drivers stop.')
+            drivers, self.monitoring = self.monitoring, None
+            monitoring.stop(drivers)
+
     def stop(self, graceful=True):
         self._stop.set()
         monitoring.stop(self.monitoring)
+        self.monitoring = None
         if self.inventory_listener is not None:
             self.inventory_listener.stop()
             if graceful:
@@ -171,7 +186,7 @@ class ConductorService(service.ServiceBase):
             if graceful:
                 self.rpcserver.wait()
         self.manager.del_host()
-        # After the runs are suspended and their locks released.
+        # After the runs are suspended and their jobs abandoned.
         coordination.stop()
         LOG.info('fleet-conductor %s stopped.', self.host)
 

@@ -8,9 +8,13 @@ atom states say it was (see :func:`resume`).
 Usage::
 
     engine.init_persistence()            # once, at conductor start
-    runner = engine.Runner()
+    runner = engine.Runner(host)
     runner.start(execution)              # new run, in a worker thread
-    runner.resume(execution)             # run found pending/running
+    runner.resume(execution, claim)      # a claimed job's run (see jobs)
+
+With a claim (:class:`fleet.conductor.jobs.Claim`) the run is fenced:
+its tasks, its progress records and its logbook writes stop as soon as
+this conductor has lost the claim (:mod:`fleet.conductor.fencing`).
 """
 
 import contextlib
@@ -27,10 +31,10 @@ from taskflow.persistence import backends as tf_backends
 from taskflow.persistence import models as tf_models
 
 from fleet.common import context as fleet_context
-from fleet.common import coordination
 from fleet.common import exception
 from fleet.common import executions
 from fleet.common import states
+from fleet.conductor import fencing
 from fleet.db import api as db_api
 from fleet.drivers import factory
 from fleet.notifications import execution as exec_notifications
@@ -44,9 +48,6 @@ _ACTIVE_STATES = (
     states.EXEC_RUNNING,
     states.EXEC_CANCELLING,
 )
-#: start / resume: take the run whoever owns it (uncoordinated).
-ANY_CONDUCTOR = object()
-
 FLOW_FACTORY = 'fleet.conductor.flows.maintenance.get_maintenance_flow'
 #: Tasks whose progress is per instance, not per step.
 _INSTANCE_TASKS = ('LiveMigrateInstance-', 'WaitForMigration-')
@@ -105,6 +106,52 @@ def init_persistence():
         conn.upgrade()
 
 
+class _FencedConnection:
+    """A persistence connection that refuses to write a run's logbook once
+    its conductor lost the claim: a stalled conductor must not overwrite
+    the atom states of the conductor that resumed the run."""
+
+    _WRITES = frozenset(
+        (
+            'save_logbook',
+            'update_flow_details',
+            'update_atom_details',
+            'destroy_logbook',
+            'clear_all',
+        )
+    )
+
+    def __init__(self, connection, claim):
+        self._connection = connection
+        self._claim = claim
+
+    def __getattr__(self, name):
+        attr = getattr(self._connection, name)
+        if name in self._WRITES:
+            claim = self._claim
+
+            def fenced(*args, **kwargs):
+                claim.check()
+                return attr(*args, **kwargs)
+
+            return fenced
+        return attr
+
+
+class _FencedBackend:
+    """A persistence backend whose connections are fenced by ``claim``."""
+
+    def __init__(self, backend, claim):
+        self._backend = backend
+        self._claim = claim
+
+    def get_connection(self):
+        return _FencedConnection(self._backend.get_connection(), self._claim)
+
+    def __getattr__(self, name):
+        return getattr(self._backend, name)
+
+
 class ProgressListener(tf_listeners.Listener):
     """Records each step's start and end into the run's progress and the
     failure of a step into its history, as the engine moves on."""
@@ -116,6 +163,8 @@ class ProgressListener(tf_listeners.Listener):
 
     def _task_receiver(self, state, details):
         name = details['task_name']
+        if fencing.is_lost(self.execution_uuid):
+            return  # the run is another conductor's now
         try:
             self._record(name, state, details)
         except Exception:
@@ -186,18 +235,23 @@ def _notify(event_type, uuid):
 
 
 class Runner:
-    """Starts, resumes and stops the engines of one conductor."""
+    """Starts, resumes and stops the engines of one conductor.
 
-    def __init__(self, host, coordinator=None):
+    Runs are claimed elsewhere (:class:`fleet.conductor.jobs.Dispatcher`);
+    ``on_done(uuid, claim)`` is called once a run's engine stopped (or a
+    run closed before its flow began), so that its job is consumed or
+    abandoned.
+    """
+
+    def __init__(self, host):
         self.host = host
         self.dbapi = db_api.get_instance()
-        #: None: the process' coordinator (fleet.common.coordination).
-        self._coordinator = coordinator
-        #: uuid -> the run lock held while the run runs (coordinated).
-        self._run_locks = {}
         self._lock = threading.Lock()
         self._engines = {}
         self._threads = {}
+        self._claims = {}
+        #: Called with (uuid, claim) when a run's engine stopped.
+        self.on_done = None
         # Runs this conductor suspends on stop: they stay "running" for
         # the next start to resume.
         self._suspending = set()
@@ -224,100 +278,91 @@ class Runner:
             'max_workers': max(workers, 1),
         }
 
-    @property
-    def coordinator(self):
-        return self._coordinator or coordination.get_coordinator()
+    def _backend(self, uuid):
+        backend = get_backend()
+        claim = self._claims.get(uuid)
+        if claim is None:
+            return backend
+        return _FencedBackend(backend, claim)
 
-    def _claim(self, execution, expected_conductor):
-        """Coordinated: take the run's lock, then own the run in the
-        database if its conductor is still ``expected_conductor``.
+    def _own(self, execution, claim):
+        """Record this conductor as the run's conductor (the job's claim
+        is what makes it the owner; the column says who it is).
 
-        :returns: the run as now stored, or None if another conductor
-            holds or owns it (the lock is then not kept).
+        :returns: the run as now stored, or None if it is not active.
         """
-        coordinator = self.coordinator
-        if coordinator is None:
-            return execution
         uuid = execution['uuid']
-        lock = coordinator.acquire_run_lock(uuid)
-        if lock is None:
-            LOG.info('Run %s is locked by another conductor.', uuid)
+        if claim is not None:
+            claim.check()
+        if not self.dbapi.claim_execution(
+            uuid,
+            execution['conductor'],
+            self.host,
+            expected_states=_ACTIVE_STATES,
+        ):
+            LOG.info('Run %s is not active any more.', uuid)
             return None
-        try:
-            if expected_conductor is ANY_CONDUCTOR:
-                expected_conductor = execution['conductor']
-            if not self.dbapi.claim_execution(
-                uuid,
-                expected_conductor,
-                self.host,
-                expected_states=_ACTIVE_STATES,
-            ):
-                LOG.info(
-                    'Run %s is not active any more or was claimed by '
-                    'another conductor.',
-                    uuid,
-                )
-                coordinator.release_run_lock(lock)
-                return None
-            execution = self.dbapi.get_execution(uuid)
-        except Exception:
-            coordinator.release_run_lock(lock)
-            raise
-        with self._lock:
-            self._run_locks[uuid] = lock
-        return execution
+        return self.dbapi.get_execution(uuid)
 
-    def _unlock(self, uuid):
-        with self._lock:
-            lock = self._run_locks.pop(uuid, None)
-        coordinator = self.coordinator
-        if lock is not None and coordinator is not None:
-            coordinator.release_run_lock(lock)
-
-    def _claimed(self, execution, expected_conductor, func):
-        claimed = self._claim(execution, expected_conductor)
-        if claimed is None:
-            return False
-        uuid = claimed['uuid']
+    def _claimed(self, execution, claim, func):
+        uuid = execution['uuid']
+        if claim is not None:
+            with self._lock:
+                self._claims[uuid] = claim
+            fencing.register(uuid, claim)
         try:
+            owned = self._own(execution, claim)
+            if owned is None:
+                self._ended(uuid)
+                return False
             if executions.close_if_idle(
                 self.dbapi,
                 uuid,
                 f'cancelled by request before conductor {self.host} '
                 f'started it',
             ):
-                self._unlock(uuid)
                 _notify(exec_notifications.END, uuid)
+                self._ended(uuid)
                 return True
-            func(claimed)
+            func(owned)
+        except fencing.ClaimLost:
+            self._ended(uuid)
+            return False
         except Exception:
-            self._unlock(uuid)
+            self._ended(uuid)
             raise
         return True
 
-    def start(self, execution, expected_conductor=ANY_CONDUCTOR):
+    def _release(self, uuid):
+        with self._lock:
+            claim = self._claims.pop(uuid, None)
+        if claim is not None:
+            fencing.unregister(uuid, claim)
+
+    def start(self, execution, claim=None):
         """Build, persist and run the flow of a new run (pending).
 
-        With coordination the run's lock is held until the run ends, and
-        the run is started only if its conductor is still
-        ``expected_conductor`` (default: as in ``execution``).
-
-        :returns: True if started, False if another conductor has it.
+        :param claim: this conductor's claim on the run's job, if any:
+            the run is then fenced by it.
+        :returns: True if its engine runs or the run was closed
+            (cancelled before it began, failed to start); False if it is
+            not active any more or the claim was lost.
         """
-        return self._claimed(execution, expected_conductor, self._start)
+        return self._claimed(execution, claim, self._start)
 
-    def resume(self, execution, expected_conductor=ANY_CONDUCTOR):
+    def resume(self, execution, claim=None):
         """Resume a run from its logbook, or start it if it has none.
 
-        :returns: True if resumed, False if another conductor has it
-            (coordinated; see :meth:`start`).
+        :returns: see :meth:`start`.
         """
-        return self._claimed(execution, expected_conductor, self._resume)
+        return self._claimed(execution, claim, self._resume)
 
     def _start(self, execution):
         uuid = execution['uuid']
         try:
             self._plan(execution)
+        except fencing.ClaimLost:
+            raise
         except Exception as e:
             # A run that cannot start (its host unknown to the compute
             # driver, the driver or the persistence backend failing, ...)
@@ -331,19 +376,20 @@ class Runner:
                 states.EV_FAIL,
                 f'conductor {self.host} could not start it: {e}',
             )
-            self._unlock(uuid)
             _notify(exec_notifications.END, uuid)
+            self._ended(uuid)
 
     def _plan(self, execution):
         """Plan the run (its instances, its flow, its logbook) and run it
         in a thread."""
         uuid = execution['uuid']
+        fencing.check(uuid)
         host = self.dbapi.get_host(execution['host_uuid'])
         instances = sorted(
             i['uuid']
             for i in factory.get_compute().list_instances(host['name'])
         )
-        backend = get_backend()
+        backend = self._backend(uuid)
         book = tf_models.LogBook(f'execution-{uuid}')
         with contextlib.closing(backend.get_connection()) as conn:
             conn.save_logbook(book)
@@ -384,7 +430,7 @@ class Runner:
         uuid = execution['uuid']
         if not execution['logbook_uuid']:
             return self._start(execution)
-        backend = get_backend()
+        backend = self._backend(uuid)
         with contextlib.closing(backend.get_connection()) as conn:
             book = conn.get_logbook(execution['logbook_uuid'])
         flow_detail = next(iter(book), None)
@@ -421,19 +467,50 @@ class Runner:
             with ProgressListener(engine, uuid):
                 engine.run()
         except Exception:
-            # The flow reverted; its lifecycle task recorded the end.
-            LOG.info('Run %s ended in failure (see its history).', uuid)
+            if not fencing.is_lost(uuid):
+                # The flow reverted; its lifecycle task recorded the end.
+                LOG.info('Run %s ended in failure (see its history).', uuid)
         finally:
             with self._lock:
                 self._engines.pop(uuid, None)
-            try:
+            if fencing.is_lost(uuid):
+                # Another conductor owns the run now: no closing, no
+                # notification, no record; it resumes the run.
+                LOG.warning(
+                    'Run %s: engine stopped on conductor %s, which lost '
+                    'its claim; nothing more is done here.',
+                    uuid,
+                    self.host,
+                )
+            else:
                 self._check_closed(uuid)
-            finally:
-                # Coordinated: another conductor may now take the run
-                # (a suspended one) over.
-                self._unlock(uuid)
-            if uuid not in self._suspending:
-                _notify(exec_notifications.END, uuid)
+                if uuid not in self._suspending:
+                    _notify(exec_notifications.END, uuid)
+            self._ended(uuid)
+
+    def _ended(self, uuid):
+        """The run's engine stopped (or never started): let go of its
+        claim and tell the dispatcher."""
+        with self._lock:
+            claim = self._claims.get(uuid)
+        self._release(uuid)
+        if self.on_done is not None:
+            try:
+                self.on_done(uuid, claim)
+            except Exception:
+                LOG.exception('Run %s: cannot hand its job back.', uuid)
+
+    def abandon(self, uuid):
+        """Stop the engine of a run whose claim was lost: atoms in flight
+        end (their side effects done, their results not recorded), nothing
+        new starts."""
+        with self._lock:
+            engine = self._engines.get(uuid)
+        if engine is not None:
+            try:
+                engine.suspend()
+            except fencing.ClaimLost:
+                pass  # the engine's own state write is fenced too
 
     def _check_closed(self, uuid):
         """A run whose engine stopped must not stay active without a

@@ -1,12 +1,10 @@
 """Server side of the conductor RPC API: thin, hands work to modules."""
 
-import datetime
 import threading
 
 from oslo_config import cfg
 from oslo_log import log
 import oslo_messaging as messaging
-from oslo_utils import timeutils
 
 from fleet.audits import auditor
 from fleet.audits import facts as audit_facts
@@ -16,6 +14,7 @@ from fleet.common import executions
 from fleet.common import states
 from fleet.conductor import engine
 from fleet.conductor import inventory
+from fleet.conductor import jobs
 from fleet.conductor import plans
 from fleet.conductor import rpcapi as conductor_rpcapi
 from fleet.db import api as db_api
@@ -30,25 +29,67 @@ class ConductorManager:
 
     target = messaging.Target(version='1.5')
 
-    def __init__(self, host, coordinator=None):
+    def __init__(self, host, coordinator=None, board=None):
         self.host = host
         #: None: the process' coordinator, if [coordination] backend_url.
         self._coordinator = coordinator
-        self.runner = engine.Runner(host, coordinator=coordinator)
+        self.runner = engine.Runner(host)
+        self._board = board
+        self._dispatcher = None
+        self._dispatcher_lock = threading.Lock()
 
     @property
     def coordinator(self):
         return self._coordinator or coordination.get_coordinator()
 
+    @property
+    def dispatcher(self):
+        """This conductor's jobboard dispatcher ([jobboard] board)."""
+        with self._dispatcher_lock:
+            if self._dispatcher is None:
+                board = self._board or jobs.fetch_board(
+                    persistence=engine.get_backend()
+                )
+                self._dispatcher = jobs.Dispatcher(
+                    self.host, self.runner, board
+                )
+            return self._dispatcher
+
+    def is_leader(self):
+        """True if this conductor runs the once-per-cloud periodic work
+        (the leader lock on the coordination backend, or no backend)."""
+        coordinator = self.coordinator
+        if coordinator is None:
+            return True
+        try:
+            return coordinator.is_leader()
+        except Exception:
+            LOG.exception('Cannot tell whether this conductor leads.')
+            return False
+
+    def once_per_cloud(self, func, name):
+        """``func`` wrapped to run only on the leader (periodic work),
+        named ``name`` (the periodic thread's name)."""
+
+        def leader_only():
+            if self.is_leader():
+                return func()
+            return None
+
+        leader_only.__name__ = name
+        return leader_only
+
     def init_host(self):
         """Called once when the service starts, before RPC is served:
-        prepares TaskFlow's tables and resumes this conductor's runs."""
+        prepares TaskFlow's tables, posts the jobs of active runs that
+        have none (the leader) and starts claiming jobs."""
         engine.init_persistence()
         # Runs admitted when another ends (executions.finish) start here.
         executions.set_start_hook(self._start_admitted)
         if CONF.maintenance.resume_on_start:
             self.resume_executions()
-        if CONF.conductor.sync_inventory_on_start:
+        self.dispatcher.start()
+        if CONF.conductor.sync_inventory_on_start and self.is_leader():
             # The inventory is there within seconds, not only after the
             # first periodic sync ([conductor] inventory_sync_interval);
             # in a thread, so a large or slow cloud does not delay RPC.
@@ -74,22 +115,17 @@ class ConductorManager:
     def drive_plans(self):
         """Periodic: admit the waiting runs that now fit, and drive every
         active plan ([budget] recheck_interval)."""
-        dbapi = db_api.get_instance()
-        plans.tick_all(dbapi, self._start_admitted)
         # A run admitted where no start hook was set (or whose cast was
-        # lost) is pending with no conductor: start it here.
-        stale = timeutils.utcnow() - datetime.timedelta(
-            seconds=2 * CONF.budget.recheck_interval
-        )
-        for run in dbapi.list_executions(
-            filters={'state': states.EXEC_PENDING, 'conductor': None}
-        ):
-            if run['updated_at'] and run['updated_at'] < stale:
-                self.start_execution(None, run['uuid'])
+        # lost) has no job: the leader's repost_orphans posts it.
+        plans.tick_all(db_api.get_instance(), self._start_admitted)
 
     def del_host(self):
-        """Called once when the service stops."""
-        self.runner.stop()
+        """Called once when the service stops: suspends the runs and
+        abandons their jobs, for another conductor (or the next start)."""
+        if self._dispatcher is not None:
+            self._dispatcher.stop()
+        else:
+            self.runner.stop()
 
     def ping(self, context):
         return self.host
@@ -151,25 +187,15 @@ class ConductorManager:
             cause_alert_uuid=cause_alert_uuid,
         )
 
-    def _alone(self, name, func):
-        """Run ``func`` unless another conductor runs the same periodic
-        work now (coordinated: one lock per kind of work)."""
-        coordinator = self.coordinator
-        if coordinator is None:
-            return func()
-        with coordinator.run_lock(f'periodic-{name}') as locked:
-            if not locked:
-                LOG.info('Another conductor runs %s now; skipped.', name)
-                return None
-            return func()
-
     def gather_all_facts(self):
-        """Periodic: gather the facts of every managed host, then audit."""
-        return self._alone('facts', self._gather_all_facts)
+        """Periodic (on the leader only, see :meth:`periodic_tasks`):
+        gather the facts of every managed host, then audit."""
+        return self._gather_all_facts()
 
     def audit_all(self):
-        """Periodic: audit every host's stored facts."""
-        return self._alone('audit', lambda: self._audit(None, None, None))
+        """Periodic (on the leader only): audit every host's stored
+        facts."""
+        return self._audit(None, None, None)
 
     def _gather_all_facts(self):
         dbapi = db_api.get_instance()
@@ -183,48 +209,42 @@ class ConductorManager:
         self._audit(None, None, None)
 
     def start_execution(self, context, execution_uuid):
-        """Run a pending execution (cast by the API)."""
+        """A run is pending (cast by the API): post its job; any conductor
+        (this one first, if it has room) claims and runs it."""
         dbapi = db_api.get_instance()
         execution = dbapi.get_execution(execution_uuid)
         if execution['state'] not in (
             states.EXEC_PENDING,
             states.EXEC_CANCELLING,
-        ) or execution['conductor'] not in (None, self.host):
+        ):
             LOG.warning(
-                'Run %s is %s on conductor %s; not starting it.',
+                'Run %s is %s; not posting it.',
                 execution_uuid,
                 execution['state'],
-                execution['conductor'],
             )
             return
-        if not self.runner.start(
-            execution, expected_conductor=execution['conductor']
-        ):
-            LOG.info(
-                'Run %s is taken by another conductor; not starting it.',
-                execution_uuid,
-            )
+        self.dispatcher.post(execution_uuid)
+        self.dispatcher.claim_once()
 
     def cancel_execution(self, context, execution_uuid):
         """A run was asked to stop (cast by the API, 1.3): close it here
-        if it is pending and nobody runs it (its conductor is this one, or
-        none, or not a live member any more). A run whose flow runs is
-        stopped by its flow, which sees the cancel flag."""
+        if it is pending and no conductor has claimed its job. A run
+        whose flow runs is stopped by its flow, which sees the cancel
+        flag; a claimed one is closed by its claimant before it starts."""
         dbapi = db_api.get_instance()
-        execution = dbapi.get_execution(execution_uuid)
-        owner = execution['conductor']
-        if execution['uuid'] in self.runner.running():
+        if execution_uuid in self.runner.running():
             return
-        if owner not in (None, self.host):
-            coordinator = self.coordinator
-            if coordinator is None:
-                return  # its own conductor closes it when it resumes it
-            try:
-                if owner in coordinator.live_members():
-                    return
-            except Exception:
-                LOG.exception('Cannot list the live conductors.')
-                return
+        dispatcher = self.dispatcher
+        if dispatcher.owns(execution_uuid):
+            return
+        try:
+            for job in dispatcher.board.iterjobs(ensure_fresh=True):
+                if jobs.execution_of(job) == execution_uuid:
+                    if jobs.owner_of(dispatcher.board, job) is not None:
+                        return  # its claimant closes it
+        except Exception:
+            LOG.exception('Cannot read the jobboard.')
+            return
         if executions.close_if_idle(
             dbapi,
             execution_uuid,
@@ -258,79 +278,49 @@ class ConductorManager:
                 history={'source': 'conductor', 'actor': self.host},
             )
 
-    def take_over_executions(self):
-        """Periodic (coordinated): resume_executions; this conductor's own
-        runs only if ``[maintenance] resume_on_start``."""
-        self.resume_executions(own=CONF.maintenance.resume_on_start)
-
-    def resume_executions(self, own=True):
-        """Resume the active runs owned by this conductor (or by none).
-
-        Coordinated ([coordination] backend_url), also take over the runs
-        of conductors that are not live members of the group: the run's
-        lock and a conditional update of its conductor let one conductor
-        only have each run. Called at start and, through
-        take_over_executions, every ``[coordination] takeover_interval``
-        seconds.
-        """
-        coordinator = self.coordinator
-        live = None
-        if coordinator is not None:
-            try:
-                live = coordinator.live_members()
-            except Exception:
-                LOG.exception('Cannot list the live conductors.')
-                return
-        dbapi = db_api.get_instance()
-        active = dbapi.list_executions(
-            filters={
-                'state': [
-                    states.EXEC_PENDING,
-                    states.EXEC_RUNNING,
-                    states.EXEC_CANCELLING,
-                ]
-            }
-        )
-        running = set(self.runner.running())
-        for execution in active:
-            owner = execution['conductor']
-            if owner not in (None, self.host) and (
-                live is None or owner in live
-            ):
-                continue
-            if execution['uuid'] in running or (
-                not own and owner == self.host
-            ):
-                continue
-            try:
-                if self.runner.resume(execution, expected_conductor=owner):
-                    if owner in (None, self.host):
-                        LOG.info('Run %s resumed.', execution['uuid'])
-                    else:
-                        LOG.warning(
-                            'Run %s taken over from conductor %s, which '
-                            'is not a live member any more.',
-                            execution['uuid'],
-                            owner,
-                        )
-            except Exception:
-                LOG.exception('Cannot resume run %s.', execution['uuid'])
+    def resume_executions(self):
+        """Post a job for every active run that has none (the leader
+        only: e.g. the in-process board after a restart, or a cast lost
+        between the API and a conductor), then claim what this conductor
+        has room for; runs claimed under this conductor's name by its
+        previous process are adopted at once."""
+        if self.is_leader():
+            self.dispatcher.repost_orphans()
+        self.dispatcher.claim_once()
 
     def periodic_tasks(self):
-        """(interval seconds, callable) pairs run by the service."""
+        """(interval seconds, callable) pairs run by the service; the
+        once-per-cloud ones run on the leader only."""
         tasks = [
-            (CONF.conductor.inventory_sync_interval, inventory.sync),
-            (CONF.budget.recheck_interval, self.drive_plans),
+            (
+                CONF.conductor.inventory_sync_interval,
+                self.once_per_cloud(inventory.sync, 'sync_inventory'),
+            ),
+            (
+                CONF.jobboard.claim_expiry,
+                self.once_per_cloud(
+                    self.dispatcher.repost_orphans, 'repost_orphans'
+                ),
+            ),
+            (
+                CONF.budget.recheck_interval,
+                self.once_per_cloud(self.drive_plans, 'drive_plans'),
+            ),
         ]
         if CONF.facts.interval and CONF.drivers.facts:
-            tasks.append((CONF.facts.interval, self.gather_all_facts))
-        if CONF.auditing.interval:
-            tasks.append((CONF.auditing.interval, self.audit_all))
-        if self.coordinator is not None:
             tasks.append(
                 (
-                    CONF.coordination.takeover_interval,
-                    self.take_over_executions,
+                    CONF.facts.interval,
+                    self.once_per_cloud(
+                        self.gather_all_facts, 'gather_all_facts'
+                    ),
+                )
+            )
+        if CONF.auditing.interval:
+            tasks.append(
+                (
+                    CONF.auditing.interval,
+                    self.once_per_cloud(self.audit_all, 'audit_all'),
                 )
             )
         return tasks

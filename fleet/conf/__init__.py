@@ -23,6 +23,7 @@ from fleet.conf import executor
 from fleet.conf import facts
 from fleet.conf import fake_cloud
 from fleet.conf import inventory
+from fleet.conf import jobboard
 from fleet.conf import maintenance
 from fleet.conf import nova
 
@@ -40,6 +41,7 @@ default.register_opts(CONF)
 drivers.register_opts(CONF)
 fake_cloud.register_opts(CONF)
 inventory.register_opts(CONF)
+jobboard.register_opts(CONF)
 executor.register_opts(CONF)
 facts.register_opts(CONF)
 nova.register_opts(CONF)

@@ -20,6 +20,7 @@ from fleet.conf import executor
 from fleet.conf import facts
 from fleet.conf import fake_cloud
 from fleet.conf import inventory
+from fleet.conf import jobboard
 from fleet.conf import maintenance
 from fleet.conf import nova
 
@@ -38,6 +39,7 @@ _MODULES = (
     facts,
     fake_cloud,
     inventory,
+    jobboard,
     maintenance,
     nova,
 )

@@ -7,6 +7,7 @@ by a later microversion is not a breaking change of the description.
 """
 
 from fleet.api.controllers.v1 import versions
+from fleet.audits import rules as audit_rules
 
 _STR = {'type': 'string'}
 _OPT_STR = {'type': ['string', 'null']}
@@ -342,6 +343,139 @@ ACTIONS = {
     'required': ['actions'],
 }
 
+
+# --- audits (1.6) ---
+_RESULT_COUNTS = {
+    'type': 'object',
+    'properties': dict.fromkeys(audit_rules.RESULTS, _INT),
+    'required': list(audit_rules.RESULTS),
+}
+
+#: GET /v1/hosts/{ident}/facts: the last facts gathered.
+HOST_FACTS = _object(
+    {
+        'host_uuid': _UUID,
+        'host': _STR,
+        'facts': _OBJ,
+        'drivers': {'type': 'array', 'items': _STR},
+        'gathered_at': _TIME,
+        'errors': _OBJ,
+    }
+)
+
+#: What an audit did: hosts checked, results per profile, changes.
+AUDIT_SUMMARY = _object(
+    {
+        'hosts': _INT,
+        'profiles': {'type': 'object', 'additionalProperties': _RESULT_COUNTS},
+        'unchanged': {'type': 'object', 'additionalProperties': _INT},
+        'changes': {
+            'type': 'array',
+            'items': _object(
+                {
+                    'host': _STR,
+                    'profile': _STR,
+                    'rule': _STR,
+                    'old': _OPT_STR,
+                    'new': _STR,
+                }
+            ),
+        },
+    }
+)
+
+#: POST /v1/hosts/{ident}/facts: the facts gathered now (when the host
+#: had any stored), the drivers that failed, and the audit that followed.
+HOST_FACTS_GATHERED = {
+    'type': 'object',
+    'properties': {
+        **HOST_FACTS['properties'],
+        'failed': _OBJ,
+        'audit': AUDIT_SUMMARY,
+    },
+    'required': ['host', 'failed', 'audit'],
+}
+
+#: POST /v1/audits with "gather": the conductor's acknowledgement (202).
+AUDIT_ACCEPTED = _object({'accepted': {'const': True}, 'message': _STR})
+
+AUDIT_PROFILE = _object(
+    {
+        'uuid': _UUID,
+        'name': _STR,
+        'description': _OPT_STR,
+        'enabled': {'type': 'boolean'},
+        'applies_to': _OBJ,
+        'rules': {'type': 'array', 'items': _OBJ},
+        'created_at': _OPT_TIME,
+        'updated_at': _OPT_TIME,
+        'links': LINKS,
+    }
+)
+AUDIT_PROFILE_CATALOG = _object({'profiles': {'type': 'array', 'items': _OBJ}})
+AUDIT_PROFILES_IMPORTED = RUNBOOK_IMPORTED
+AUDIT_COMPLIANCE = _object(
+    {
+        'profile': _STR,
+        'uuid': _UUID,
+        'totals': _RESULT_COUNTS,
+        'rules': {
+            'type': 'array',
+            'items': _object(
+                {
+                    'rule': _STR,
+                    'severity': _STR,
+                    'hosts': _RESULT_COUNTS,
+                    'availability_zones': {
+                        'type': 'object',
+                        'additionalProperties': _RESULT_COUNTS,
+                    },
+                }
+            ),
+        },
+    }
+)
+
+FINDING = _object(
+    {
+        'uuid': _UUID,
+        'host_uuid': _UUID,
+        'host_name': _STR,
+        'profile_uuid': _UUID,
+        'profile_name': _STR,
+        'rule': _STR,
+        'severity': {'type': 'string', 'enum': list(audit_rules.SEVERITIES)},
+        'result': {'type': 'string', 'enum': list(audit_rules.RESULTS)},
+        'evidence': {'type': ['object', 'null']},
+        'message': _OPT_STR,
+        'checked_at': _TIME,
+        'changed_at': _TIME,
+        'links': LINKS,
+    }
+)
+#: GET /v1/findings/{uuid}: with its changes of result.
+FINDING_DETAIL = {
+    **FINDING,
+    'properties': {
+        **FINDING['properties'],
+        'history': {
+            'type': 'array',
+            'items': _object(
+                {
+                    'at': _TIME,
+                    'old_result': _OPT_STR,
+                    'new_result': _STR,
+                    'evidence': {'type': ['object', 'null']},
+                    'message': _OPT_STR,
+                }
+            ),
+        },
+    },
+    'required': [*FINDING['required'], 'history'],
+}
+
+
+# --- plans (1.7) ---
 PLAN = _object(
     {
         'uuid': _UUID,

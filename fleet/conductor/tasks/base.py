@@ -12,6 +12,8 @@ Usage::
             self.event(execution_uuid, 'Disabling nova-compute.')
 """
 
+import functools
+import threading
 import time
 
 from oslo_config import cfg
@@ -21,6 +23,7 @@ from taskflow import task
 from taskflow.types import failure as tf_failure
 
 from fleet.common import exception
+from fleet.conductor import fencing
 from fleet.db import api as db_api
 from fleet.drivers import base as driver_base
 from fleet.drivers import factory
@@ -61,11 +64,49 @@ def sleep(seconds: float) -> None:
         time.sleep(seconds)
 
 
+#: Per engine worker thread: the run whose task it executes.
+_acting = threading.local()
+
+
+def _fenced(func):
+    """``func`` (a task's execute or revert) runs only while this
+    conductor owns the run's job: see :mod:`fleet.conductor.fencing`."""
+
+    @functools.wraps(func)
+    def wrapper(self, *args, **kwargs):
+        execution_uuid = kwargs.get('execution_uuid')
+        if execution_uuid is not None:
+            fencing.check(execution_uuid)
+        # The run this worker thread acts for: every compute driver call
+        # is fenced too (see MaintenanceTask.compute), right before it.
+        previous = getattr(_acting, 'execution_uuid', None)
+        _acting.execution_uuid = execution_uuid
+        try:
+            return func(self, *args, **kwargs)
+        finally:
+            _acting.execution_uuid = previous
+
+    wrapper.fenced = True
+    return wrapper
+
+
 class MaintenanceTask(task.Task):
-    """Base of fleet's maintenance tasks (not a step by itself)."""
+    """Base of fleet's maintenance tasks (not a step by itself).
+
+    Every subclass's ``execute`` and ``revert`` first check that this
+    conductor still owns the run (fencing): a conductor whose claim lapsed
+    raises :class:`fencing.ClaimLost` before any side effect.
+    """
 
     #: Step name shown in progress and history; the class name by default.
     step = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in ('execute', 'revert'):
+            func = cls.__dict__.get(name)
+            if func is not None and not getattr(func, 'fenced', False):
+                setattr(cls, name, _fenced(func))
 
     def __init__(self, name=None, **kwargs):
         super().__init__(name=name or self.__class__.__name__, **kwargs)
@@ -76,6 +117,12 @@ class MaintenanceTask(task.Task):
 
     @property
     def compute(self) -> driver_base.ComputeDriver:
+        """The compute driver; fenced: looked up right before each call
+        to it, so a conductor that lost its claim while this step ran
+        (stalled between a check and a Nova call) makes no more calls."""
+        execution_uuid = getattr(_acting, 'execution_uuid', None)
+        if execution_uuid is not None:
+            fencing.check(execution_uuid)
         return factory.get_compute()
 
     @property
@@ -91,6 +138,8 @@ class MaintenanceTask(task.Task):
     ) -> None:
         """Append to the run's history; a history write never fails a
         step (the step's own outcome matters more than its record)."""
+        if fencing.is_lost(execution_uuid):
+            return
         log_level = {'error': 40, 'warning': 30}.get(level, 20)
         LOG.log(log_level, 'Run %s: %s', execution_uuid, message)
         try:
@@ -133,6 +182,8 @@ class MaintenanceTask(task.Task):
         self, execution_uuid: str, section: str, key: str | None, **values
     ) -> None:
         """Merge ``values`` into the run's progress (best effort)."""
+        if fencing.is_lost(execution_uuid):
+            return
         try:
             self.dbapi.update_execution_progress(
                 execution_uuid, section, key, values

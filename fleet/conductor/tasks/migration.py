@@ -715,12 +715,22 @@ class VerifyHostDrained(base.MaintenanceTask):
         }
         left_ok = {u for u, i in instances.items() if i.get('state') == LEFT}
         on_host = self.compute.list_instances(host_name)
+        stragglers = [i for i in on_host if i['uuid'] not in instances]
+        if stragglers:
+            # Scheduled to the host after the run listed its instances and
+            # before nova-compute was disabled (another drain's migration,
+            # a boot): moved now, one by one, as the planned ones were.
+            self._move_stragglers(
+                execution_uuid, host_name, params, stragglers
+            )
+            return self.execute(execution_uuid, host_name, params)
         left = [i for i in on_host if i['uuid'] not in skipped | left_ok]
         if left:
             raise base.StepFailed(
                 step=self.step_name,
-                reason=f'{len(left)} instance(s) not planned by this run are '
-                f'on {host_name}: ' + ', '.join(i['uuid'] for i in left[:10]),
+                reason=f'{len(left)} instance(s) this run moved or planned '
+                f'are on {host_name} again: '
+                + ', '.join(i['uuid'] for i in left[:10]),
             )
         still = {i['uuid'] for i in on_host}
         skipped &= still
@@ -743,6 +753,29 @@ class VerifyHostDrained(base.MaintenanceTask):
             + (f' ({", ".join(notes)} instance(s) on it).' if notes else '.'),
         )
         return {'skipped': sorted(skipped), 'left': sorted(left_ok)}
+
+    def _move_stragglers(self, execution_uuid, host_name, params, found):
+        self.event(
+            execution_uuid,
+            f'{len(found)} instance(s) reached {host_name} after the run '
+            f'listed its instances, before nova-compute was disabled; moving '
+            f'them too: ' + ', '.join(i['uuid'] for i in found[:10]),
+            level='warning',
+        )
+        for inst in found:
+            self.check_cancel(execution_uuid)
+            uuid = inst['uuid']
+            started = LiveMigrateInstance(uuid).execute(
+                execution_uuid, host_name, params, 1
+            )
+            try:
+                WaitForMigration(uuid).execute(execution_uuid, started)
+            except exception.FleetException as e:
+                raise base.StepFailed(
+                    step=self.step_name,
+                    reason=f'instance {uuid} reached {host_name} during the '
+                    f'run and could not be moved: {e}',
+                ) from e
 
     def revert(self, result, *args, **kwargs) -> None:
         pass  # a check changes nothing

@@ -106,6 +106,8 @@ def fleet(cloud, procs, tmp_path):  # noqa: F811
             'conductor': {
                 'topic': base.unique('fleet-func-audit-'),
                 'inventory_sync_interval': 0,
+                # The test registers the minicloud's computes itself.
+                'sync_inventory_on_start': False,
             },
             'drivers': {
                 'compute': 'nova',

@@ -34,6 +34,10 @@ from fleet.common import policy
 
 LOG = log.getLogger(__name__)
 
+#: Query filters of GET /v1/audit_profiles and GET /v1/findings (the
+#: OpenAPI description is built from them).
+PROFILE_FILTERS = ('name', 'enabled')
+FINDING_FILTERS = ('host', 'profile', 'rule', 'result', 'severity', 'since')
 PROFILE_SORT_KEYS = ('id', 'name', 'created_at', 'updated_at')
 FINDING_SORT_KEYS = (
     'id',
@@ -85,15 +89,18 @@ class AuditProfilesController(rest.RestController):
         utils.check_audits_version()
         ctx = pecan.request.context
         policy.authorize('fleet:audit_profile:get_all', {}, ctx)
-        utils.check_query(params, ('name', 'enabled'))
+        utils.check_query(params, PROFILE_FILTERS)
         page = utils.pagination(params, PROFILE_SORT_KEYS)
         filters = {k: params[k] for k in ('name',) if k in params}
         if 'enabled' in params:
-            filters['enabled'] = params['enabled'].lower() in (
-                'true',
-                '1',
-                'yes',
-            )
+            # As runbooks: "enabled=maybe" is refused, not read as false.
+            if params['enabled'] not in runbook_api.BOOLEANS:
+                raise exception.InvalidParameterValue(
+                    err=f'enabled must be one of '
+                    f'{", ".join(runbook_api.BOOLEANS)}, '
+                    f'got {params["enabled"]!r}.'
+                )
+            filters['enabled'] = runbook_api.BOOLEANS[params['enabled']]
         items = pecan.request.dbapi.list_audit_profiles(
             filters=filters, **page
         )
@@ -311,9 +318,7 @@ class FindingsController(rest.RestController):
         utils.check_audits_version()
         ctx = pecan.request.context
         policy.authorize('fleet:finding:get_all', {}, ctx)
-        utils.check_query(
-            params, ('host', 'profile', 'rule', 'result', 'severity', 'since')
-        )
+        utils.check_query(params, FINDING_FILTERS)
         page = utils.pagination(params, FINDING_SORT_KEYS)
         dbapi = pecan.request.dbapi
         filters = {}

@@ -3,9 +3,11 @@
 
 import copy
 
+import jsonschema
 import oslo_messaging as messaging
 import yaml
 
+from fleet.api import openapi
 from fleet.common import rpc
 from fleet.conductor import manager
 from fleet.tests import base as fleet_base
@@ -330,3 +332,71 @@ class TestRunReaudit(AuditsAPITestCase):
             400,
             'profile',
         )
+
+
+class TestDescribed(AuditsAPITestCase):
+    """Every audit route answers what fleet.api.openapi describes."""
+
+    def check(self, method, path, status, body):
+        doc = openapi.build()
+        # /v1/audit_profiles/export is itself, not a profile "export".
+        template = path if method in doc['paths'].get(path, {}) else None
+        template = template or next(
+            p
+            for p, ops in doc['paths'].items()
+            if method in ops and openapi._template_re(p).match(path)
+        )
+        op = doc['paths'][template][method]
+        self.assertIn(str(status), op['responses'], f'{method} {path}')
+        content = op['responses'][str(status)].get('content')
+        if content:
+            jsonschema.validate(body, content['application/json']['schema'])
+
+    def call(self, method, path, body=None, status=200):
+        response = self.request(
+            method.upper(), path, body, version=V, status=status
+        )
+        self.check(
+            method, path, status, response.json if status != 204 else None
+        )
+        return response.json if status != 204 else None
+
+    def test_responses_match_the_description(self):
+        created = self.call('post', '/v1/audit_profiles', PROFILE, 201)
+        self.call('get', '/v1/audit_profiles')
+        self.call('get', f'/v1/audit_profiles/{created["uuid"]}')
+        self.call('put', '/v1/audit_profiles/el9', PROFILE)
+        catalog = self.call('get', '/v1/audit_profiles/export')
+        self.call('post', '/v1/audit_profiles/import', catalog)
+        self.call('post', '/v1/hosts/cmp-1/facts')
+        self.call('get', '/v1/hosts/cmp-1/facts')
+        self.call('post', '/v1/audits', {})
+        findings = self.call('get', '/v1/findings')['findings']
+        self.assertTrue(findings)
+        self.call('get', f'/v1/findings/{findings[0]["uuid"]}')
+        self.call('get', '/v1/audit_profiles/el9/compliance')
+        self.call('delete', '/v1/audit_profiles/el9', status=204)
+        # Last: the conductor gathers and audits after the answer.
+        self.call(
+            'post', '/v1/audits', {'hosts': ['cmp-2'], 'gather': True}, 202
+        )
+
+    def test_enabled_filter_is_a_boolean(self):
+        self.profile()
+        listed = self.get('/v1/audit_profiles?enabled=false', version=V).json
+        self.assertEqual([], listed['audit_profiles'])
+        self.assert_fault(
+            self.request('GET', '/v1/audit_profiles?enabled=maybe', version=V),
+            400,
+            'enabled must be one of',
+        )
+
+    def test_undescribed_method_is_405(self):
+        response = self.request(
+            'PATCH', '/v1/audit_profiles/el9', body='x', version=V, status=405
+        )
+        self.assertEqual('DELETE, GET, PUT', response.headers['Allow'])
+        response = self.request(
+            'DELETE', '/v1/hosts/cmp-1/facts', version=V, status=405
+        )
+        self.assertEqual('GET, POST', response.headers['Allow'])

@@ -361,24 +361,27 @@ class TestConductorPeriodic(AuditTestCase):
             self.findings()[('cmp-1', 'kernel-patch-level')]['result'],
         )
 
-    def test_one_conductor_at_a_time(self):
-        import contextlib
-
+    def test_only_the_leader_gathers_and_audits(self):
         from fleet.conductor import manager
 
-        held = []
-
         class Coordinator:
-            @contextlib.contextmanager
-            def run_lock(self, name):
-                held.append(name)
-                yield False  # another conductor holds it
+            leader = False
 
-        m = manager.ConductorManager('c1', coordinator=Coordinator())
-        self.assertIsNone(m.audit_all())
-        self.assertIsNone(m.gather_all_facts())
-        self.assertEqual(['periodic-audit', 'periodic-facts'], held)
+            def is_leader(self):
+                return self.leader
+
+        coordinator = Coordinator()
+        self.config(interval=600, group='facts')
+        self.config(interval=900, group='auditing')
+        m = manager.ConductorManager('c1', coordinator=coordinator)
+        tasks = {f.__name__: f for _, f in m.periodic_tasks()}
+        self.assertIsNone(tasks['audit_all']())
+        self.assertIsNone(tasks['gather_all_facts']())
         self.assertEqual([], self.dbapi.list_audit_findings())
+        coordinator.leader = True
+        with mock.patch.object(manager.conductor_rpcapi, 'ConductorAPI'):
+            tasks['gather_all_facts']()
+        self.assertNotEqual([], self.dbapi.list_audit_findings())
 
 
 class TestStaleFindings(AuditTestCase):

@@ -1,8 +1,9 @@
 """Coordination of conductors on tooz's ``file://`` driver (no service):
-membership, run-lock exclusivity, and the atomic claim of a run."""
+membership, leader election, and the atomic claim of a run's record."""
 
 import tempfile
 import threading
+from unittest import mock
 
 from fleet.common import coordination
 from fleet.common import states
@@ -35,26 +36,36 @@ class TestCoordinator(base.TestCase):
         self.assertEqual({'conductor-b'}, self.b.live_members())
         self.assertFalse(self.b.is_alive('conductor-a'))
 
-    def test_run_lock_is_exclusive(self):
-        with self.a.run_lock('run-1') as locked:
-            self.assertTrue(locked)
-            with self.b.run_lock('run-1') as other:
-                self.assertFalse(other)
-            with self.b.run_lock('run-2') as other:
-                self.assertTrue(other)
-        with self.b.run_lock('run-1') as locked:
-            self.assertTrue(locked)
+    def test_one_leader(self):
+        self.assertTrue(self.a.is_leader())
+        self.assertFalse(self.b.is_leader())
+        # Asked again, the leader stays the leader.
+        self.assertTrue(self.a.is_leader())
+        self.assertFalse(self.b.is_leader())
 
-    def test_lock_released_from_another_thread(self):
-        # The Runner takes the lock in an RPC thread and releases it in
-        # the run's thread.
-        lock = self.a.acquire_run_lock('run-1')
-        self.assertIsNotNone(lock)
-        thread = threading.Thread(target=self.a.release_run_lock, args=(lock,))
-        thread.start()
-        thread.join()
-        with self.b.run_lock('run-1') as locked:
-            self.assertTrue(locked)
+    def test_leadership_moves_when_the_leader_stops(self):
+        self.assertTrue(self.a.is_leader())
+        self.a.stop()
+        self.assertTrue(self.b.is_leader())
+
+    def test_resign(self):
+        self.assertTrue(self.a.is_leader())
+        self.a.resign()
+        self.assertTrue(self.b.is_leader())
+        self.assertFalse(self.a.is_leader())
+
+    def test_a_leader_whose_lock_was_lost_stops_leading(self):
+        self.assertTrue(self.a.is_leader())
+        lock = self.a._leader_lock
+        with mock.patch.object(
+            lock,
+            'heartbeat',
+            side_effect=RuntimeError('lock expired'),
+            create=True,
+        ):
+            self.assertFalse(self.a.is_leader())
+        self.assertIsNone(self.a._leader_lock)
+        self.assertTrue(self.b.is_leader())
 
     def test_one_winner_among_racers(self):
         won = []
@@ -62,10 +73,8 @@ class TestCoordinator(base.TestCase):
 
         def race(coord):
             barrier.wait()
-            lock = coord.acquire_run_lock('run-1')
-            if lock is not None:
-                # Kept: a tooz lock object that is collected is released.
-                won.append(lock)
+            if coord.is_leader():
+                won.append(coord.member_id)
 
         threads = [
             threading.Thread(target=race, args=(c,)) for c in (self.a, self.b)
@@ -81,6 +90,8 @@ class TestModule(base.TestCase):
     def test_unset_backend_is_uncoordinated(self):
         self.assertIsNone(coordination.start('conductor-a'))
         self.assertIsNone(coordination.get_coordinator())
+        # The only conductor leads.
+        self.assertTrue(coordination.is_leader())
         coordination.stop()
 
     def test_start_and_stop(self):

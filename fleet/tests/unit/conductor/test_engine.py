@@ -293,9 +293,9 @@ class TestRunLifecycle(RunnerTestCase):
             states.EXEC_FAILED,
             'conductor test-conductor could not start it: Host ghost',
         )
-        # Nothing left running, nothing left locked.
+        # Nothing left running, no claim left registered.
         self.assertEqual([], self.runner.running())
-        self.assertEqual({}, self.runner._run_locks)
+        self.assertEqual({}, self.runner._claims)
 
     def test_a_run_that_cannot_start_fails_on_resume_too(self):
         execution = self.create_run()

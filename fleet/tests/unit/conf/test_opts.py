@@ -28,6 +28,7 @@ FLEET_GROUPS = {
     'facts',
     'fake_cloud',
     'inventory',
+    'jobboard',
     'maintenance',
     'nova',
 }

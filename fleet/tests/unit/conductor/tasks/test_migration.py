@@ -848,9 +848,28 @@ class TestVerifyHostDrained(utils.TaskTestCase):
         self.assertEqual({'skipped': [], 'left': []}, result)
         self.assertEqual(f'Host {HOST} is drained.', self.messages()[-1])
 
-    def test_instance_left(self):
-        left = self.instances()[0]
-        self.empty(keep=(left,))
+    def test_an_instance_that_arrived_during_the_run_is_moved_too(self):
+        # Scheduled to the host after the run listed its instances, before
+        # nova-compute was disabled: no progress record of this run.
+        late = self.instances()[0]
+        self.empty(keep=(late,))
+        result = self.task.execute(self.uuid, HOST, self.params)
+        self.assertEqual({'skipped': [], 'left': []}, result)
+        self.assertNotEqual(HOST, self.cloud.instances[late]['host'])
+        self.assertEqual('migrated', self.progress()[late]['state'])
+        self.assertTrue(
+            any(
+                'after the run listed its instances' in m
+                for m in self.messages()
+            )
+        )
+
+    def test_an_instance_that_cannot_be_moved_fails_the_check(self):
+        late = self.instances()[0]
+        self.empty(keep=(late,))
+        for name in self.cloud.hosts:
+            if name != HOST:
+                self.service(name)['status'] = 'disabled'
         e = self.assertRaises(
             tasks_base.StepFailed,
             self.task.execute,
@@ -858,7 +877,22 @@ class TestVerifyHostDrained(utils.TaskTestCase):
             HOST,
             self.params,
         )
-        self.assertIn(f'not planned by this run are on {HOST}: {left}', str(e))
+        self.assertIn(f'instance {late} reached {HOST}', str(e))
+
+    def test_an_instance_moved_back_fails_the_check(self):
+        back = self.instances()[0]
+        self.empty(keep=(back,))
+        self.dbapi.update_execution_progress(
+            self.uuid, 'instances', back, {'state': 'migrated'}
+        )
+        e = self.assertRaises(
+            tasks_base.StepFailed,
+            self.task.execute,
+            self.uuid,
+            HOST,
+            self.params,
+        )
+        self.assertIn(f'are on {HOST} again: {back}', str(e))
 
     def test_skipped_instances_allowed_for_a_drain_only(self):
         left = self.instances()[0]
