@@ -13,6 +13,7 @@ from fleet.api import microversion
 from fleet.api.controllers.v1 import versions
 from fleet.common import context
 from fleet.common import exception
+from fleet.common import executions
 from fleet.conductor import rpcapi
 from fleet.db import api as db_api
 
@@ -129,7 +130,15 @@ class ResourcesHook(hooks.PecanHook):
         state.request.dbapi = db_api.get_instance()
         if self._rpcapi is None:
             self._rpcapi = rpcapi.ConductorAPI()
+            if executions.get_start_hook() is None:
+                # A run admitted when one ends by an API request (a
+                # cancel, a reject) is cast to a conductor at once.
+                executions.set_start_hook(self._cast_admitted)
         state.request.rpcapi = self._rpcapi
+
+    def _cast_admitted(self, uuid):
+        self._rpcapi.start_execution(context.get_admin_context(), uuid)
+        return True
 
 
 class MicroversionHook(hooks.PecanHook):

@@ -39,12 +39,14 @@ from fleet.api.controllers.v1 import audit as audit_api
 from fleet.api.controllers.v1 import execution as execution_api
 from fleet.api.controllers.v1 import host as host_api
 from fleet.api.controllers.v1 import place as place_api
+from fleet.api.controllers.v1 import plan as plan_api
 from fleet.api.controllers.v1 import runbook as runbook_api
 from fleet.api.controllers.v1 import versions
 from fleet.api.schemas import alert as alert_schema
 from fleet.api.schemas import execution as execution_schema
 from fleet.api.schemas import host as host_schema
 from fleet.api.schemas import place as place_schema
+from fleet.api.schemas import plan as plan_schema
 from fleet.api.schemas import responses
 from fleet.api.schemas import runbook as runbook_schema
 from fleet.audits import profiles as audit_profiles
@@ -654,6 +656,80 @@ register(
         min_version=_V.MINOR_3_ALERTS,
         response=responses.RUNBOOK_DRY_RUN,
         path_params={'ident': IDENT},
+    ),
+    # --- plans (1.7) ---
+    Operation(
+        'get',
+        '/v1/plans',
+        'listPlans',
+        'List rolling maintenance plans.',
+        tag='plans',
+        min_version=_V.MINOR_8_PLANS,
+        response=responses.collection('plans', responses.PLAN),
+        query=paged(
+            plan_api.FILTERS,
+            plan_api.SORT_KEYS,
+            {'state': states.PLAN_STATES},
+        ),
+    ),
+    Operation(
+        'post',
+        '/v1/plans',
+        'createPlan',
+        'Create a plan over the hosts a selector names (with "dry_run": '
+        'true, its order and waves, nothing recorded).',
+        tag='plans',
+        min_version=_V.MINOR_8_PLANS,
+        request=plan_schema.CREATE,
+        status=201,
+        response={'oneOf': [responses.PLAN_DETAIL, responses.PLAN_DRY_RUN]},
+        links=_links(
+            'uuid',
+            '$response.body#/uuid',
+            show='showPlan',
+            extra=('pausePlan', 'resumePlan', 'cancelPlan'),
+        ),
+        description='A dry run answers 200 with the order and waves.',
+    ),
+    Operation(
+        'get',
+        '/v1/plans/{uuid}',
+        'showPlan',
+        'Show a plan, its hosts and its progress.',
+        tag='plans',
+        min_version=_V.MINOR_8_PLANS,
+        response=responses.PLAN_DETAIL,
+        path_params={'uuid': UUID},
+    ),
+    Operation(
+        'post',
+        '/v1/plans/{uuid}/pause',
+        'pausePlan',
+        'Pause a plan: nothing new starts, running hosts finish.',
+        tag='plans',
+        min_version=_V.MINOR_8_PLANS,
+        response=responses.PLAN_DETAIL,
+        path_params={'uuid': UUID},
+    ),
+    Operation(
+        'post',
+        '/v1/plans/{uuid}/resume',
+        'resumePlan',
+        'Resume a paused plan where it stopped.',
+        tag='plans',
+        min_version=_V.MINOR_8_PLANS,
+        response=responses.PLAN_DETAIL,
+        path_params={'uuid': UUID},
+    ),
+    Operation(
+        'post',
+        '/v1/plans/{uuid}/cancel',
+        'cancelPlan',
+        'Cancel a plan: its waiting runs are cancelled, running hosts finish.',
+        tag='plans',
+        min_version=_V.MINOR_8_PLANS,
+        response=responses.PLAN_DETAIL,
+        path_params={'uuid': UUID},
     ),
 )
 

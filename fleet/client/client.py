@@ -34,6 +34,7 @@ from fleet.client import exceptions
 from fleet.client import executions
 from fleet.client import hosts
 from fleet.client import places
+from fleet.client import plans
 from fleet.client import runbooks
 
 SERVICE_TYPE = 'fleet'
@@ -43,7 +44,7 @@ MIN_HEADER = 'OpenStack-API-Minimum-Version'
 
 #: The oldest and newest API versions this library speaks.
 MIN_VERSION = (1, 0)
-MAX_VERSION = (1, 6)
+MAX_VERSION = (1, 8)
 LATEST = 'latest'
 
 _VERSION_RE = re.compile(r'^\s*(\d+)\.(\d+)\s*$')
@@ -139,6 +140,7 @@ class Client:
         self.audits = audits.AuditManager(self)
         self.findings = audits.FindingManager(self)
         self.host_facts = audits.HostFactsManager(self)
+        self.plans = plans.PlanManager(self)
         self.actions = actions.ActionManager(self)
 
     @property

@@ -182,6 +182,10 @@ class RunbookNotFound(NotFound):
     _msg_fmt = 'Runbook %(runbook)s could not be found.'
 
 
+class PlanNotFound(NotFound):
+    _msg_fmt = 'Plan %(plan)s could not be found.'
+
+
 class RunbookAlreadyExists(Conflict):
     _msg_fmt = 'A runbook named %(name)s already exists.'
 

@@ -18,6 +18,8 @@ Usage::
     executions.finish(dbapi, run['uuid'], states.EV_FAIL, 'it broke')
 """
 
+import threading
+
 from oslo_config import cfg
 from oslo_log import log
 from oslo_utils import strutils
@@ -25,12 +27,33 @@ from oslo_utils import timeutils
 from oslo_utils import uuidutils
 
 from fleet.common import actions
+from fleet.common import budget
 from fleet.common import exception
 from fleet.common import states
 from fleet.drivers import factory
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
+
+#: How a run admitted outside a request is handed to a conductor:
+#: ``hook(uuid)``, set by the service that owns the process (the
+#: conductor starts it itself, the API casts it). None: the conductor's
+#: periodic re-check (``[budget] recheck_interval``) starts it.
+_start_hook = None
+#: Admission re-checks do not nest (a start that fails ends a run, whose
+#: end would re-check again).
+_admitting = threading.local()
+
+
+def get_start_hook():
+    """The hook :func:`set_start_hook` set, or None."""
+    return _start_hook
+
+
+def set_start_hook(hook):
+    """Say how runs admitted when room frees are started (see above)."""
+    global _start_hook
+    _start_hook = hook
 
 
 def refuse_ad_hoc(body):
@@ -162,15 +185,19 @@ def create(
     requested_by,
     awaiting_approval=False,
     message=None,
+    plan_uuid=None,
 ):
     """Record a run on ``host``, hold the host, and (unless it awaits
-    approval) cast it to a conductor.
+    approval) pass it through the admission point: admitted at once if
+    every disruption budget has room (then cast to a conductor), else
+    left ``waiting`` with its reason until room frees.
 
     :param host: the host (dict); must be a compute.
     :param params: from :func:`prepare_parameters`.
     :param requested_by: who or what asked (user, runbook, alert).
     :param awaiting_approval: record it ``awaiting approval``: it holds
         the host but starts only once approved.
+    :param plan_uuid: the plan it is part of (its per-plan budget).
     :returns: the execution (dict).
     :raises: Invalid (not a compute), HostBusy (another run holds it).
     """
@@ -186,7 +213,7 @@ def create(
     state = (
         states.EXEC_AWAITING_APPROVAL
         if awaiting_approval
-        else states.EXEC_PENDING
+        else states.EXEC_WAITING
     )
     try:
         execution = dbapi.create_execution(
@@ -197,6 +224,7 @@ def create(
                 'host_uuid': host['uuid'],
                 'parameters': params,
                 'requested_by': requested_by,
+                'plan_uuid': plan_uuid,
             }
         )
     except Exception:
@@ -209,8 +237,12 @@ def create(
         f'{host["name"]}.',
         details={'parameters': strutils.mask_dict_password(params)},
     )
-    if not awaiting_approval and not _cast_start(dbapi, rpcapi, context, uuid):
-        execution = dbapi.get_execution(uuid)  # failed, with the reason
+    if not awaiting_approval:
+        execution = admit(
+            dbapi,
+            uuid,
+            start=lambda u: _cast_start(dbapi, rpcapi, context, u),
+        )
     LOG.info(
         'Execution %s (%s) of host %s created (%s) by %s.',
         uuid,
@@ -223,14 +255,83 @@ def create(
 
 
 def approve(dbapi, rpcapi, context, uuid):
-    """Move a run ``awaiting approval`` to ``pending`` and cast it.
+    """Move a run ``awaiting approval`` to ``waiting``, then through the
+    admission point (cast at once if admitted).
 
     :raises: ExecutionNotFound, InvalidState
     """
-    execution = _transition(dbapi, uuid, states.EV_APPROVE)
+    _transition(dbapi, uuid, states.EV_APPROVE)
     dbapi.add_execution_event(uuid, f'Run approved by {context.user_id}.')
-    _cast_start(dbapi, rpcapi, context, uuid)
-    return dbapi.get_execution(execution['uuid'])
+    return admit(
+        dbapi, uuid, start=lambda u: _cast_start(dbapi, rpcapi, context, u)
+    )
+
+
+def _budget_check(run, hosts, admitted, instances):
+    return budget.check(
+        run, hosts, admitted, instances, budget.limits_for(run['parameters'])
+    )
+
+
+def admit(dbapi, uuid, start=None):
+    """The one admission point: admit a ``waiting`` run if every
+    disruption budget (:mod:`fleet.common.budget`) has room, checked and
+    recorded atomically; else record why it waits.
+
+    :param start: ``start(uuid)`` hands an admitted run to a conductor.
+    :returns: the run as now stored (``pending``, or ``waiting`` with its
+        ``waiting_reason``; unchanged if it was not waiting).
+    :raises: ExecutionNotFound
+    """
+    before = dbapi.get_execution(uuid)
+    if before['state'] != states.EXEC_WAITING:
+        return before
+    target = states.next_state(states.EXEC_WAITING, states.EV_ADMIT, uuid)
+    run, admitted = dbapi.admit_execution(uuid, target, _budget_check)
+    if admitted:
+        dbapi.add_execution_event(
+            uuid, 'Admitted: every disruption budget has room.'
+        )
+        LOG.info('Run %s admitted.', uuid)
+        if start is not None and not start(uuid):
+            run = dbapi.get_execution(uuid)  # failed, with the reason
+    elif run['waiting_reason'] and (
+        run['waiting_reason'] != before['waiting_reason']
+    ):
+        dbapi.add_execution_event(
+            uuid, f'Waiting: {run["waiting_reason"]}.', level='warning'
+        )
+        LOG.info('Run %s waits: %s', uuid, run['waiting_reason'])
+    return run
+
+
+def admit_waiting(dbapi, start=None):
+    """Re-check every waiting run, oldest first (on every run's end and
+    periodically): a run that fits is admitted even if an older one
+    still does not.
+
+    :param start: as for :func:`admit`; default: the process' hook.
+    :returns: the uuids of the runs admitted.
+    """
+    if getattr(_admitting, 'active', False):
+        return []
+    start = start or _start_hook
+    _admitting.active = True
+    admitted = []
+    try:
+        for run in dbapi.list_executions(
+            filters={'state': states.EXEC_WAITING}
+        ):
+            try:
+                if admit(dbapi, run['uuid'], start)['state'] != (
+                    states.EXEC_WAITING
+                ):
+                    admitted.append(run['uuid'])
+            except exception.ExecutionNotFound:
+                continue
+    finally:
+        _admitting.active = False
+    return admitted
 
 
 def reject(dbapi, context, uuid, reason=None):
@@ -365,6 +466,12 @@ def finish(
             # decide again from its new state.
             continue
         LOG.info('Run %s %s: %s', uuid, target, reason)
+        if execution['state'] in states.EXEC_ADMITTED_STATES:
+            # Its host is back in the budgets: a waiting run may fit.
+            try:
+                admit_waiting(dbapi)
+            except Exception:
+                LOG.exception('Cannot re-check the waiting runs.')
         return ended
     raise exception.InvalidState(
         resource='Execution',
@@ -388,7 +495,7 @@ def request_cancel(dbapi, rpcapi, context, uuid):
     who = context.user_id
     execution = dbapi.get_execution(uuid)
     if (
-        execution['state'] == states.EXEC_PENDING
+        execution['state'] in (states.EXEC_PENDING, states.EXEC_WAITING)
         and execution['conductor'] is None
     ):
         try:

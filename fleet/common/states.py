@@ -16,15 +16,22 @@ that says which transition an event makes, and
 :mod:`fleet.common.executions` the one module that writes a run's state
 (and releases its host in the same transaction when the run ends)::
 
-    awaiting approval --approve--> pending --start--> running --succeed-->
-        |         |                    |                 |  |     succeeded
-      reject    cancel          fail / cancel  fail / cancel  request_cancel
-        v         v                    v                 v  v
-    rejected  cancelled        failed / cancelled     cancelling
-                                                         | fail / cancel
-                                                         v
-                                                  failed / cancelled
+    awaiting approval --approve--> waiting --admit--> pending
+        |         |                  |       (budgets: fleet.common.budget)
+      reject    cancel         fail / cancel
+        v         v                  v
+    rejected  cancelled      failed / cancelled
 
+    pending --start--> running --succeed--> succeeded
+        |                 |  |
+  fail / cancel  fail / cancel  request_cancel
+        v                 v  v
+  failed / cancelled     cancelling --fail / cancel--> failed / cancelled
+
+A new run is recorded ``waiting`` and admitted at once when every
+disruption budget has room; otherwise it waits, holding its host, with a
+``waiting_reason``, until a run's end or the conductor's periodic
+re-check admits it.
 (``start`` on a running or cancelling run keeps its state: a resumed
 flow.) :data:`EXEC_TRANSITIONS` is the whole table.
 
@@ -66,6 +73,9 @@ HOST_KINDS = (
 )
 
 EXEC_AWAITING_APPROVAL = 'awaiting approval'
+#: Recorded, holding its host, but not admitted: a disruption budget
+#: (fleet.common.budget) has no room for it yet (``waiting_reason``).
+EXEC_WAITING = 'waiting'
 EXEC_PENDING = 'pending'
 EXEC_RUNNING = 'running'
 EXEC_CANCELLING = 'cancelling'
@@ -76,6 +86,7 @@ EXEC_REJECTED = 'rejected'
 
 EXEC_STATES = (
     EXEC_AWAITING_APPROVAL,
+    EXEC_WAITING,
     EXEC_PENDING,
     EXEC_RUNNING,
     EXEC_CANCELLING,
@@ -88,6 +99,15 @@ EXEC_STATES = (
 #: States in which a run holds its host.
 EXEC_ACTIVE_STATES = (
     EXEC_AWAITING_APPROVAL,
+    EXEC_WAITING,
+    EXEC_PENDING,
+    EXEC_RUNNING,
+    EXEC_CANCELLING,
+)
+
+#: States in which a run's host counts as out of service for the
+#: disruption budgets: it was admitted and has not ended.
+EXEC_ADMITTED_STATES = (
     EXEC_PENDING,
     EXEC_RUNNING,
     EXEC_CANCELLING,
@@ -102,8 +122,12 @@ EXEC_FINAL_STATES = (
 )
 
 # Events of the execution state machine.
-#: An approver lets a run awaiting approval go (-> pending).
+#: An approver lets a run awaiting approval go (-> waiting, then
+#: admitted through the budgets like any other run).
 EV_APPROVE = 'approve'
+#: The admission point found room in every disruption budget
+#: (waiting -> pending).
+EV_ADMIT = 'admit'
 #: An approver refuses it (-> rejected, host released).
 EV_REJECT = 'reject'
 #: A conductor's flow begins (pending -> running); a resumed run stays
@@ -122,6 +146,7 @@ EV_CANCEL = 'cancel'
 
 EXEC_EVENTS = (
     EV_APPROVE,
+    EV_ADMIT,
     EV_REJECT,
     EV_START,
     EV_REQUEST_CANCEL,
@@ -132,9 +157,12 @@ EXEC_EVENTS = (
 
 #: (from state, event, to state): every transition a run may make.
 EXEC_TRANSITIONS = (
-    (EXEC_AWAITING_APPROVAL, EV_APPROVE, EXEC_PENDING),
+    (EXEC_AWAITING_APPROVAL, EV_APPROVE, EXEC_WAITING),
     (EXEC_AWAITING_APPROVAL, EV_REJECT, EXEC_REJECTED),
     (EXEC_AWAITING_APPROVAL, EV_CANCEL, EXEC_CANCELLED),
+    (EXEC_WAITING, EV_ADMIT, EXEC_PENDING),
+    (EXEC_WAITING, EV_FAIL, EXEC_FAILED),
+    (EXEC_WAITING, EV_CANCEL, EXEC_CANCELLED),
     (EXEC_PENDING, EV_START, EXEC_RUNNING),
     (EXEC_PENDING, EV_FAIL, EXEC_FAILED),
     (EXEC_PENDING, EV_CANCEL, EXEC_CANCELLED),
@@ -194,3 +222,30 @@ def sources_of(event: str) -> tuple:
     return tuple(
         sorted({start for start, ev, _end in EXEC_TRANSITIONS if ev == event})
     )
+
+
+# Plans (rolling maintenance, fleet.conductor.plans).
+#: Starting hosts as the budgets allow.
+PLAN_RUNNING = 'running'
+#: Paused by an operator: starts nothing; running hosts finish.
+PLAN_PAUSED = 'paused'
+#: Paused by a firing blocking alert; goes on by itself once it resolves.
+PLAN_BLOCKED = 'blocked'
+#: Every host done.
+PLAN_SUCCEEDED = 'succeeded'
+#: Stopped after too many failed hosts (``state_reason`` says which).
+PLAN_FAILED = 'failed'
+#: Cancelled by an operator: nothing new starts, waiting runs are
+#: cancelled, running hosts finish.
+PLAN_CANCELLED = 'cancelled'
+
+PLAN_STATES = (
+    PLAN_RUNNING,
+    PLAN_PAUSED,
+    PLAN_BLOCKED,
+    PLAN_SUCCEEDED,
+    PLAN_FAILED,
+    PLAN_CANCELLED,
+)
+PLAN_FINAL_STATES = (PLAN_SUCCEEDED, PLAN_FAILED, PLAN_CANCELLED)
+PLAN_ACTIVE_STATES = (PLAN_RUNNING, PLAN_PAUSED, PLAN_BLOCKED)

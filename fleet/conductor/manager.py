@@ -15,6 +15,7 @@ from fleet.common import states
 from fleet.conductor import engine
 from fleet.conductor import inventory
 from fleet.conductor import jobs
+from fleet.conductor import plans
 from fleet.conductor import rpcapi as conductor_rpcapi
 from fleet.db import api as db_api
 from fleet.drivers import factory
@@ -83,6 +84,8 @@ class ConductorManager:
         prepares TaskFlow's tables, posts the jobs of active runs that
         have none (the leader) and starts claiming jobs."""
         engine.init_persistence()
+        # Runs admitted when another ends (executions.finish) start here.
+        executions.set_start_hook(self._start_admitted)
         if CONF.maintenance.resume_on_start:
             self.resume_executions()
         self.dispatcher.start()
@@ -104,6 +107,17 @@ class ConductorManager:
             # A failing driver must not stop the conductor; the periodic
             # sync tries again.
             LOG.exception('Inventory sync at start failed.')
+
+    def _start_admitted(self, uuid):
+        self.start_execution(None, uuid)
+        return True
+
+    def drive_plans(self):
+        """Periodic: admit the waiting runs that now fit, and drive every
+        active plan ([budget] recheck_interval)."""
+        # A run admitted where no start hook was set (or whose cast was
+        # lost) has no job: the leader's repost_orphans posts it.
+        plans.tick_all(db_api.get_instance(), self._start_admitted)
 
     def del_host(self):
         """Called once when the service stops: suspends the runs and
@@ -287,6 +301,10 @@ class ConductorManager:
                 self.once_per_cloud(
                     self.dispatcher.repost_orphans, 'repost_orphans'
                 ),
+            ),
+            (
+                CONF.budget.recheck_interval,
+                self.once_per_cloud(self.drive_plans, 'drive_plans'),
             ),
         ]
         if CONF.facts.interval and CONF.drivers.facts:

@@ -13,6 +13,7 @@ from fleet.conf import alerts
 from fleet.conf import api
 from fleet.conf import audit
 from fleet.conf import auditing
+from fleet.conf import budget
 from fleet.conf import conductor
 from fleet.conf import coordination
 from fleet.conf import database
@@ -34,6 +35,7 @@ alerts.register_opts(CONF)
 api.register_opts(CONF)
 audit.register_opts(CONF)
 auditing.register_opts(CONF)
+budget.register_opts(CONF)
 conductor.register_opts(CONF)
 coordination.register_opts(CONF)
 database.register_opts(CONF)

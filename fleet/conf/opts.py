@@ -10,6 +10,7 @@ from fleet.conf import alerts
 from fleet.conf import api
 from fleet.conf import audit
 from fleet.conf import auditing
+from fleet.conf import budget
 from fleet.conf import conductor
 from fleet.conf import coordination
 from fleet.conf import database
@@ -31,6 +32,7 @@ _MODULES = (
     api,
     audit,
     auditing,
+    budget,
     conductor,
     coordination,
     database,

@@ -536,3 +536,63 @@ class Connection(metaclass=abc.ABCMeta):
         """Hosts, runs and alerts counted by state:
         ``{'hosts': {state: n}, 'executions': {...}, 'alerts': {...}}``.
         """
+
+    # Admission and plans (fleet.db.sqlalchemy.plans)
+
+    @abc.abstractmethod
+    def admit_execution(self, uuid, target_state, check):
+        """Admit a ``waiting`` run if the budgets allow it, in ONE
+        transaction under the ``admission`` lock row.
+
+        :param target_state: the state an admitted run moves to (the
+            machine's answer, from fleet.common.states).
+        :param check: ``check(run, hosts, admitted, instances)`` called
+            inside the transaction with the run, every compute host but
+            retired ones (``uuid``, ``name``, ``state``, place, ``facts``,
+            ``nova_service_status``), the admitted runs (``uuid``,
+            ``host_uuid``, ``plan_uuid``) and the instances in a server
+            group (``host``, ``server_group``, ``server_group_policy``);
+            returns why the run must wait, or None to admit it.
+        :returns: ``(run, admitted)``: the run as now stored (a refused
+            one with the reason in ``waiting_reason``), and whether this
+            call admitted it (False too if it was no longer waiting).
+        :raises: ExecutionNotFound
+        """
+
+    @abc.abstractmethod
+    def create_plan(self, values, hosts):
+        """Create a plan and its hosts (dicts with ``uuid``, ``name``), in
+        that order, all ``queued``; returns the plan (dict)."""
+
+    @abc.abstractmethod
+    def get_plan(self, uuid):
+        """:raises: PlanNotFound"""
+
+    @abc.abstractmethod
+    def list_plans(
+        self,
+        filters=None,
+        limit=None,
+        marker=None,
+        sort_key='id',
+        sort_dir='asc',
+    ):
+        """Plans (dicts) matching ``filters`` (``state``, ``name``), one
+        page."""
+
+    @abc.abstractmethod
+    def update_plan(self, uuid, values, expected_states=None):
+        """Update a plan; a final state sets ``finished_at``.
+
+        :param expected_states: update only if its state is one of these.
+        :raises: PlanNotFound, InvalidState
+        """
+
+    @abc.abstractmethod
+    def list_plan_hosts(self, plan_uuid):
+        """A plan's hosts (dicts), in their order."""
+
+    @abc.abstractmethod
+    def update_plan_host(self, plan_uuid, host_uuid, values):
+        """Update one host of a plan (``state``, ``execution_uuid``,
+        ``result``); returns it."""

@@ -8,6 +8,7 @@ from fleet.policies import execution
 from fleet.policies import host
 from fleet.policies import inventory
 from fleet.policies import metrics
+from fleet.policies import plan
 from fleet.policies import runbook
 
 
@@ -23,5 +24,6 @@ def list_rules():
             action.list_rules(),
             audit.list_rules(),
             metrics.list_rules(),
+            plan.list_rules(),
         )
     )

@@ -212,6 +212,9 @@ EXECUTION = _object(
         'created_at': _OPT_TIME,
         'updated_at': _OPT_TIME,
         'links': LINKS,
+        # Why a waiting run is not admitted yet; the plan that made it.
+        'waiting_reason': _OPT_STR,
+        'plan_uuid': _OPT_UUID,
     }
 )
 EXECUTION_DETAIL = dict(
@@ -486,3 +489,45 @@ FINDING_DETAIL = {
     },
     'required': [*FINDING['required'], 'history'],
 }
+
+
+# --- plans (1.7) ---
+PLAN = _object(
+    {
+        'uuid': _UUID,
+        'name': _OPT_STR,
+        'state': _STR,
+        'state_reason': _OPT_STR,
+        'selector': _OBJ,
+        'action': _OBJ,
+        'budget': _OBJ,
+        'blocking_alerts': _OBJ,
+        'max_failed_hosts': {'type': ['integer', 'null']},
+        'windows': {'type': 'array', 'items': _OBJ},
+        'requested_by': _OBJ,
+        'finished_at': _OPT_TIME,
+        'created_at': _OPT_TIME,
+        'updated_at': _OPT_TIME,
+        'links': LINKS,
+    }
+)
+PLAN_DETAIL = dict(
+    PLAN,
+    properties=dict(
+        PLAN['properties'],
+        hosts={'type': 'array', 'items': _OBJ},
+        progress=_OBJ,
+    ),
+    required=PLAN['required'] + ['hosts', 'progress'],
+)
+PLAN_DRY_RUN = _object(
+    {
+        'hosts': {'type': 'array', 'items': _STR},
+        'waves': {'type': 'array', 'items': {'type': 'array'}},
+        'budget': _OBJ,
+        'action': _OBJ,
+        'windows': {'type': 'array', 'items': _OBJ},
+        'eta_s': {'type': ['number', 'null']},
+        'per_instance_s': _OBJ,
+    }
+)

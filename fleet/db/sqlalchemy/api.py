@@ -15,6 +15,7 @@ from fleet.db.sqlalchemy import inventory
 from fleet.db.sqlalchemy import metrics
 from fleet.db.sqlalchemy import models
 from fleet.db.sqlalchemy import paging
+from fleet.db.sqlalchemy import plans
 
 HOST_FILTERS = (
     'name',
@@ -27,7 +28,7 @@ HOST_FILTERS = (
     'source',
     'execution_uuid',
 )
-EXECUTION_FILTERS = ('kind', 'state', 'host_uuid', 'conductor')
+EXECUTION_FILTERS = ('kind', 'state', 'host_uuid', 'conductor', 'plan_uuid')
 #: Filters of list_hosts matched in Python on JSON columns: each is a
 #: dict whose every key/value must match.
 HOST_JSON_FILTERS = ('labels', 'variables')
@@ -78,6 +79,7 @@ class Connection(
     capacity.CapacityConnection,
     audits.AuditConnection,
     metrics.MetricsConnection,
+    plans.PlanConnection,
     api.Connection,
 ):
     """SQLAlchemy connection."""

@@ -21,6 +21,7 @@ import contextlib
 import threading
 
 from oslo_db import api as oslo_db_api
+from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
 from oslo_utils import uuidutils
 import sqlalchemy as sa
@@ -127,3 +128,24 @@ def add_history(session, host, action, changes, history):
             changes=changes,
         )
     )
+
+
+def lock_row(session, name):
+    """Take the lock row ``name`` for the rest of the transaction.
+
+    SQLite has no row locks: there, the process-wide writer lock of
+    :func:`fleet.db.sqlalchemy.base.writer` already serialises writing
+    transactions (and a file database's own write lock, other processes).
+    """
+    query = (
+        sa.select(models.CapacityLock).filter_by(name=name).with_for_update()
+    )
+    if session.execute(query).scalar_one_or_none() is None:
+        # A database created without the migration's row: add it. A
+        # racing twin's duplicate is fine, then lock it.
+        try:
+            with session.begin_nested():
+                session.add(models.CapacityLock(name=name))
+        except db_exc.DBDuplicateEntry:
+            pass
+        session.execute(query).scalar_one()

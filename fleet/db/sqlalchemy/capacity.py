@@ -9,7 +9,6 @@ database layer); this module only gives it a consistent view and
 records its answer.
 """
 
-from oslo_db import exception as db_exc
 import sqlalchemy as sa
 
 from fleet.common import states
@@ -29,29 +28,6 @@ INSTANCE_COLUMNS = (
     'server_group',
     'server_group_policy',
 )
-
-
-def _lock(session):
-    """Take the capacity lock row for the rest of the transaction.
-
-    SQLite has no row locks: there, the process-wide writer lock of
-    :func:`fleet.db.sqlalchemy.base.writer` already serialises writing
-    transactions (and a file database's own write lock, other processes).
-    """
-    query = (
-        sa.select(models.CapacityLock)
-        .filter_by(name=LOCK_NAME)
-        .with_for_update()
-    )
-    if session.execute(query).scalar_one_or_none() is None:
-        # A database created without the migration's row: add it. A
-        # racing twin's duplicate is fine, then lock it.
-        try:
-            with session.begin_nested():
-                session.add(models.CapacityLock(name=LOCK_NAME))
-        except db_exc.DBDuplicateEntry:
-            pass
-        session.execute(query).scalar_one()
 
 
 def _drop_finished(session, reservations):
@@ -87,7 +63,7 @@ class CapacityConnection:
     @base.retry
     def reserve_capacity(self, execution_uuid, host_name, check):
         with base.writer() as session:
-            _lock(session)
+            base.lock_row(session, LOCK_NAME)
             # Read after the lock: on MariaDB the transaction's snapshot
             # starts at its first plain read, so this sees every
             # reservation committed before the lock was granted.

@@ -83,6 +83,7 @@ class Execution(Base, FleetBase):
         schema.Index('executions_created_at_id_idx', 'created_at', 'id'),
         schema.Index('executions_updated_at_id_idx', 'updated_at', 'id'),
         schema.Index('executions_kind_idx', 'kind'),
+        schema.Index('executions_plan_uuid_idx', 'plan_uuid'),
     )
 
     id = schema.Column(types.Integer, primary_key=True, autoincrement=True)
@@ -110,6 +111,10 @@ class Execution(Base, FleetBase):
     )
     started_at = schema.Column(types.DateTime, nullable=True)
     finished_at = schema.Column(types.DateTime, nullable=True)
+    #: Why a ``waiting`` run is not admitted yet (the budget it exceeds).
+    waiting_reason = schema.Column(types.Text, nullable=True)
+    #: The plan that made this run, if any.
+    plan_uuid = schema.Column(types.String(36), nullable=True)
 
 
 class ExecutionEvent(Base, FleetBase):
@@ -528,3 +533,66 @@ class HostMetric(Base, FleetBase):
     source = schema.Column(types.String(64), nullable=False)
     #: When the sample was taken (the source's time, not fleet's).
     sampled_at = schema.Column(types.DateTime, nullable=False)
+
+
+class Plan(Base, FleetBase):
+    """A rolling maintenance of many hosts: a selector, an action, a
+    budget and its health gates (fleet.conductor.plans drives it)."""
+
+    __tablename__ = 'plans'
+    __table_args__ = (
+        schema.UniqueConstraint('uuid', name='uniq_plans0uuid'),
+        schema.Index('plans_state_idx', 'state'),
+        schema.Index('plans_created_at_id_idx', 'created_at', 'id'),
+    )
+
+    id = schema.Column(types.Integer, primary_key=True, autoincrement=True)
+    uuid = schema.Column(types.String(36), nullable=False)
+    name = schema.Column(types.String(255), nullable=True)
+    state = schema.Column(types.String(32), nullable=False)
+    state_reason = schema.Column(types.Text, nullable=True)
+    selector = schema.Column(
+        db_types.JsonEncodedDict, nullable=False, default=dict
+    )
+    #: The per-host run's body (kind, action, action_parameters, ...).
+    action = schema.Column(
+        db_types.JsonEncodedDict, nullable=False, default=dict
+    )
+    budget = schema.Column(
+        db_types.JsonEncodedDict, nullable=False, default=dict
+    )
+    #: Alert selector that pauses the plan while a match fires.
+    blocking_alerts = schema.Column(
+        db_types.JsonEncodedDict, nullable=False, default=dict
+    )
+    max_failed_hosts = schema.Column(types.Integer, nullable=True)
+    #: When the plan may start hosts: [{days, start, end, timezone}].
+    windows = schema.Column(
+        db_types.JsonEncodedList, nullable=False, default=list
+    )
+    requested_by = schema.Column(
+        db_types.JsonEncodedDict, nullable=False, default=dict
+    )
+    finished_at = schema.Column(types.DateTime, nullable=True)
+
+
+class PlanHost(Base, FleetBase):
+    """One host of a plan, in its order, and the run that handles it."""
+
+    __tablename__ = 'plan_hosts'
+    __table_args__ = (
+        schema.UniqueConstraint(
+            'plan_uuid', 'host_uuid', name='uniq_plan_hosts0plan0host'
+        ),
+        schema.Index('plan_hosts_plan_uuid_idx', 'plan_uuid'),
+    )
+
+    id = schema.Column(types.Integer, primary_key=True, autoincrement=True)
+    plan_uuid = schema.Column(types.String(36), nullable=False)
+    host_uuid = schema.Column(types.String(36), nullable=False)
+    host_name = schema.Column(types.String(255), nullable=False)
+    position = schema.Column(types.Integer, nullable=False)
+    #: queued, started, succeeded, failed, cancelled, skipped.
+    state = schema.Column(types.String(32), nullable=False)
+    execution_uuid = schema.Column(types.String(36), nullable=True)
+    result = schema.Column(types.Text, nullable=True)

@@ -176,3 +176,24 @@ def test_concurrent_drains_reserve_capacity(dbapi):
         assert sum(r['vcpus'] for r in reserved) == 8
         for uuid in won:
             assert dbapi.release_reservations(uuid) == 1
+
+
+def test_twenty_admissions_against_a_budget_of_two(dbapi):
+    """Twenty drains asked at once, each from its own thread and
+    connection, against ``[budget] max_out_per_az = 2`` on a real server:
+    the budget check and the admission are one transaction under the
+    admission lock row, so never three hosts are out."""
+    from oslo_config import cfg
+
+    from fleet.common import states
+    from fleet.tests.unit.common import test_budget
+
+    cfg.CONF.set_override('max_out_per_az', '2', group='budget')
+    try:
+        names = test_budget.make_hosts(dbapi, 20, prefix='adm-')
+        runs, errors = test_budget.race_admissions(dbapi, names)
+    finally:
+        cfg.CONF.clear_override('max_out_per_az', group='budget')
+    assert errors == []
+    got = sorted(r['state'] for r in dbapi.list_executions())
+    assert got == [states.EXEC_PENDING] * 2 + [states.EXEC_WAITING] * 18

@@ -11,6 +11,7 @@ from fleet.api.controllers.v1 import capacity
 from fleet.api.controllers.v1 import execution
 from fleet.api.controllers.v1 import host
 from fleet.api.controllers.v1 import place
+from fleet.api.controllers.v1 import plan
 from fleet.api.controllers.v1 import runbook
 from fleet.api.controllers.v1 import utils
 from fleet.api.controllers.v1 import webhook
@@ -43,6 +44,7 @@ class Controller(rest.RestController):
     audit_profiles = audit.AuditProfilesController()
     audits = audit.AuditsController()
     findings = audit.FindingsController()
+    plans = plan.PlansController()
     # inventory first: the next line rebinds the name "capacity" here.
     inventory = capacity.InventoryController()
     capacity = capacity.CapacityController()
@@ -67,6 +69,8 @@ class Controller(rest.RestController):
             doc['resources']['runbooks'] = {'href': url + '/v1/runbooks'}
         if utils.allow_actions():
             doc['resources']['actions'] = {'href': url + '/v1/actions'}
+        if utils.allow_plans():
+            doc['resources']['plans'] = {'href': url + '/v1/plans'}
         doc['resources']['openapi'] = {'href': url + '/v1/openapi.json'}
         if utils.allow_audits():
             for name in ('audit_profiles', 'audits', 'findings'):

@@ -164,6 +164,15 @@ def allow_host_metrics():
     )
 
 
+def allow_plans():
+    """Whether the request's version has /v1/plans (1.8)."""
+    version = getattr(pecan.request, 'version', None)
+    return version is not None and version.as_tuple() >= (
+        1,
+        versions.MINOR_8_PLANS,
+    )
+
+
 def allow_inventory():
     """Whether the request's version has /v1/places, /v1/capacity,
     /v1/inventory/ansible and the hosts' instances, variables, history

@@ -28,6 +28,8 @@ in this history:
 * 1.7 - Hosts: ``GET /v1/hosts/{host}/metrics``, the latest metric values
   of a host (the prometheus monitoring driver's), each with its sample
   time.
+* 1.8 - Plans: ``/v1/plans`` (create with dry run, list, show, pause,
+  resume, cancel): rolling maintenance under disruption budgets.
 """
 
 SERVICE_TYPE = 'fleet'
@@ -41,9 +43,10 @@ MINOR_4_ACTIONS = 4
 MINOR_5_HOST_RELEASE = 5
 MINOR_6_AUDITS = 6
 MINOR_7_HOST_METRICS = 7
+MINOR_8_PLANS = 8
 
 MINOR_MIN_VERSION = MINOR_0_INITIAL
-MINOR_MAX_VERSION = MINOR_7_HOST_METRICS
+MINOR_MAX_VERSION = MINOR_8_PLANS
 
 MIN_VERSION_STRING = f'1.{MINOR_MIN_VERSION}'
 MAX_VERSION_STRING = f'1.{MINOR_MAX_VERSION}'

@@ -153,7 +153,8 @@ class TestExecutionCommands(base.CLITestCase):
         run = json.loads(out)
         self.assertEqual('succeeded', run['state'])
         lines = err.splitlines()
-        self.assertIn('pending, 0/0 instances moved', lines[1])
+        self.assertIn('Admitted: every disruption budget has room.', lines[1])
+        self.assertIn('pending, 0/0 instances moved', lines[2])
         self.assertTrue(
             any(
                 'running: LiveMigrateInstance, 0/3 instances moved '

@@ -10,9 +10,12 @@ from fleet.common import states
 from fleet.tests import base
 
 ALLOWED = {
-    (states.EXEC_AWAITING_APPROVAL, states.EV_APPROVE): states.EXEC_PENDING,
+    (states.EXEC_AWAITING_APPROVAL, states.EV_APPROVE): states.EXEC_WAITING,
     (states.EXEC_AWAITING_APPROVAL, states.EV_REJECT): states.EXEC_REJECTED,
     (states.EXEC_AWAITING_APPROVAL, states.EV_CANCEL): states.EXEC_CANCELLED,
+    (states.EXEC_WAITING, states.EV_ADMIT): states.EXEC_PENDING,
+    (states.EXEC_WAITING, states.EV_FAIL): states.EXEC_FAILED,
+    (states.EXEC_WAITING, states.EV_CANCEL): states.EXEC_CANCELLED,
     (states.EXEC_PENDING, states.EV_START): states.EXEC_RUNNING,
     (states.EXEC_PENDING, states.EV_FAIL): states.EXEC_FAILED,
     (states.EXEC_PENDING, states.EV_CANCEL): states.EXEC_CANCELLED,
@@ -49,8 +52,8 @@ class TestExecutionMachine(base.TestCase):
                 exception.InvalidState, states.next_state, state, event, 'r'
             )
             refused += 1
-        # 8 states x 7 events, less the allowed ones.
-        self.assertEqual(8 * 7 - len(ALLOWED), refused)
+        # 9 states x 8 events, less the allowed ones.
+        self.assertEqual(9 * 8 - len(ALLOWED), refused)
 
     def test_a_cancelled_run_cannot_succeed(self):
         # The race a force-release opens: the flow's last step must not
@@ -82,6 +85,7 @@ class TestExecutionMachine(base.TestCase):
                 states.EXEC_CANCELLING,
                 states.EXEC_PENDING,
                 states.EXEC_RUNNING,
+                states.EXEC_WAITING,
             ),
             states.sources_of(states.EV_FAIL),
         )

@@ -20,6 +20,7 @@ FLEET_GROUPS = {
     'api',
     'audit',
     'auditing',
+    'budget',
     'conductor',
     'coordination',
     'drivers',

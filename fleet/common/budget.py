@@ -1,0 +1,203 @@
+"""Disruption budgets: may one more host go out of service?
+
+:func:`check` is the rule, a pure function of what the database holds
+under the admission lock (see ``Connection.admit_execution``); the one
+caller is :func:`fleet.common.executions.admit`, through which every run
+passes (API runs, runbook runs, plans' runs). It says why a run must
+wait, or ``None`` if it may go.
+
+Usage::
+
+    limits = budget.limits_for(run['parameters'])
+    reason = budget.check(run, hosts, admitted, instances, limits)
+    # e.g. 'availability zone az1 has 2 of 2 allowed hosts out of
+    # service (fc1, fc2)'
+"""
+
+from oslo_config import cfg
+
+from fleet.common import exception
+from fleet.common import states
+
+CONF = cfg.CONF
+
+#: Host states in which a host serves no instance.
+OUT_OF_SERVICE_STATES = (
+    states.HOST_DRAINING,
+    states.HOST_MAINTENANCE,
+    states.HOST_UNMANAGED,
+    states.HOST_FAILED,
+)
+
+#: Budget key -> (label, how a host's value(s) in that domain are read).
+DOMAINS = {
+    'max_out_per_az': (
+        'availability zone',
+        lambda h: [h.get('availability_zone')],
+    ),
+    'max_out_per_aggregate': (
+        'aggregate',
+        lambda h: list((h.get('facts') or {}).get('aggregates') or []),
+    ),
+    'max_out_per_cell': ('cell', lambda h: [h.get('cell')]),
+    'max_out_per_rack': ('rack', lambda h: [h.get('rack')]),
+}
+
+#: Every key a plan's (or run's) ``budget`` may hold.
+KEYS = (*DOMAINS, 'max_at_once', 'anti_affinity')
+
+
+def parse_limit(value, total):
+    """The number of hosts a limit allows out of ``total``.
+
+    :param value: None/'' (no limit), an int, ``"3"`` or ``"10%"``.
+    :returns: an int, or None for no limit.
+    :raises: Invalid on anything else.
+    """
+    if value is None or value == '':
+        return None
+    text = str(value).strip()
+    try:
+        if text.endswith('%'):
+            share = float(text[:-1])
+            if not 0 < share <= 100:
+                raise ValueError(text)
+            return max(1, int(total * share / 100))
+        number = int(text)
+        if number < 1:
+            raise ValueError(text)
+        return number
+    except ValueError:
+        raise exception.Invalid(
+            reason=f'budget limit {value!r} is neither a number of hosts '
+            f'(1 or more) nor a percentage such as "10%".'
+        ) from None
+
+
+def validate(overrides):
+    """Check a plan's budget overrides; returns them normalised.
+
+    :raises: Invalid (an unknown key or a bad limit).
+    """
+    overrides = dict(overrides or {})
+    unknown = sorted(set(overrides) - set(KEYS))
+    if unknown:
+        raise exception.Invalid(
+            reason=f'unknown budget key(s) {", ".join(unknown)}; known: '
+            f'{", ".join(KEYS)}.'
+        )
+    for key in DOMAINS:
+        parse_limit(overrides.get(key), 1)
+    if 'max_at_once' in overrides:
+        parse_limit(overrides['max_at_once'], 1)
+        if str(overrides['max_at_once']).endswith('%'):
+            raise exception.Invalid(
+                reason='budget "max_at_once" is a number of hosts, not a '
+                'percentage.'
+            )
+    return overrides
+
+
+def limits_for(parameters):
+    """The budget that applies to a run: ``[budget]`` defaults, then the
+    overrides its plan recorded in its parameters."""
+    limits = {key: getattr(CONF.budget, key) for key in DOMAINS}
+    limits['anti_affinity'] = CONF.budget.anti_affinity
+    limits['max_at_once'] = None
+    limits.update((parameters or {}).get('budget') or {})
+    return limits
+
+
+def out_of_service(hosts, admitted):
+    """Host uuids out of service: admitted runs' hosts, hosts in a state
+    that serves nothing, and disabled nova-computes."""
+    out = {run['host_uuid'] for run in admitted if run['host_uuid']}
+    for host in hosts:
+        if (
+            host['state'] in OUT_OF_SERVICE_STATES
+            or host.get('nova_service_status') == 'disabled'
+        ):
+            out.add(host['uuid'])
+    return out
+
+
+def check(run, hosts, admitted, instances, limits):
+    """Why ``run`` may not be admitted now, or None if it may.
+
+    :param run: the waiting run (dict).
+    :param hosts: every compute host (dicts) but retired ones.
+    :param admitted: the other admitted runs (``uuid``, ``host_uuid``,
+        ``plan_uuid``).
+    :param instances: instances in a server group (``host``,
+        ``server_group``, ``server_group_policy``).
+    :param limits: from :func:`limits_for`.
+    """
+    by_uuid = {h['uuid']: h for h in hosts}
+    host = by_uuid.get(run['host_uuid'])
+    if host is None:
+        return None  # not a compute the budgets know: nothing to count
+    others = [r for r in admitted if r['uuid'] != run['uuid']]
+    out = out_of_service(hosts, others)
+    plan = run.get('plan_uuid')
+    if plan and limits.get('max_at_once'):
+        mine = sorted(
+            by_uuid[r['host_uuid']]['name']
+            for r in others
+            if r.get('plan_uuid') == plan and r['host_uuid'] in by_uuid
+        )
+        allowed = parse_limit(limits['max_at_once'], 1)
+        if len(mine) >= allowed:
+            return (
+                f'plan {plan} has {len(mine)} of {allowed} allowed hosts '
+                f'out at once ({", ".join(mine)})'
+            )
+    if host['uuid'] not in out:
+        reason = _domain_reason(host, hosts, out, limits)
+        if reason:
+            return reason
+    if limits.get('anti_affinity'):
+        return _anti_affinity_reason(host, by_uuid, out, instances)
+    return None
+
+
+def _domain_reason(host, hosts, out, limits):
+    for key, (label, values_of) in DOMAINS.items():
+        value = limits.get(key)
+        if value in (None, ''):
+            continue
+        for domain in values_of(host):
+            if domain is None:
+                continue
+            members = [h for h in hosts if domain in values_of(h)]
+            allowed = parse_limit(value, len(members))
+            down = sorted(h['name'] for h in members if h['uuid'] in out)
+            if len(down) + 1 > allowed:
+                return (
+                    f'{label} {domain} has {len(down)} of {allowed} allowed '
+                    f'hosts out of service ({", ".join(down)})'
+                )
+    return None
+
+
+def _anti_affinity_reason(host, by_uuid, out, instances):
+    policies = set(CONF.budget.anti_affinity_policies)
+    name_to_uuid = {h['name']: u for u, h in by_uuid.items()}
+    groups = {}
+    for inst in instances:
+        if inst['server_group_policy'] in policies and inst['server_group']:
+            groups.setdefault(inst['server_group'], set()).add(inst['host'])
+    for group, holders in sorted(groups.items()):
+        if host['name'] not in holders:
+            continue
+        blocking = sorted(
+            h
+            for h in holders
+            if h != host['name'] and name_to_uuid.get(h) in out
+        )
+        if blocking:
+            return (
+                f'server group {group} (anti-affinity) has members on '
+                f'{", ".join(blocking)}, out of service; {host["name"]} '
+                f'also holds one'
+            )
+    return None

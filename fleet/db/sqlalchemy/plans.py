@@ -1,0 +1,185 @@
+"""SQLAlchemy side of run admission and plans, mixed into
+:class:`fleet.db.sqlalchemy.api.Connection`.
+
+Admission checks the disruption budgets and admits a run in ONE
+transaction under the ``admission`` lock row: of twenty runs asking at
+once against a budget of two, each sees the ones admitted before it.
+The rule itself (:mod:`fleet.common.budget`) is the caller's; this
+module only gives it a consistent view and records its answer.
+"""
+
+from oslo_utils import timeutils
+import sqlalchemy as sa
+
+from fleet.common import exception
+from fleet.common import states
+from fleet.db.sqlalchemy import base
+from fleet.db.sqlalchemy import models
+
+LOCK_NAME = 'admission'
+PLAN_FILTERS = ('state', 'name')
+HOST_COLUMNS = (
+    'uuid',
+    'name',
+    'state',
+    'availability_zone',
+    'cell',
+    'rack',
+    'facts',
+    'nova_service_status',
+)
+
+
+class PlanConnection:
+    """Admission of runs under the disruption budgets; plans."""
+
+    @base.retry
+    def admit_execution(self, uuid, target_state, check):
+        with base.writer() as session:
+            base.lock_row(session, LOCK_NAME)
+            run = session.execute(
+                sa.select(models.Execution)
+                .filter_by(uuid=uuid)
+                .with_for_update()
+            ).scalar_one_or_none()
+            if run is None:
+                raise exception.ExecutionNotFound(execution=uuid)
+            if run.state != states.EXEC_WAITING:
+                return run.as_dict(), False
+            hosts = [
+                dict(row)
+                for row in session.execute(
+                    sa.select(*(getattr(models.Host, c) for c in HOST_COLUMNS))
+                    .filter_by(kind='compute')
+                    .where(models.Host.state != states.HOST_RETIRED)
+                ).mappings()
+            ]
+            admitted = [
+                dict(row)
+                for row in session.execute(
+                    sa.select(
+                        models.Execution.uuid,
+                        models.Execution.host_uuid,
+                        models.Execution.plan_uuid,
+                    )
+                    .where(
+                        models.Execution.state.in_(states.EXEC_ADMITTED_STATES)
+                    )
+                    # A locking read sees the newest committed rows
+                    # whatever the isolation level's snapshot.
+                    .with_for_update()
+                ).mappings()
+            ]
+            instances = [
+                dict(row)
+                for row in session.execute(
+                    sa.select(
+                        models.HostInstance.host,
+                        models.HostInstance.server_group,
+                        models.HostInstance.server_group_policy,
+                    ).where(models.HostInstance.server_group.is_not(None))
+                ).mappings()
+            ]
+            reason = check(run.as_dict(), hosts, admitted, instances)
+            if reason is None:
+                run.state = target_state
+                run.waiting_reason = None
+            else:
+                run.waiting_reason = reason
+            session.flush()
+            return run.as_dict(), reason is None
+
+    @base.retry
+    def create_plan(self, values, hosts):
+        with base.writer() as session:
+            plan = models.Plan(**values)
+            session.add(plan)
+            for position, host in enumerate(hosts):
+                session.add(
+                    models.PlanHost(
+                        plan_uuid=values['uuid'],
+                        host_uuid=host['uuid'],
+                        host_name=host['name'],
+                        position=position,
+                        state='queued',
+                    )
+                )
+            session.flush()
+            return plan.as_dict()
+
+    def get_plan(self, uuid):
+        with base.reader() as session:
+            plan = session.execute(
+                sa.select(models.Plan).filter_by(uuid=uuid)
+            ).scalar_one_or_none()
+            if plan is None:
+                raise exception.PlanNotFound(plan=uuid)
+            return plan.as_dict()
+
+    def list_plans(
+        self,
+        filters=None,
+        limit=None,
+        marker=None,
+        sort_key='id',
+        sort_dir='asc',
+    ):
+        with base.reader() as session:
+            query = base.apply_filters(
+                sa.select(models.Plan), models.Plan, filters, PLAN_FILTERS
+            )
+            return base.paginate(
+                session,
+                models.Plan,
+                query,
+                limit,
+                marker,
+                sort_key,
+                sort_dir,
+                'plan',
+            )
+
+    @base.retry
+    def update_plan(self, uuid, values, expected_states=None):
+        with base.writer() as session:
+            plan = session.execute(
+                sa.select(models.Plan).filter_by(uuid=uuid).with_for_update()
+            ).scalar_one_or_none()
+            if plan is None:
+                raise exception.PlanNotFound(plan=uuid)
+            if expected_states and plan.state not in expected_states:
+                raise exception.InvalidState(
+                    resource='Plan',
+                    id=uuid,
+                    state=plan.state,
+                    reason='expected one of ' + ', '.join(expected_states),
+                )
+            values = dict(values)
+            if values.get('state') in states.PLAN_FINAL_STATES:
+                values.setdefault('finished_at', timeutils.utcnow())
+            plan.update(values)
+            session.flush()
+            return plan.as_dict()
+
+    def list_plan_hosts(self, plan_uuid):
+        with base.reader() as session:
+            return [
+                h.as_dict()
+                for h in session.execute(
+                    sa.select(models.PlanHost)
+                    .filter_by(plan_uuid=plan_uuid)
+                    .order_by(models.PlanHost.position)
+                ).scalars()
+            ]
+
+    @base.retry
+    def update_plan_host(self, plan_uuid, host_uuid, values):
+        with base.writer() as session:
+            row = session.execute(
+                sa.select(models.PlanHost)
+                .filter_by(plan_uuid=plan_uuid, host_uuid=host_uuid)
+                .with_for_update()
+            ).scalar_one()
+            row.update(values)
+            session.flush()
+            return row.as_dict()
