@@ -163,7 +163,7 @@ class ProgressListener(tf_listeners.Listener):
 
     def _task_receiver(self, state, details):
         name = details['task_name']
-        if fencing.is_lost(self.execution_uuid):
+        if not fencing.still_owned(self.execution_uuid):
             return  # the run is another conductor's now
         try:
             self._record(name, state, details)

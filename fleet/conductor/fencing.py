@@ -66,3 +66,17 @@ def is_lost(execution_uuid):
     """True if the run's claim is known lost (no board round trip)."""
     claim = get(execution_uuid)
     return claim is not None and claim.lost
+
+
+def still_owned(execution_uuid):
+    """Whether this conductor may still write the run's history or
+    progress: :func:`check` (which asks the board once the last
+    confirmation is older than half the claim expiry, as after a stall)
+    without raising. A stalled conductor that wakes mid-step thus writes
+    nothing more, even before anything else noticed the lapse.
+    """
+    try:
+        check(execution_uuid)
+    except ClaimLost:
+        return False
+    return True

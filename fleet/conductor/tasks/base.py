@@ -138,7 +138,7 @@ class MaintenanceTask(task.Task):
     ) -> None:
         """Append to the run's history; a history write never fails a
         step (the step's own outcome matters more than its record)."""
-        if fencing.is_lost(execution_uuid):
+        if not fencing.still_owned(execution_uuid):
             return
         log_level = {'error': 40, 'warning': 30}.get(level, 20)
         LOG.log(log_level, 'Run %s: %s', execution_uuid, message)
@@ -182,7 +182,7 @@ class MaintenanceTask(task.Task):
         self, execution_uuid: str, section: str, key: str | None, **values
     ) -> None:
         """Merge ``values`` into the run's progress (best effort)."""
-        if fencing.is_lost(execution_uuid):
+        if not fencing.still_owned(execution_uuid):
             return
         try:
             self.dbapi.update_execution_progress(

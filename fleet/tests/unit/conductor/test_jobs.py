@@ -10,6 +10,7 @@ from taskflow import states as tf_states
 from fleet.conductor import engine
 from fleet.conductor import fencing
 from fleet.conductor import jobs
+from fleet.conductor.tasks import base as tasks_base
 from fleet.tests import base
 from fleet.tests.unit.conductor.test_takeover import Clock
 
@@ -93,6 +94,44 @@ class TestFencedBackend(base.TestCase):
         # Reads still work (nothing is written).
         self.assertEqual('book', connection.get_logbook('x'))
         self.assertEqual(['d1'], calls)
+
+
+class TestStaleHistoryWrites(base.TestCase):
+    def test_a_conductor_woken_mid_step_writes_no_event(self):
+        # SIGSTOPped after a step's fence check, the conductor wakes after
+        # another one claimed the run: nothing has marked the claim lost
+        # yet, but the step's next event must not be written.
+        clock = Clock()
+        board = jobs.MemoryBoard(clock=clock)
+        job = board.post('j', details={'execution_uuid': 'u'})
+        board.claim(job, 'a', expiry=10)
+        claim = jobs.Claim(board, job, 'a', 10, clock)
+        fencing.register('u', claim)
+        self.addCleanup(fencing.unregister, 'u')
+        written = []
+
+        class Step(tasks_base.MaintenanceTask):
+            def execute(self):
+                pass
+
+        task = Step()
+        dbapi = mock.Mock()
+        dbapi.add_execution_event.side_effect = lambda *a, **k: written.append(
+            a
+        )
+        with mock.patch.object(
+            tasks_base.MaintenanceTask,
+            'dbapi',
+            new_callable=mock.PropertyMock,
+            return_value=dbapi,
+        ):
+            task.event('u', 'before the stall')
+            clock.advance(11)
+            board.claim(job, 'b', expiry=10)
+            self.assertFalse(claim.lost)
+            task.event('u', 'after waking')
+        self.assertEqual([('u', 'before the stall')], written)
+        self.assertTrue(claim.lost)
 
 
 class TestSessionClaims(base.TestCase):
