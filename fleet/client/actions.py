@@ -7,26 +7,18 @@
                              action_parameters={'exclude': 'kernel*'})
 """
 
+from fleet.client import base
+
 MIN_VERSION = (1, 4)
 
 
-class ActionManager:
+class ActionManager(base.Manager):
     """List and show the executor action catalog (read-only: actions are
-    defined in the server's ``[executor] actions_dir``).
-
-    :param client: the :class:`fleet.client.client.Client`.
-    """
+    defined in the server's ``[executor] actions_dir``)."""
 
     path = '/v1/actions'
     what = 'Executor actions'
-
-    def __init__(self, client):
-        self.client = client
-
-    def _request(self, method, path, **kwargs):
-        return self.client.request(
-            method, path, min_version=MIN_VERSION, what=self.what, **kwargs
-        )
+    min_version = MIN_VERSION
 
     def list(self):
         """Every usable action, by name."""

@@ -8,6 +8,8 @@ and later)::
     client.hosts_facts.get('cmp-1'); client.hosts_facts.gather('cmp-1')
 """
 
+from fleet.client import base
+
 MIN_VERSION = (1, 6)
 
 PROFILE_FILTERS = ('name', 'enabled')
@@ -26,75 +28,28 @@ FINDING_SORT_KEYS = (
 RESULTS = ('pass', 'fail', 'error', 'notapplicable')
 
 
-class _Manager:
-    what = 'Audits'
-
-    def __init__(self, client):
-        self.client = client
-
-    def _request(self, method, path, **kwargs):
-        return self.client.request(
-            method, path, min_version=MIN_VERSION, what=self.what, **kwargs
-        )
-
-
-class AuditProfileManager(_Manager):
+class AuditProfileManager(base.CatalogManager):
     """CRUD, export / import and compliance of audit profiles."""
 
     path = '/v1/audit_profiles'
+    key = 'audit_profiles'
+    catalog_key = 'profiles'
+    noun = 'profile'
     what = 'Audit profiles'
-
-    def list(
-        self, limit=None, marker=None, sort_key=None, sort_dir=None, **filters
-    ):
-        unknown = set(filters) - set(PROFILE_FILTERS)
-        if unknown:
-            raise TypeError(f'Unknown profile filter(s): {sorted(unknown)}')
-        params = dict(filters)
-        if isinstance(params.get('enabled'), bool):
-            params['enabled'] = 'true' if params['enabled'] else 'false'
-        params.update(marker=marker, sort_key=sort_key, sort_dir=sort_dir)
-        return self.client.list(
-            self.path,
-            'audit_profiles',
-            params,
-            limit=limit,
-            min_version=MIN_VERSION,
-            what=self.what,
-        )
-
-    def get(self, ident):
-        return self._request('GET', f'{self.path}/{ident}').json()
-
-    def create(self, profile):
-        return self._request('POST', self.path, json=profile).json()
-
-    def replace(self, ident, profile):
-        return self._request(
-            'PUT', f'{self.path}/{ident}', json=profile
-        ).json()
-
-    def delete(self, ident):
-        self._request('DELETE', f'{self.path}/{ident}')
+    min_version = MIN_VERSION
+    filters = PROFILE_FILTERS
 
     def compliance(self, ident):
         """Hosts per rule, result and availability zone."""
         return self._request('GET', f'{self.path}/{ident}/compliance').json()
 
-    def export(self):
-        return self._request('GET', f'{self.path}/export').json()
 
-    def import_(self, catalog, replace=False):
-        if isinstance(catalog, list):
-            catalog = {'profiles': catalog}
-        body = dict(catalog)
-        if replace:
-            body['replace'] = True
-        return self._request('POST', f'{self.path}/import', json=body).json()
-
-
-class AuditManager(_Manager):
+class AuditManager(base.Manager):
     """Audit now."""
+
+    path = '/v1/audits'
+    what = 'Audits'
+    min_version = MIN_VERSION
 
     def run(self, hosts=None, profiles=None, gather=False):
         """The summary (``hosts``, ``profiles``, ``changes``); with
@@ -107,36 +62,23 @@ class AuditManager(_Manager):
             body['profiles'] = list(profiles)
         if gather:
             body['gather'] = True
-        return self._request('POST', '/v1/audits', json=body).json()
+        return self._post(self.path, body)
 
 
-class FindingManager(_Manager):
+class FindingManager(base.CollectionManager):
+    """Findings, each with its ``history`` when shown alone."""
+
+    path = '/v1/findings'
+    key = 'findings'
+    noun = 'finding'
     what = 'Findings'
-
-    def list(
-        self, limit=None, marker=None, sort_key=None, sort_dir=None, **filters
-    ):
-        unknown = set(filters) - set(FINDING_FILTERS)
-        if unknown:
-            raise TypeError(f'Unknown finding filter(s): {sorted(unknown)}')
-        params = dict(filters)
-        params.update(marker=marker, sort_key=sort_key, sort_dir=sort_dir)
-        return self.client.list(
-            '/v1/findings',
-            'findings',
-            params,
-            limit=limit,
-            min_version=MIN_VERSION,
-            what=self.what,
-        )
-
-    def get(self, uuid):
-        """A finding with its ``history``."""
-        return self._request('GET', f'/v1/findings/{uuid}').json()
+    min_version = MIN_VERSION
+    filters = FINDING_FILTERS
 
 
-class HostFactsManager(_Manager):
+class HostFactsManager(base.Manager):
     what = 'Host facts'
+    min_version = MIN_VERSION
 
     def get(self, host):
         return self._request('GET', f'/v1/hosts/{host}/facts').json()
@@ -144,4 +86,4 @@ class HostFactsManager(_Manager):
     def gather(self, host):
         """Gather now, then audit: the facts, ``failed`` drivers and the
         ``audit`` summary."""
-        return self._request('POST', f'/v1/hosts/{host}/facts').json()
+        return self._post(f'/v1/hosts/{host}/facts')

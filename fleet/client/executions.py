@@ -6,6 +6,8 @@ API 1.1 and later)::
     client.executions.cancel(run['uuid'])
 """
 
+from fleet.client import base
+
 MIN_VERSION = (1, 1)
 #: Approving and rejecting runs that await approval.
 APPROVAL_VERSION = (1, 3)
@@ -21,53 +23,20 @@ KINDS = ('drain', 'drain_patch_reboot')
 FINAL_STATES = ('succeeded', 'failed', 'cancelled', 'rejected')
 
 
-class ExecutionManager:
+class ExecutionManager(base.CollectionManager):
     """Start, follow and cancel runs.
 
     Note: ``progress['instances']`` maps instance UUIDs to their state
     (``migrating``, ``migrated``, ``failed``, ...);
     ``progress['instances_summary']`` counts them (``moved``, ``total``).
-
-    :param client: the :class:`fleet.client.client.Client`.
     """
 
     path = '/v1/executions'
+    key = 'executions'
+    noun = 'execution'
     what = 'Executions'
-
-    def __init__(self, client):
-        self.client = client
-
-    def _request(self, method, path, **kwargs):
-        return self.client.request(
-            method, path, min_version=MIN_VERSION, what=self.what, **kwargs
-        )
-
-    def list(
-        self, limit=None, marker=None, sort_key=None, sort_dir=None, **filters
-    ):
-        """Runs matching the filters.
-
-        :param limit: the most runs to return; None follows every page.
-        :param filters: any of :data:`FILTERS`.
-        :returns: list of execution dicts.
-        """
-        unknown = set(filters) - set(FILTERS)
-        if unknown:
-            raise TypeError(f'Unknown execution filter(s): {sorted(unknown)}')
-        params = dict(filters)
-        params.update(marker=marker, sort_key=sort_key, sort_dir=sort_dir)
-        return self.client.list(
-            self.path,
-            'executions',
-            params,
-            limit=limit,
-            min_version=MIN_VERSION,
-            what=self.what,
-        )
-
-    def get(self, uuid):
-        """One run, with its progress and events."""
-        return self._request('GET', f'{self.path}/{uuid}').json()
+    min_version = MIN_VERSION
+    filters = FILTERS
 
     def create(self, host, kind=None, **fields):
         """Start a run of ``kind`` (server default: ``drain``) on ``host``
@@ -91,7 +60,7 @@ class ExecutionManager:
                 what='Runs that name an executor action',
                 json=body,
             ).json()
-        return self._request('POST', self.path, json=body).json()
+        return self._post(self.path, body)
 
     def cancel(self, uuid):
         """Ask a run to stop; it reverts what it did and ends

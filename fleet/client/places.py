@@ -7,6 +7,8 @@ variables their hosts inherit (``/v1/places``), and the capacity view
     client.capacity.get(without=['c1', 'c2'])['what_if']['fits']
 """
 
+from fleet.client import base
+
 MIN_VERSION = (1, 2)
 
 #: Query filters of GET /v1/places.
@@ -16,44 +18,15 @@ SORT_KEYS = ('id', 'name', 'kind', 'created_at', 'updated_at')
 KINDS = ('region', 'availability_zone', 'cell', 'rack')
 
 
-class PlaceManager:
-    """CRUD of places.
-
-    :param client: the :class:`fleet.client.client.Client`.
-    """
+class PlaceManager(base.CollectionManager):
+    """CRUD of places."""
 
     path = '/v1/places'
+    key = 'places'
+    noun = 'place'
     what = 'Places'
-
-    def __init__(self, client):
-        self.client = client
-
-    def _request(self, method, path, **kwargs):
-        return self.client.request(
-            method, path, min_version=MIN_VERSION, what=self.what, **kwargs
-        )
-
-    def list(
-        self, limit=None, marker=None, sort_key=None, sort_dir=None, **filters
-    ):
-        """Places matching every filter (:data:`FILTERS`) given."""
-        unknown = set(filters) - set(FILTERS)
-        if unknown:
-            raise TypeError(f'Unknown place filter(s): {sorted(unknown)}')
-        params = dict(filters)
-        params.update(marker=marker, sort_key=sort_key, sort_dir=sort_dir)
-        return self.client.list(
-            self.path,
-            'places',
-            params,
-            limit=limit,
-            min_version=MIN_VERSION,
-            what=self.what,
-        )
-
-    def get(self, ident):
-        """A place by UUID or name."""
-        return self._request('GET', f'{self.path}/{ident}').json()
+    min_version = MIN_VERSION
+    filters = FILTERS
 
     def create(self, name, kind, **fields):
         """Create a place of ``kind`` (:data:`KINDS`).
@@ -62,7 +35,7 @@ class PlaceManager:
         """
         body = {k: v for k, v in fields.items() if v is not None}
         body.update(name=name, kind=kind)
-        return self._request('POST', self.path, json=body).json()
+        return self._post(self.path, body)
 
     def update(self, ident, **patch):
         """A JSON merge patch, as for hosts: in ``labels`` and
@@ -75,17 +48,12 @@ class PlaceManager:
         self._request('DELETE', f'{self.path}/{ident}')
 
 
-class CapacityManager:
-    """Used and free vCPU, RAM and disk of the compute hosts.
-
-    :param client: the :class:`fleet.client.client.Client`.
-    """
+class CapacityManager(base.Manager):
+    """Used and free vCPU, RAM and disk of the compute hosts."""
 
     path = '/v1/capacity'
     what = 'Capacity'
-
-    def __init__(self, client):
-        self.client = client
+    min_version = MIN_VERSION
 
     def get(self, without=None, availability_zone=None):
         """Capacity per host, availability zone and aggregate, and the
@@ -96,6 +64,4 @@ class CapacityManager:
             params['without'] = ','.join(without)
         if availability_zone:
             params['availability_zone'] = availability_zone
-        return self.client.get_json(
-            self.path, params=params, min_version=MIN_VERSION, what=self.what
-        )
+        return self._request('GET', self.path, params=params).json()

@@ -8,60 +8,33 @@ API 1.8 and later)::
     client.plans.pause(plan['uuid'])
 """
 
+from fleet.client import base
+
 MIN_VERSION = (1, 8)
 
 FILTERS = ('state', 'name')
 SORT_KEYS = ('id', 'state', 'name', 'created_at', 'updated_at')
 
 
-class PlanManager:
-    """Create, list, show, pause, resume and cancel plans.
-
-    :param client: the :class:`fleet.client.client.Client`.
-    """
+class PlanManager(base.CollectionManager):
+    """Create, list, show, pause, resume and cancel plans."""
 
     path = '/v1/plans'
+    key = 'plans'
+    noun = 'plan'
     what = 'Plans'
-
-    def __init__(self, client):
-        self.client = client
-
-    def _request(self, method, path, **kwargs):
-        return self.client.request(
-            method, path, min_version=MIN_VERSION, what=self.what, **kwargs
-        )
-
-    def list(
-        self, limit=None, marker=None, sort_key=None, sort_dir=None, **filters
-    ):
-        """Plans, optionally only ``state=`` or ``name=`` ones."""
-        unknown = set(filters) - set(FILTERS)
-        if unknown:
-            raise TypeError(f'Unknown plan filter(s): {sorted(unknown)}')
-        params = dict(filters)
-        params.update(marker=marker, sort_key=sort_key, sort_dir=sort_dir)
-        return self.client.list(
-            self.path,
-            'plans',
-            params,
-            limit=limit,
-            min_version=MIN_VERSION,
-            what=self.what,
-        )
-
-    def get(self, uuid):
-        """A plan with its ``hosts`` and ``progress``."""
-        return self._request('GET', f'{self.path}/{uuid}').json()
+    min_version = MIN_VERSION
+    filters = FILTERS
 
     def create(self, body):
         """Create a plan (or, with ``dry_run``, its order and waves)."""
-        return self._request('POST', self.path, json=body).json()
+        return self._post(self.path, body)
 
     def pause(self, uuid):
-        return self._request('POST', f'{self.path}/{uuid}/pause').json()
+        return self._post(f'{self.path}/{uuid}/pause')
 
     def resume(self, uuid):
-        return self._request('POST', f'{self.path}/{uuid}/resume').json()
+        return self._post(f'{self.path}/{uuid}/resume')
 
     def cancel(self, uuid):
-        return self._request('POST', f'{self.path}/{uuid}/cancel').json()
+        return self._post(f'{self.path}/{uuid}/cancel')

@@ -8,87 +8,27 @@ later). A runbook is data, a dict as in the API reference::
     client.runbooks.import_(catalog, replace=True)
 """
 
+from fleet.client import base
+
 MIN_VERSION = (1, 3)
 
 FILTERS = ('name', 'enabled')
 SORT_KEYS = ('id', 'name', 'created_at', 'updated_at')
 
 
-class RunbookManager:
-    """CRUD, dry run, export and import of runbooks.
-
-    :param client: the :class:`fleet.client.client.Client`.
-    """
+class RunbookManager(base.CatalogManager):
+    """CRUD, dry run, export and import of runbooks (each a dict as in
+    the API reference); ``get`` adds a runbook's recent ``actions``."""
 
     path = '/v1/runbooks'
+    key = 'runbooks'
+    catalog_key = 'runbooks'
+    noun = 'runbook'
     what = 'Runbooks'
-
-    def __init__(self, client):
-        self.client = client
-
-    def _request(self, method, path, **kwargs):
-        return self.client.request(
-            method, path, min_version=MIN_VERSION, what=self.what, **kwargs
-        )
-
-    def list(
-        self, limit=None, marker=None, sort_key=None, sort_dir=None, **filters
-    ):
-        """Runbooks, optionally only ``name=`` or ``enabled=`` ones."""
-        unknown = set(filters) - set(FILTERS)
-        if unknown:
-            raise TypeError(f'Unknown runbook filter(s): {sorted(unknown)}')
-        params = dict(filters)
-        if isinstance(params.get('enabled'), bool):
-            params['enabled'] = 'true' if params['enabled'] else 'false'
-        params.update(marker=marker, sort_key=sort_key, sort_dir=sort_dir)
-        return self.client.list(
-            self.path,
-            'runbooks',
-            params,
-            limit=limit,
-            min_version=MIN_VERSION,
-            what=self.what,
-        )
-
-    def get(self, ident):
-        """A runbook by name or UUID, with its recent ``actions``."""
-        return self._request('GET', f'{self.path}/{ident}').json()
-
-    def create(self, runbook):
-        """Create a runbook from its data (a dict)."""
-        return self._request('POST', self.path, json=runbook).json()
-
-    def replace(self, ident, runbook):
-        """Replace a runbook (name or UUID) by new data: fields left out
-        take their defaults."""
-        return self._request(
-            'PUT', f'{self.path}/{ident}', json=runbook
-        ).json()
-
-    def delete(self, ident):
-        self._request('DELETE', f'{self.path}/{ident}')
+    min_version = MIN_VERSION
+    filters = FILTERS
 
     def dry_run(self, ident):
         """What the runbook would do now about every firing alert:
         ``{'runbook': name, 'decisions': [...]}``."""
-        return self._request('POST', f'{self.path}/{ident}/dry_run').json()
-
-    def export(self):
-        """The whole catalog, ``{'runbooks': [...]}``, as import takes
-        it."""
-        return self._request('GET', f'{self.path}/export').json()
-
-    def import_(self, catalog, replace=False):
-        """Create or replace (by name) every runbook of ``catalog``
-        (``{'runbooks': [...]}`` or a list); with ``replace``, also delete
-        the runbooks it does not name.
-
-        :returns: ``{'created': n, 'updated': n, 'deleted': n}``.
-        """
-        if isinstance(catalog, list):
-            catalog = {'runbooks': catalog}
-        body = dict(catalog)
-        if replace:
-            body['replace'] = True
-        return self._request('POST', f'{self.path}/import', json=body).json()
+        return self._post(f'{self.path}/{ident}/dry_run')

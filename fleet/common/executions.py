@@ -28,9 +28,11 @@ from oslo_utils import uuidutils
 
 from fleet.common import actions
 from fleet.common import budget
+from fleet.common import context as fleet_context
 from fleet.common import exception
 from fleet.common import states
 from fleet.drivers import factory
+from fleet.notifications import execution as exec_notifications
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
@@ -412,6 +414,19 @@ _LEVELS = {
 }
 
 
+def notify(event_type, execution):
+    """Emit execution.start or execution.end for ``execution`` (a row);
+    a notification that cannot be sent never fails the run."""
+    try:
+        exec_notifications.emit(
+            fleet_context.get_admin_context(), event_type, execution
+        )
+    except Exception:
+        LOG.exception(
+            'Run %s: cannot notify %s.', execution.get('uuid'), event_type
+        )
+
+
 def finish(
     dbapi,
     uuid,
@@ -425,7 +440,9 @@ def finish(
     step=None,
 ):
     """End a run: its final state, its result, the release of its host
-    (and any ``host_values``) and a history line, in one transaction.
+    (and any ``host_values``) and a history line, in one transaction;
+    then ``execution.end``, whichever path ended it (its flow, a cancel
+    before it began, a rejection, a forced release).
 
     :param event: EV_SUCCEED, EV_FAIL, EV_CANCEL or EV_REJECT.
     :param reason: the run's ``result`` (why it ended).
@@ -466,6 +483,7 @@ def finish(
             # decide again from its new state.
             continue
         LOG.info('Run %s %s: %s', uuid, target, reason)
+        notify(exec_notifications.END, ended)
         if execution['state'] in states.EXEC_ADMITTED_STATES:
             # Its host is back in the budgets: a waiting run may fit.
             try:

@@ -30,7 +30,6 @@ from taskflow.listeners import base as tf_listeners
 from taskflow.persistence import backends as tf_backends
 from taskflow.persistence import models as tf_models
 
-from fleet.common import context as fleet_context
 from fleet.common import exception
 from fleet.common import executions
 from fleet.common import states
@@ -223,15 +222,14 @@ class ProgressListener(tf_listeners.Listener):
         )
 
 
-def _notify(event_type, uuid):
-    """execution.start / execution.end; never fails the run."""
+def _notify_start(uuid):
+    """execution.start; never fails the run."""
     try:
         execution = db_api.get_instance().get_execution(uuid)
-        exec_notifications.emit(
-            fleet_context.get_admin_context(), event_type, execution
-        )
     except Exception:
-        LOG.exception('Run %s: cannot notify %s.', uuid, event_type)
+        LOG.exception('Run %s: cannot read it to notify its start.', uuid)
+        return
+    executions.notify(exec_notifications.START, execution)
 
 
 class Runner:
@@ -321,7 +319,6 @@ class Runner:
                 f'cancelled by request before conductor {self.host} '
                 f'started it',
             ):
-                _notify(exec_notifications.END, uuid)
                 self._ended(uuid)
                 return True
             func(owned)
@@ -376,7 +373,6 @@ class Runner:
                 states.EV_FAIL,
                 f'conductor {self.host} could not start it: {e}',
             )
-            _notify(exec_notifications.END, uuid)
             self._ended(uuid)
 
     def _plan(self, execution):
@@ -462,7 +458,7 @@ class Runner:
         thread.start()
 
     def _run(self, uuid, engine):
-        _notify(exec_notifications.START, uuid)
+        _notify_start(uuid)
         try:
             with ProgressListener(engine, uuid):
                 engine.run()
@@ -483,9 +479,8 @@ class Runner:
                     self.host,
                 )
             else:
+                # A run that ended was notified by executions.finish.
                 self._check_closed(uuid)
-                if uuid not in self._suspending:
-                    _notify(exec_notifications.END, uuid)
             self._ended(uuid)
 
     def _ended(self, uuid):

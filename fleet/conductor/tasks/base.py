@@ -165,16 +165,27 @@ class MaintenanceTask(task.Task):
         state: str,
         reason: str | None = None,
         keep: tuple = (),
+        service: dict | None = None,
     ) -> None:
         """Set the fleet state of a host, unless it is in one of ``keep``
-        (e.g. a host already handed to a human stays so). Best effort."""
+        (e.g. a host already handed to a human stays so). Best effort.
+
+        :param service: the nova-compute service as the compute driver
+            just returned it after changing it: recorded with the state,
+            so that the inventory does not show the old status until the
+            next sync or notification.
+        """
         try:
             host = self.dbapi.get_host(host_name)
             if host['state'] in keep:
                 return
-            self.dbapi.update_host(
-                host['uuid'], {'state': state, 'state_reason': reason}
-            )
+            values = {'state': state, 'state_reason': reason}
+            if service is not None:
+                values.update(
+                    nova_service_status=service['status'],
+                    nova_disabled_reason=service['disabled_reason'],
+                )
+            self.dbapi.update_host(host['uuid'], values)
         except Exception:
             LOG.exception('Cannot set host %s to %s.', host_name, state)
 

@@ -306,9 +306,12 @@ class DisableComputeService(base.MaintenanceTask):
         was_enabled = service['status'] == 'enabled' or (
             service['disabled_reason'] == reason
         )
-        self.compute.disable_service(host_name, reason)
+        service = self.compute.disable_service(host_name, reason)
         self.update_host_state(
-            host_name, states.HOST_DRAINING, f'fleet run {execution_uuid}'
+            host_name,
+            states.HOST_DRAINING,
+            f'fleet run {execution_uuid}',
+            service=service,
         )
         self.event(
             execution_uuid,
@@ -366,8 +369,10 @@ class DisableComputeService(base.MaintenanceTask):
             service['disabled_reason'] == reason
         )
         if moved == 0 and was_enabled and ours:
-            self.compute.enable_service(host_name)
-            self.update_host_state(host_name, states.HOST_ACTIVE, None)
+            service = self.compute.enable_service(host_name)
+            self.update_host_state(
+                host_name, states.HOST_ACTIVE, None, service=service
+            )
             self.event(
                 execution_uuid,
                 f'No instance left {host_name}: nova-compute re-enabled, '
@@ -448,8 +453,10 @@ class EnableComputeService(base.MaintenanceTask):
             self.update_host_state(host_name, states.HOST_MAINTENANCE, why)
             self.event(execution_uuid, why + '.', level='warning')
             return {'enabled': False}
-        self.compute.enable_service(host_name)
-        self.update_host_state(host_name, states.HOST_ACTIVE, None)
+        service = self.compute.enable_service(host_name)
+        self.update_host_state(
+            host_name, states.HOST_ACTIVE, None, service=service
+        )
         self.event(
             execution_uuid,
             f'nova-compute on {host_name} enabled; host active.',

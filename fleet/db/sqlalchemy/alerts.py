@@ -22,11 +22,11 @@ RUNBOOK_FILTERS = ('name', 'enabled')
 OCCURRENCE = 'occurrence'
 
 
-def _runbook_query(ident):
-    query = sa.select(models.Runbook)
-    if uuidutils.is_uuid_like(ident):
-        return query.filter_by(uuid=ident)
-    return query.filter_by(name=ident)
+_RUNBOOKS = base.NamedRows(
+    models.Runbook,
+    lambda ident: alert_exc.RunbookNotFound(runbook=ident),
+    lambda name: alert_exc.RunbookAlreadyExists(name=name),
+)
 
 
 class AlertConnection:
@@ -194,20 +194,16 @@ class AlertConnection:
         sort_key='id',
         sort_dir='asc',
     ):
-        with base.reader() as session:
-            query = base.apply_filters(
-                sa.select(models.Alert), models.Alert, filters, ALERT_FILTERS
-            )
-            return base.paginate(
-                session,
-                models.Alert,
-                query,
-                limit,
-                marker,
-                sort_key,
-                sort_dir,
-                'alert',
-            )
+        return base.list_rows(
+            models.Alert,
+            filters,
+            ALERT_FILTERS,
+            limit,
+            marker,
+            sort_key,
+            sort_dir,
+            'alert',
+        )
 
     @oslo_db_api.retry_on_deadlock
     def update_alert(self, uuid, values, message, kind='update', details=None):
@@ -265,29 +261,11 @@ class AlertConnection:
     @oslo_db_api.retry_on_deadlock
     def create_runbook(self, values):
         """:raises: RunbookAlreadyExists"""
-        values = dict(values)
-        values.setdefault('uuid', uuidutils.generate_uuid())
-        runbook = models.Runbook()
-        runbook.update(values)
-        try:
-            with base.writer() as session:
-                session.add(runbook)
-                session.flush()
-                return runbook.as_dict()
-        except db_exc.DBDuplicateEntry as e:
-            raise alert_exc.RunbookAlreadyExists(
-                name=values.get('name')
-            ) from e
+        return _RUNBOOKS.create(values)
 
     def get_runbook(self, ident):
         """By uuid or name. :raises: RunbookNotFound"""
-        with base.reader() as session:
-            runbook = session.execute(
-                _runbook_query(ident)
-            ).scalar_one_or_none()
-            if runbook is None:
-                raise alert_exc.RunbookNotFound(runbook=ident)
-            return runbook.as_dict()
+        return _RUNBOOKS.get(ident)
 
     def list_runbooks(
         self,
@@ -297,52 +275,26 @@ class AlertConnection:
         sort_key='id',
         sort_dir='asc',
     ):
-        with base.reader() as session:
-            query = base.apply_filters(
-                sa.select(models.Runbook),
-                models.Runbook,
-                filters,
-                RUNBOOK_FILTERS,
-            )
-            return base.paginate(
-                session,
-                models.Runbook,
-                query,
-                limit,
-                marker,
-                sort_key,
-                sort_dir,
-                'runbook',
-            )
+        return base.list_rows(
+            models.Runbook,
+            filters,
+            RUNBOOK_FILTERS,
+            limit,
+            marker,
+            sort_key,
+            sort_dir,
+            'runbook',
+        )
 
     @oslo_db_api.retry_on_deadlock
     def update_runbook(self, ident, values):
-        values = dict(values)
-        values.pop('uuid', None)
-        values.pop('id', None)
-        try:
-            with base.writer() as session:
-                runbook = session.execute(
-                    _runbook_query(ident).with_for_update()
-                ).scalar_one_or_none()
-                if runbook is None:
-                    raise alert_exc.RunbookNotFound(runbook=ident)
-                runbook.update(values)
-                session.flush()
-                return runbook.as_dict()
-        except db_exc.DBDuplicateEntry as e:
-            raise alert_exc.RunbookAlreadyExists(
-                name=values.get('name')
-            ) from e
+        """:raises: RunbookNotFound, RunbookAlreadyExists"""
+        return _RUNBOOKS.update(ident, values)
 
     @oslo_db_api.retry_on_deadlock
     def destroy_runbook(self, ident):
         with base.writer() as session:
-            runbook = session.execute(
-                _runbook_query(ident)
-            ).scalar_one_or_none()
-            if runbook is None:
-                raise alert_exc.RunbookNotFound(runbook=ident)
+            runbook = _RUNBOOKS.one(session, ident)
             session.execute(
                 sa.delete(models.RunbookAction).filter_by(
                     runbook_id=runbook.id
@@ -355,9 +307,7 @@ class AlertConnection:
         """Record what a runbook did (``action``: execution, handoff,
         skipped, ...) and return it."""
         with base.writer() as session:
-            runbook = session.execute(
-                _runbook_query(runbook_uuid)
-            ).scalar_one()
+            runbook = _RUNBOOKS.one(session, runbook_uuid)
             action = models.RunbookAction(runbook_id=runbook.id)
             action.update(dict(values, details=values.get('details') or {}))
             session.add(action)
@@ -368,9 +318,7 @@ class AlertConnection:
         """The newest action of ``actions`` a runbook took on a host since
         ``since``, or None (the cooldown check)."""
         with base.reader() as session:
-            runbook = session.execute(
-                _runbook_query(runbook_uuid)
-            ).scalar_one()
+            runbook = _RUNBOOKS.one(session, runbook_uuid)
             row = session.execute(
                 sa.select(models.RunbookAction)
                 .filter_by(runbook_id=runbook.id, host_uuid=host_uuid)
@@ -384,11 +332,7 @@ class AlertConnection:
     def list_runbook_actions(self, runbook_uuid, limit=50):
         """A runbook's latest actions, newest first."""
         with base.reader() as session:
-            runbook = session.execute(
-                _runbook_query(runbook_uuid)
-            ).scalar_one_or_none()
-            if runbook is None:
-                raise alert_exc.RunbookNotFound(runbook=runbook_uuid)
+            runbook = _RUNBOOKS.one(session, runbook_uuid)
             query = (
                 sa.select(models.RunbookAction)
                 .filter_by(runbook_id=runbook.id)

@@ -8,7 +8,6 @@ and the changed ones' history in bulk, and stamps the unchanged ones'
 """
 
 from oslo_db import api as oslo_db_api
-from oslo_db import exception as db_exc
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import sqlalchemy as sa
@@ -33,11 +32,11 @@ FINDING_FILTERS = (
 _CHUNK = 500
 
 
-def _profile_query(ident):
-    query = sa.select(models.AuditProfile)
-    if uuidutils.is_uuid_like(ident):
-        return query.filter_by(uuid=ident)
-    return query.filter_by(name=ident)
+_PROFILES = base.NamedRows(
+    models.AuditProfile,
+    lambda ident: audit_exc.AuditProfileNotFound(profile=ident),
+    lambda name: audit_exc.AuditProfileAlreadyExists(name=name),
+)
 
 
 def _group_updates(updates):
@@ -114,27 +113,11 @@ class AuditConnection:
     @oslo_db_api.retry_on_deadlock
     def create_audit_profile(self, values):
         """:raises: AuditProfileAlreadyExists"""
-        values = dict(values)
-        values.setdefault('uuid', uuidutils.generate_uuid())
-        profile = models.AuditProfile()
-        profile.update(values)
-        try:
-            with base.writer() as session:
-                session.add(profile)
-                session.flush()
-                return profile.as_dict()
-        except db_exc.DBDuplicateEntry as e:
-            raise audit_exc.AuditProfileAlreadyExists(
-                name=values.get('name')
-            ) from e
+        return _PROFILES.create(values)
 
     def get_audit_profile(self, ident):
         """By uuid or name. :raises: AuditProfileNotFound"""
-        with base.reader() as session:
-            row = session.execute(_profile_query(ident)).scalar_one_or_none()
-            if row is None:
-                raise audit_exc.AuditProfileNotFound(profile=ident)
-            return row.as_dict()
+        return _PROFILES.get(ident)
 
     def list_audit_profiles(
         self,
@@ -144,41 +127,21 @@ class AuditConnection:
         sort_key='id',
         sort_dir='asc',
     ):
-        with base.reader() as session:
-            query = base.apply_filters(
-                sa.select(models.AuditProfile),
-                models.AuditProfile,
-                filters,
-                PROFILE_FILTERS,
-            )
-            return base.paginate(
-                session,
-                models.AuditProfile,
-                query,
-                limit,
-                marker,
-                sort_key,
-                sort_dir,
-                'audit profile',
-            )
+        return base.list_rows(
+            models.AuditProfile,
+            filters,
+            PROFILE_FILTERS,
+            limit,
+            marker,
+            sort_key,
+            sort_dir,
+            'audit profile',
+        )
 
     @oslo_db_api.retry_on_deadlock
     def update_audit_profile(self, ident, values):
         """:raises: AuditProfileNotFound, AuditProfileAlreadyExists"""
-        try:
-            with base.writer() as session:
-                row = session.execute(
-                    _profile_query(ident).with_for_update()
-                ).scalar_one_or_none()
-                if row is None:
-                    raise audit_exc.AuditProfileNotFound(profile=ident)
-                row.update(values)
-                session.flush()
-                return row.as_dict()
-        except db_exc.DBDuplicateEntry as e:
-            raise audit_exc.AuditProfileAlreadyExists(
-                name=values.get('name')
-            ) from e
+        return _PROFILES.update(ident, values)
 
     @oslo_db_api.retry_on_deadlock
     def destroy_audit_profile(self, ident):
@@ -187,9 +150,7 @@ class AuditConnection:
         :raises: AuditProfileNotFound
         """
         with base.writer() as session:
-            row = session.execute(_profile_query(ident)).scalar_one_or_none()
-            if row is None:
-                raise audit_exc.AuditProfileNotFound(profile=ident)
+            row = _PROFILES.one(session, ident)
             session.execute(
                 sa.delete(models.AuditFinding).where(
                     models.AuditFinding.profile_uuid == row.uuid

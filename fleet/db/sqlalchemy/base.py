@@ -63,17 +63,95 @@ def retry(f):
     return oslo_db_api.retry_on_deadlock(f)
 
 
-def host_query(session, ident):
-    """SELECT of the host named by uuid or name ``ident``."""
-    query = sa.select(models.Host)
+def named_query(model, ident):
+    """SELECT of the ``model`` row named by uuid or name ``ident``."""
+    query = sa.select(model)
     if uuidutils.is_uuid_like(ident):
         return query.filter_by(uuid=ident)
     return query.filter_by(name=ident)
 
 
+def host_query(session, ident):
+    """SELECT of the host named by uuid or name ``ident``."""
+    return named_query(models.Host, ident)
+
+
 #: One page of a list, keyed on (sort key, id) so that NULLs and ties
 #: neither skip nor repeat rows: :func:`fleet.db.sqlalchemy.paging.paginate`.
 paginate = paging.paginate
+
+
+def list_rows(
+    model, filters, allowed, limit, marker, sort_key, sort_dir, what
+):
+    """One page of ``model`` rows matching ``filters`` (each in
+    ``allowed``), as dicts: the list of every simple collection.
+
+    :param what: the resource's name, for a marker that is not found.
+    """
+    with reader() as session:
+        query = apply_filters(sa.select(model), model, filters, allowed)
+        return paginate(
+            session, model, query, limit, marker, sort_key, sort_dir, what
+        )
+
+
+class NamedRows:
+    """Create, read, change and delete the rows of a table of documents
+    that have a unique name (runbooks, audit profiles), with the
+    resource's own not-found and already-exists errors.
+
+    :param model: the table's model.
+    :param not_found: ``ident -> exception``.
+    :param already_exists: ``name -> exception``.
+    """
+
+    def __init__(self, model, not_found, already_exists):
+        self.model = model
+        self.not_found = not_found
+        self.already_exists = already_exists
+
+    def one(self, session, ident, for_update=False):
+        """The row ``ident`` (uuid or name) names.
+
+        :raises: the resource's not-found error.
+        """
+        query = named_query(self.model, ident)
+        if for_update:
+            query = query.with_for_update()
+        row = session.execute(query).scalar_one_or_none()
+        if row is None:
+            raise self.not_found(ident)
+        return row
+
+    @contextlib.contextmanager
+    def _unique(self, values):
+        try:
+            yield
+        except db_exc.DBDuplicateEntry as e:
+            raise self.already_exists(values.get('name')) from e
+
+    def create(self, values):
+        values = dict(values)
+        values.setdefault('uuid', uuidutils.generate_uuid())
+        row = self.model()
+        row.update(values)
+        with self._unique(values), writer() as session:
+            session.add(row)
+            session.flush()
+            return row.as_dict()
+
+    def get(self, ident):
+        with reader() as session:
+            return self.one(session, ident).as_dict()
+
+    def update(self, ident, values):
+        values = {k: v for k, v in values.items() if k not in ('uuid', 'id')}
+        with self._unique(values), writer() as session:
+            row = self.one(session, ident, for_update=True)
+            row.update(values)
+            session.flush()
+            return row.as_dict()
 
 
 def apply_filters(query, model, filters, allowed):

@@ -113,20 +113,16 @@ class InventoryConnection:
         sort_key='id',
         sort_dir='asc',
     ):
-        with base.reader() as session:
-            query = base.apply_filters(
-                sa.select(models.Place), models.Place, filters, PLACE_FILTERS
-            )
-            return base.paginate(
-                session,
-                models.Place,
-                query,
-                limit,
-                marker,
-                sort_key,
-                sort_dir,
-                'place',
-            )
+        return base.list_rows(
+            models.Place,
+            filters,
+            PLACE_FILTERS,
+            limit,
+            marker,
+            sort_key,
+            sort_dir,
+            'place',
+        )
 
     @oslo_db_api.retry_on_deadlock
     def update_place(self, ident, values):

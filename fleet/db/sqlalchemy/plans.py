@@ -124,20 +124,16 @@ class PlanConnection:
         sort_key='id',
         sort_dir='asc',
     ):
-        with base.reader() as session:
-            query = base.apply_filters(
-                sa.select(models.Plan), models.Plan, filters, PLAN_FILTERS
-            )
-            return base.paginate(
-                session,
-                models.Plan,
-                query,
-                limit,
-                marker,
-                sort_key,
-                sort_dir,
-                'plan',
-            )
+        return base.list_rows(
+            models.Plan,
+            filters,
+            PLAN_FILTERS,
+            limit,
+            marker,
+            sort_key,
+            sort_dir,
+            'plan',
+        )
 
     @base.retry
     def update_plan(self, uuid, values, expected_states=None):

@@ -16,6 +16,17 @@ RUNBOOK = {
 }
 
 
+PROFILE = {
+    'name': 'el9',
+    'rules': [
+        {
+            'name': 'kernel',
+            'check': {'type': 'kernel_version', 'op': '>=', 'version': '6.1'},
+        }
+    ],
+}
+
+
 class TestResourcesAgainstAPI(base.DbTestCase):
     def setUp(self):
         super().setUp()
@@ -54,6 +65,41 @@ class TestResourcesAgainstAPI(base.DbTestCase):
         result = self.client.hosts.replace('c1', 'c2', retire=True)
         self.assertEqual('retired', result['replaced']['state'])
         self.assertEqual('r1', result['replacement']['rack'])
+
+    def test_audit_profile_catalog(self):
+        # The catalog calls runbooks and audit profiles share: a bare
+        # list is wrapped in the profile catalog's own key, a boolean
+        # filter reaches the API as it reads it, and a wrong filter names
+        # the collection.
+        counts = self.client.audit_profiles.import_([PROFILE])
+        self.assertEqual(1, counts['created'])
+        disabled = dict(PROFILE, name='old', enabled=False)
+        self.client.audit_profiles.create(disabled)
+        self.assertEqual(
+            ['old'],
+            [
+                p['name']
+                for p in self.client.audit_profiles.list(enabled=False)
+            ],
+        )
+        exported = self.client.audit_profiles.export()
+        self.assertEqual(
+            ['el9', 'old'], sorted(p['name'] for p in exported['profiles'])
+        )
+        replaced = self.client.audit_profiles.replace(
+            'old', dict(disabled, description='kept for reference')
+        )
+        self.assertEqual('kept for reference', replaced['description'])
+        counts = self.client.audit_profiles.import_(
+            {'profiles': [PROFILE]}, replace=True
+        )
+        self.assertEqual(1, counts['deleted'])
+        error = self.assertRaises(
+            TypeError, self.client.audit_profiles.list, rule='kernel'
+        )
+        self.assertIn('Unknown profile filter', str(error))
+        self.client.audit_profiles.delete('el9')
+        self.assertEqual([], self.client.audit_profiles.list())
 
     def test_capacity(self):
         self.create_host(name='c1', facts={'vcpus': 4})

@@ -9,7 +9,10 @@ import os
 from oslo_messaging.notify import _impl_test
 
 from fleet.common import context
+from fleet.common import exception
+from fleet.common import executions
 from fleet.common import rpc
+from fleet.common import states
 from fleet.conductor import engine
 from fleet.notifications import alert
 from fleet.notifications import base as notif_base
@@ -96,25 +99,32 @@ class TestSamples(NotificationsFixtureMixin, base.DbTestCase):
                 sorted(payload.FIELDS), sorted(sample['fleet_object.data'])
             )
 
-    def test_execution_start_and_end(self):
-        host = self.create_host(name='c1')
+    def _run(self, state, name='c1', **values):
+        host = self.create_host(name=name)
         run = self.dbapi.create_execution(
-            {
-                'kind': 'drain',
-                'state': 'running',
-                'host_uuid': host['uuid'],
-                'started_at': datetime.datetime(2026, 11, 21, 10, 0),
-            }
+            dict(
+                {
+                    'kind': 'drain',
+                    'state': state,
+                    'host_uuid': host['uuid'],
+                },
+                **values,
+            )
         )
-        engine._notify(execution.START, run['uuid'])
-        self.dbapi.update_execution(
-            run['uuid'],
-            {
-                'state': 'failed',
-                'finished_at': datetime.datetime(2026, 11, 21, 10, 5),
-            },
+        self.dbapi.update_host(host['uuid'], {'execution_uuid': run['uuid']})
+        return host, run
+
+    def ends(self):
+        return [
+            (m, p) for m, p in self.sent() if m['event_type'] == execution.END
+        ]
+
+    def test_execution_start_and_end(self):
+        _host, run = self._run(
+            'running', started_at=datetime.datetime(2026, 11, 21, 10, 0)
         )
-        engine._notify(execution.END, run['uuid'])
+        engine._notify_start(run['uuid'])
+        executions.finish(self.dbapi, run['uuid'], states.EV_FAIL, 'broke')
         (start, p1), (end, p2) = self.sent()
         self.assert_like_sample(start, p1, 'execution-start.json')
         # A run that did not succeed ends with a warning.
@@ -125,10 +135,50 @@ class TestSamples(NotificationsFixtureMixin, base.DbTestCase):
             _shape(end_sample['payload'])['fleet_object.data'].keys(),
             end['payload']['fleet_object.data'].keys(),
         )
-        self.assertEqual(
-            '2026-11-21T10:05:00Z',
-            end['payload']['fleet_object.data']['finished_at'],
+        data = end['payload']['fleet_object.data']
+        self.assertEqual(('failed', 'broke'), (data['state'], data['result']))
+        self.assertTrue(data['finished_at'].endswith('Z'))
+
+    def test_runs_the_api_closes_end_too(self):
+        # A run that never reached a conductor's flow still ends with
+        # execution.end: a cancel while pending, a rejection, a forced
+        # release; each exactly once.
+        ctx = context.get_admin_context()
+        ctx.user_id = 'op'
+        _host, run = self._run('pending', name='c1')
+        executions.request_cancel(self.dbapi, None, ctx, run['uuid'])
+        _host, run2 = self._run(states.EXEC_AWAITING_APPROVAL, name='c2')
+        executions.reject(self.dbapi, ctx, run2['uuid'], 'not now')
+        host3, run3 = self._run('running', name='c3')
+        executions.release_host(
+            self.dbapi,
+            self.dbapi.get_host(host3['uuid']),
+            'stuck',
+            {'actor': 'op'},
         )
+        ends = [m['payload']['fleet_object.data'] for m, _p in self.ends()]
+        self.assertEqual(
+            [
+                (run['uuid'], 'cancelled'),
+                (run2['uuid'], 'rejected'),
+                (run3['uuid'], 'cancelled'),
+            ],
+            [(d['uuid'], d['state']) for d in ends],
+        )
+
+    def test_a_run_that_already_ended_is_not_notified_again(self):
+        _host, run = self._run('running')
+        executions.finish(self.dbapi, run['uuid'], states.EV_SUCCEED, 'ok')
+        self.assertRaises(
+            exception.InvalidState,
+            executions.finish,
+            self.dbapi,
+            run['uuid'],
+            states.EV_FAIL,
+            'late',
+        )
+        self.assertEqual(1, len(self.ends()))
+        self.assertEqual('INFO', self.ends()[0][1].upper())
 
     def test_emit_never_raises(self):
         class Broken:

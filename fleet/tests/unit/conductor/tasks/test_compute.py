@@ -369,6 +369,10 @@ class TestDisableComputeService(utils.TaskTestCase):
         host = self.host()
         self.assertEqual(states.HOST_DRAINING, host['state'])
         self.assertEqual(f'fleet run {self.uuid}', host['state_reason'])
+        # The inventory shows Nova's new status at once, not at the next
+        # sync.
+        self.assertEqual('disabled', host['nova_service_status'])
+        self.assertEqual(self.reason, host['nova_disabled_reason'])
         self.assertIn(
             f'nova-compute on {HOST} disabled: "{self.reason}".',
             self.messages(),
@@ -405,6 +409,8 @@ class TestDisableComputeService(utils.TaskTestCase):
         self.assertIsNone(self.service()['disabled_reason'])
         self.assertEqual(states.HOST_ACTIVE, self.host()['state'])
         self.assertIsNone(self.host()['state_reason'])
+        self.assertEqual('enabled', self.host()['nova_service_status'])
+        self.assertIsNone(self.host()['nova_disabled_reason'])
         self.assertIn('nova-compute re-enabled', self.messages()[-1])
 
     def test_revert_keeps_disabled_when_an_instance_left(self):
@@ -537,6 +543,8 @@ class TestEnableComputeService(utils.TaskTestCase):
         self.assertEqual('enabled', self.service()['status'])
         self.assertIsNone(self.service()['disabled_reason'])
         self.assertEqual(states.HOST_ACTIVE, self.host()['state'])
+        self.assertEqual('enabled', self.host()['nova_service_status'])
+        self.assertIsNone(self.host()['nova_disabled_reason'])
         self.assertIn('enabled; host active', self.messages()[-1])
 
     def test_execute_leaves_a_service_a_human_disabled(self):
