@@ -5,7 +5,7 @@ from django.urls import reverse
 from fleet_dashboard.api import fleet as api
 from fleet_dashboard.tests import base
 
-INDEX = reverse('horizon:admin:fleet_alerts:index')
+INDEX = reverse('horizon:fleet:alerts:index')
 
 
 def alert(uuid='a-1', state='firing', **fields):
@@ -40,10 +40,10 @@ class AlertsTests(base.FleetAdminTestCase):
         self.assertIn('alerts__acknowledge__a-1', html)
         self.assertNotIn('alerts__acknowledge__a-2', html)
         self.assertIn(
-            reverse('horizon:admin:fleet_alerts:silence', args=['a-1']), html
+            reverse('horizon:fleet:alerts:silence', args=['a-1']), html
         )
         self.assertNotIn(
-            reverse('horizon:admin:fleet_alerts:silence', args=['a-2']), html
+            reverse('horizon:fleet:alerts:silence', args=['a-2']), html
         )
 
     @mock.patch.object(api, 'alert_acknowledge')
@@ -56,7 +56,7 @@ class AlertsTests(base.FleetAdminTestCase):
 
     @mock.patch.object(api, 'alert_silence')
     def test_silence(self, silence):
-        url = reverse('horizon:admin:fleet_alerts:silence', args=['a-1'])
+        url = reverse('horizon:fleet:alerts:silence', args=['a-1'])
         res = self.client.post(
             url, {'alert': 'a-1', 'reason': 'known', 'duration': '14400'}
         )
@@ -68,7 +68,7 @@ class AlertsTests(base.FleetAdminTestCase):
 
     @mock.patch.object(api, 'alert_silence')
     def test_silence_needs_reason(self, silence):
-        url = reverse('horizon:admin:fleet_alerts:silence', args=['a-1'])
+        url = reverse('horizon:fleet:alerts:silence', args=['a-1'])
         res = self.client.post(url, {'alert': 'a-1', 'duration': '3600'})
         self.assertFormErrors(res, 1)
         silence.assert_not_called()

@@ -31,7 +31,7 @@ class ApiTests(base.FleetAdminTestCase):
         self.assertEqual(['cmp-1'], [h['name'] for h in hosts])
         sent = self.mocker.request_history[0]
         self.assertEqual(self.token.id, sent.headers['X-Auth-Token'])
-        self.assertEqual('fleet 1.5', sent.headers['OpenStack-API-Version'])
+        self.assertEqual('fleet 1.8', sent.headers['OpenStack-API-Version'])
         # Empty filters are not sent.
         self.assertEqual({'state': ['active']}, sent.qs)
 

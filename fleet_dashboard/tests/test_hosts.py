@@ -6,11 +6,11 @@ from fleet_dashboard.api import fleet as api
 from fleet_dashboard.tests import base
 from fleet_dashboard.tests import data
 
-INDEX = reverse('horizon:admin:fleet_hosts:index')
+INDEX = reverse('horizon:fleet:hosts:index')
 
 
 def detail(name):
-    return reverse('horizon:admin:fleet_hosts:detail', args=[name])
+    return reverse('horizon:fleet:hosts:detail', args=[name])
 
 
 class HostsIndexTests(base.FleetAdminTestCase):
@@ -32,22 +32,20 @@ class HostsIndexTests(base.FleetAdminTestCase):
         self.assertIn('RegionOne / nova / r12', html)
         self.assertIn('tier=gold', html)
         self.assertIn(
-            reverse(
-                'horizon:admin:fleet_executions:detail', args=[data.RUN_UUID]
-            ),
+            reverse('horizon:fleet:executions:detail', args=[data.RUN_UUID]),
             html,
         )
         # A held host offers release, not another maintenance.
         self.assertIn(
-            reverse('horizon:admin:fleet_hosts:maintenance', args=['cmp-1']),
+            reverse('horizon:fleet:hosts:maintenance', args=['cmp-1']),
             html,
         )
         self.assertNotIn(
-            reverse('horizon:admin:fleet_hosts:maintenance', args=['cmp-2']),
+            reverse('horizon:fleet:hosts:maintenance', args=['cmp-2']),
             html,
         )
         self.assertIn(
-            reverse('horizon:admin:fleet_hosts:release', args=['cmp-2']), html
+            reverse('horizon:fleet:hosts:release', args=['cmp-2']), html
         )
         host_list.assert_called_once_with(mock.ANY)
 
@@ -120,7 +118,7 @@ class MemberTests(base.FleetMemberTestCase):
     @mock.patch.object(api, 'host_list')
     def test_panels_refused_to_non_admins(self, host_list):
         for name in ('hosts', 'executions', 'alerts', 'runbooks'):
-            res = self.client.get(reverse(f'horizon:admin:fleet_{name}:index'))
+            res = self.client.get(reverse(f'horizon:fleet:{name}:index'))
             self.assertNotEqual(200, res.status_code, name)
         host_list.assert_not_called()
 
@@ -165,7 +163,7 @@ class HostDetailTests(base.FleetAdminTestCase):
 
 
 class StartMaintenanceTests(base.FleetAdminTestCase):
-    url = reverse('horizon:admin:fleet_hosts:maintenance', args=['cmp-1'])
+    url = reverse('horizon:fleet:hosts:maintenance', args=['cmp-1'])
 
     @mock.patch.object(api, 'action_list')
     def test_form_offers_catalogued_actions(self, action_list):
@@ -195,9 +193,7 @@ class StartMaintenanceTests(base.FleetAdminTestCase):
         self.assertNoFormErrors(res)
         self.assertRedirectsNoFollow(
             res,
-            reverse(
-                'horizon:admin:fleet_executions:detail', args=[data.RUN_UUID]
-            ),
+            reverse('horizon:fleet:executions:detail', args=[data.RUN_UUID]),
         )
         create.assert_called_once_with(
             mock.ANY,
@@ -250,7 +246,7 @@ class ReleaseTests(base.FleetAdminTestCase):
     @mock.patch.object(api, 'host_release')
     def test_release(self, release):
         release.return_value = data.host(state='unmanaged')
-        url = reverse('horizon:admin:fleet_hosts:release', args=['cmp-2'])
+        url = reverse('horizon:fleet:hosts:release', args=['cmp-2'])
         res = self.client.post(url, {'host': 'cmp-2', 'reason': 'stuck'})
         self.assertNoFormErrors(res)
         self.assertRedirectsNoFollow(res, INDEX)
@@ -258,7 +254,7 @@ class ReleaseTests(base.FleetAdminTestCase):
 
     @mock.patch.object(api, 'host_unmanage')
     def test_unmanage_needs_reason(self, unmanage):
-        url = reverse('horizon:admin:fleet_hosts:unmanage', args=['cmp-1'])
+        url = reverse('horizon:fleet:hosts:unmanage', args=['cmp-1'])
         res = self.client.post(url, {'host': 'cmp-1', 'reason': ''})
         self.assertFormErrors(res, 1)
         unmanage.assert_not_called()

@@ -5,7 +5,7 @@ from django.urls import reverse
 from fleet_dashboard.api import fleet as api
 from fleet_dashboard.tests import base
 
-INDEX = reverse('horizon:admin:fleet_runbooks:index')
+INDEX = reverse('horizon:fleet:runbooks:index')
 
 RUNBOOK = {
     'uuid': 'rb-1',
@@ -26,7 +26,7 @@ class RunbooksTests(base.FleetAdminTestCase):
         html = self.client.get(INDEX).content.decode()
         self.assertIn('DiskFailing', html)
         self.assertIn(
-            reverse('horizon:admin:fleet_runbooks:detail', args=['disk']), html
+            reverse('horizon:fleet:runbooks:detail', args=['disk']), html
         )
 
     @mock.patch.object(api, 'runbook_get')
@@ -45,7 +45,7 @@ class RunbooksTests(base.FleetAdminTestCase):
             ],
         )
         res = self.client.get(
-            reverse('horizon:admin:fleet_runbooks:detail', args=['disk'])
+            reverse('horizon:fleet:runbooks:detail', args=['disk'])
         )
         html = res.content.decode()
         self.assertIn('&quot;alert_name&quot;: &quot;DiskFailing&quot;', html)
@@ -56,6 +56,6 @@ class RunbooksTests(base.FleetAdminTestCase):
     def test_missing_runbook_redirects(self, runbook_get):
         runbook_get.side_effect = api.FleetNotFound('no (HTTP 404)', 404)
         res = self.client.get(
-            reverse('horizon:admin:fleet_runbooks:detail', args=['nope'])
+            reverse('horizon:fleet:runbooks:detail', args=['nope'])
         )
         self.assertRedirectsNoFollow(res, INDEX)

@@ -42,6 +42,9 @@ class OverviewTab(tabs.TableTab):
             'instances_summary'
         ) or {}
         context['final'] = run.get('state') in tables.FINAL_STATES
+        # The tab alone, as Horizon serves it to an AJAX GET: what the
+        # page's script polls for live progress.
+        context['poll_url'] = f'{request.path}?tab={self.get_id()}'
         return context
 
     def get_steps_data(self):

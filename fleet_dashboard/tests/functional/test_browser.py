@@ -210,7 +210,7 @@ def test_admin_starts_maintenance_and_watches_it_succeed(
     from selenium.webdriver.common.by import By
 
     t0 = time.monotonic()
-    _login(browser, services, cloud, '/admin/fleet_hosts/')
+    _login(browser, services, cloud, '/fleet/hosts/')
     table = _wait(
         browser,
         lambda d: d.find_elements(By.ID, 'hosts'),
@@ -246,7 +246,7 @@ def test_admin_starts_maintenance_and_watches_it_succeed(
     # itself until the run is final.
     _wait(
         browser,
-        lambda d: '/admin/fleet_executions/' in d.current_url,
+        lambda d: '/fleet/executions/' in d.current_url,
         'the run page',
     )
     state = _wait(
@@ -268,7 +268,7 @@ def test_admin_starts_maintenance_and_watches_it_succeed(
 
     # Back on Hosts, the run no longer holds the host: no run link.
     run_path = browser.current_url.split(services, 1)[1]
-    browser.get(f'{services}/admin/fleet_hosts/')
+    browser.get(f'{services}/fleet/hosts/')
     row = _wait(
         browser,
         lambda d: d.find_elements(By.ID, f'hosts__row__{HOST}'),
@@ -283,7 +283,7 @@ def test_admin_starts_maintenance_and_watches_it_succeed(
     # The runs list shows the run by its host's name; the other panels
     # render the real API's answers without an error message.
     run_uuid = run_path.rstrip('/').split('/')[-1]
-    browser.get(f'{services}/admin/fleet_executions/')
+    browser.get(f'{services}/fleet/executions/')
     run_row = _wait(
         browser,
         lambda d: d.find_elements(By.ID, f'runs__row__{run_uuid}'),
