@@ -258,3 +258,80 @@ class ReleaseTests(base.FleetAdminTestCase):
         res = self.client.post(url, {'host': 'cmp-1', 'reason': ''})
         self.assertFormErrors(res, 1)
         unmanage.assert_not_called()
+
+
+class HostAuditTabsTests(base.FleetAdminTestCase):
+    @mock.patch.object(api, 'host_facts')
+    @mock.patch.object(api, 'host_get')
+    def test_facts_tab(self, host_get, host_facts):
+        host_get.return_value = data.host()
+        host_facts.return_value = {
+            'host': 'cmp-1',
+            'facts': {
+                'os': {'name': 'Rocky', 'kernel': '5.14.0-427'},
+                'packages': ['openssh', 'chrony'],
+                'empty': {},
+            },
+            'drivers': ['ansible', 'static'],
+            'gathered_at': '2026-11-30T10:00:00Z',
+            'errors': {'script': 'timed out'},
+        }
+        res = self.client.get(detail('cmp-1') + '?tab=host_details__facts')
+        html = res.content.decode()
+        self.assertIn('os.kernel', html)
+        self.assertIn('5.14.0-427', html)
+        self.assertIn('[&quot;openssh&quot;, &quot;chrony&quot;]', html)
+        self.assertIn('ansible, static', html)
+        self.assertIn('script: timed out', html)
+        host_facts.assert_called_once_with(
+            mock.ANY, host_get.return_value['uuid']
+        )
+
+    @mock.patch.object(api, 'host_facts', return_value=None)
+    @mock.patch.object(api, 'host_get')
+    def test_facts_never_gathered(self, host_get, host_facts):
+        host_get.return_value = data.host()
+        res = self.client.get(detail('cmp-1') + '?tab=host_details__facts')
+        self.assertIn('No facts were gathered', res.content.decode())
+        self.assertMessageCount(res, error=0)
+
+    @mock.patch.object(api, 'finding_list')
+    @mock.patch.object(api, 'host_get')
+    def test_findings_tab(self, host_get, finding_list):
+        host_get.return_value = data.host()
+        finding_list.return_value = [
+            {
+                'uuid': 'f-1', 'profile_name': 'el9-baseline',
+                'rule': 'sshd-no-root', 'severity': 'critical',
+                'result': 'fail', 'message': 'PermitRootLogin yes',
+                'checked_at': '2026-11-30T10:00:00Z',
+            }
+        ]  # fmt: skip
+        res = self.client.get(detail('cmp-1') + '?tab=host_details__findings')
+        html = res.content.decode()
+        self.assertIn('sshd-no-root', html)
+        self.assertIn('PermitRootLogin yes', html)
+        finding_list.assert_called_once_with(
+            mock.ANY, host=host_get.return_value['uuid']
+        )
+
+    @mock.patch.object(api, 'host_metrics')
+    @mock.patch.object(api, 'host_get')
+    def test_metrics_tab_and_its_failure(self, host_get, host_metrics):
+        host_get.return_value = data.host()
+        host_metrics.return_value = [
+            {
+                'name': 'node_load1', 'value': 0.42, 'unit': None,
+                'source': 'prometheus', 'sampled_at': '2026-11-30T10:00:00Z',
+            }
+        ]  # fmt: skip
+        url = detail('cmp-1') + '?tab=host_details__metrics'
+        self.assertIn('node_load1', self.client.get(url).content.decode())
+        # An older fleet (before 1.7) or a refused call: the page still
+        # renders, with Horizon's error message.
+        host_metrics.side_effect = api.FleetNotFound(
+            'Not found (HTTP 404)', 404
+        )
+        res = self.client.get(url)
+        self.assertEqual(200, res.status_code)
+        self.assertMessageCount(res, error=1)
