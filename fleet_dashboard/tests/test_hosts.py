@@ -117,7 +117,7 @@ class NoFleetTests(base.NoFleetAdminTestCase):
 class MemberTests(base.FleetMemberTestCase):
     @mock.patch.object(api, 'host_list')
     def test_panels_refused_to_non_admins(self, host_list):
-        for name in ('hosts', 'executions', 'alerts', 'runbooks'):
+        for name in ('hosts', 'executions', 'plans', 'alerts', 'runbooks'):
             res = self.client.get(reverse(f'horizon:fleet:{name}:index'))
             self.assertNotEqual(200, res.status_code, name)
         host_list.assert_not_called()

@@ -161,7 +161,7 @@ class AdminRefusedTests(base.FleetAdminTestCase):
 class MemberTests(base.FleetMemberTestCase):
     @mock.patch.object(api, 'host_list')
     def test_dashboard_refused_to_ordinary_members(self, host_list):
-        for name in ('hosts', 'executions', 'alerts', 'runbooks'):
+        for name in ('hosts', 'executions', 'plans', 'alerts', 'runbooks'):
             res = self.client.get(reverse(f'horizon:fleet:{name}:index'))
             self.assertNotEqual(200, res.status_code, name)
         host_list.assert_not_called()
