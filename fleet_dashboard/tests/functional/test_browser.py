@@ -340,6 +340,18 @@ def _hosts_row(driver, url, host, timeout=90):
     return _wait(driver, row, f'{host} in the Hosts table', timeout=timeout)
 
 
+def _choose(driver, select, value):
+    """Set a <select> as a user's choice would (Horizon's theme may
+    restyle selects, so set it and fire "change")."""
+    driver.execute_script(
+        'arguments[0].value = arguments[1];'
+        'arguments[0].dispatchEvent(new Event("change", {bubbles: true}));',
+        select,
+        value,
+    )
+    assert select.get_attribute('value') == value, value
+
+
 def _action_buttons(driver):
     """The page's action buttons and links (row, table and detail-page
     actions; modal links), but not a table's server-side filter."""
@@ -394,13 +406,16 @@ def test_admin_drains_a_real_compute_and_observer_sees_no_buttons(
         ],
         'the Start Maintenance form',
     )[0]
-    from selenium.webdriver.support.ui import Select
-
-    Select(modal.find_element(By.ID, 'id_kind')).select_by_value(
-        'drain_patch_reboot'
-    )
-    # The patch action comes from fleet's action catalog.
-    Select(modal.find_element(By.ID, 'id_action')).select_by_value('noop')
+    kind = modal.find_element(By.ID, 'id_kind')
+    action = modal.find_element(By.ID, 'id_action')
+    # The patch action comes from fleet's action catalog (GET /v1/actions).
+    offered = [
+        o.get_attribute('value')
+        for o in action.find_elements(By.TAG_NAME, 'option')
+    ]
+    assert 'noop' in offered, offered
+    _choose(browser, kind, 'drain_patch_reboot')
+    _choose(browser, action, 'noop')
     modal.find_element(By.ID, 'id_max_parallel').send_keys('2')
     browser.save_screenshot(os.path.join(output_dir, 'start-maintenance.png'))
     modal.find_element(By.CSS_SELECTOR, '.modal-footer .btn-primary').click()
