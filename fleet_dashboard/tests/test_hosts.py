@@ -335,3 +335,23 @@ class HostAuditTabsTests(base.FleetAdminTestCase):
         res = self.client.get(url)
         self.assertEqual(200, res.status_code)
         self.assertMessageCount(res, error=1)
+
+
+class HostUrlTests(base.FleetAdminTestCase):
+    """Hosts is the default panel, mounted at /fleet/ after the other
+    panels: a host named like another panel still has its own page."""
+
+    def test_layout(self):
+        self.assertEqual('/fleet/', INDEX)
+        self.assertEqual('/fleet/hosts/plans/', detail('plans'))
+
+    @mock.patch.object(api, 'host_get')
+    def test_host_named_like_a_panel(self, host_get):
+        host_get.return_value = data.host('executions')
+        res = self.client.get(detail('executions'))
+        self.assertEqual(200, res.status_code)
+        host_get.assert_called_once_with(mock.ANY, 'executions')
+
+    def test_old_style_index_redirects(self):
+        res = self.client.get('/fleet/hosts/')
+        self.assertRedirectsNoFollow(res, INDEX)
