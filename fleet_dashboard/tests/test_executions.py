@@ -115,6 +115,10 @@ class RunDetailTests(base.FleetAdminTestCase):
             f'data-poll-url="{DETAIL}?tab=run_details__progress"', html
         )
         self.assertIn('id="fleet-run-progress" data-final="false"', html)
+        template = html.split('<template id="fleet-run-actions">')[1]
+        self.assertIn(
+            f'runs__cancel__{data.RUN_UUID}', template.split('</template>')[0]
+        )
         execution_get.assert_called_once_with(mock.ANY, data.RUN_UUID)
 
     @mock.patch.object(api, 'execution_get')
@@ -149,6 +153,9 @@ class RunDetailTests(base.FleetAdminTestCase):
         self.assertIn('id="fleet-run-moved">2/2', html)
         self.assertIn('cmp-3', html)
         self.assertIn('>succeeded</dd>', html)
+        # The header's buttons as of now: a final run has none.
+        template = html.split('<template id="fleet-run-actions">')[1]
+        self.assertNotIn('runs__', template.split('</template>')[0])
         execution_get.assert_called_once_with(mock.ANY, data.RUN_UUID)
 
     @mock.patch.object(api, 'execution_get')

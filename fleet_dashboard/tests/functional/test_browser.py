@@ -467,6 +467,10 @@ def test_admin_drains_a_real_compute_and_observer_sees_no_buttons(
         )
     )
     assert polls >= 1, 'the progress block was never refreshed'
+    # The header's buttons followed: a finished run cannot be cancelled.
+    assert not browser.find_elements(
+        By.ID, f'runs__row_{run_uuid}__action_cancel'
+    ), 'Cancel Run still offered on a finished run'
     moved, total = browser.find_element(By.ID, 'fleet-run-moved').text.split(
         '/'
     )
