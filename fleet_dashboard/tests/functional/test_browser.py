@@ -164,9 +164,10 @@ def services(cloud, tmp_path_factory):
             },
             'conductor': {
                 'topic': base.unique('fleet-func-horizon-'),
-                # One sync from Nova at start, none after.
+                # Hosts from Nova at start, then every few seconds: the
+                # servers the test boots show up in the Instances column.
                 'sync_inventory_on_start': True,
-                'inventory_sync_interval': 0,
+                'inventory_sync_interval': 5,
             },
             'drivers': {'inventory': 'nova', 'compute': 'nova'},
             'executor': {'actions_dir': ACTIONS_DIR},
@@ -404,6 +405,21 @@ def test_admin_drains_a_real_compute_and_observer_sees_no_buttons(
     row = _hosts_row(browser, services, host)
     assert 'active' in row.text, row.text
     assert 'enabled (up)' in row.text, row.text
+
+    # The inventory sync brings the booted servers into the count.
+    def counted(d):
+        cells = _hosts_row(d, services, host).find_elements(By.TAG_NAME, 'td')
+        count = cells[6].text.strip()
+        if count.isdigit() and int(count) >= SERVERS:
+            return cells
+        time.sleep(2)
+        d.get(f'{services}/fleet/')
+        return None
+
+    _wait(browser, counted, f'{SERVERS} instances counted on {host}', 90)
+    row = _hosts_row(browser, services, host)
+    errors = browser.find_elements(By.CSS_SELECTOR, '.alert-danger')
+    assert not [e.text for e in errors if e.text], [e.text for e in errors]
     browser.save_screenshot(os.path.join(output_dir, 'hosts.png'))
 
     # The row's primary action opens the form in a modal.
