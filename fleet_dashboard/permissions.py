@@ -12,6 +12,11 @@ action is shown as Horizon's error message.
 """
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from horizon import exceptions
+from horizon import messages
+
+from fleet_dashboard.api import fleet as api
 
 SERVICE = 'openstack.services.fleet'
 READ_ROLES = tuple(
@@ -40,3 +45,22 @@ class ActionMixin:
 
     def _allowed(self, request, datum):
         return can_act(request) and super()._allowed(request, datum)
+
+    def action(self, request, obj_id):
+        """A batch action's call, with fleet's reason in the error
+        message when fleet refuses it (Horizon's own message names only
+        the object): subclasses define ``fleet_action``."""
+        try:
+            return self.fleet_action(request, obj_id)
+        except api.FleetError as e:
+            messages.error(
+                request,
+                _('Unable to %(action)s %(id)s: %(reason)s')
+                % {
+                    'action': str(self._get_action_name([obj_id])).lower(),
+                    'id': obj_id,
+                    'reason': e,
+                },
+            )
+            # Handled: Horizon adds no second, reason-less message.
+            raise exceptions.HandledException([type(e), e, None]) from e

@@ -151,7 +151,13 @@ class AdminRefusedTests(base.FleetAdminTestCase):
         self.assertEqual(200, res.status_code)
         messages = [(m.level_tag, str(m)) for m in res.context['messages']]
         self.assertEqual(
-            [('error', 'Unable to acknowledge alert: DiskFailing')],
+            [
+                (
+                    'error',
+                    'Unable to acknowledge alert a-1: Policy doesn\'t allow '
+                    'fleet:alert:acknowledge to be performed. (HTTP 403)',
+                )
+            ],
             messages,
         )
         ack.assert_called_once_with(mock.ANY, 'a-1')

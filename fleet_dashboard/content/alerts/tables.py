@@ -32,7 +32,7 @@ class AcknowledgeAlert(permissions.ActionMixin, tables.BatchAction):
     def allowed(self, request, alert=None):
         return alert is None or alert.get('state') == 'firing'
 
-    def action(self, request, obj_id):
+    def fleet_action(self, request, obj_id):
         api.alert_acknowledge(request, obj_id)
 
 
@@ -63,7 +63,7 @@ class UnsilenceAlert(permissions.ActionMixin, tables.BatchAction):
     def allowed(self, request, alert=None):
         return alert is None or alert.get('state') == 'silenced'
 
-    def action(self, request, obj_id):
+    def fleet_action(self, request, obj_id):
         api.alert_unsilence(request, obj_id)
 
 

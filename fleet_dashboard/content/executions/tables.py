@@ -67,7 +67,7 @@ class CancelRun(permissions.ActionMixin, tables.BatchAction):
             'cancelling',
         )
 
-    def action(self, request, obj_id):
+    def fleet_action(self, request, obj_id):
         api.execution_cancel(request, obj_id)
 
 
@@ -85,7 +85,7 @@ class ApproveRun(permissions.ActionMixin, tables.BatchAction):
     def allowed(self, request, run=None):
         return run is None or run.get('state') == AWAITING
 
-    def action(self, request, obj_id):
+    def fleet_action(self, request, obj_id):
         api.execution_approve(request, obj_id)
 
 
@@ -104,7 +104,7 @@ class RejectRun(permissions.ActionMixin, tables.BatchAction):
     def allowed(self, request, run=None):
         return run is None or run.get('state') == AWAITING
 
-    def action(self, request, obj_id):
+    def fleet_action(self, request, obj_id):
         api.execution_reject(request, obj_id)
 
 

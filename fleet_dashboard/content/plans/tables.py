@@ -61,7 +61,7 @@ class PausePlan(_PlanAction):
     def action_past(count):
         return ngettext_lazy('Paused plan', 'Paused plans', count)
 
-    def action(self, request, obj_id):
+    def fleet_action(self, request, obj_id):
         api.plan_pause(request, obj_id)
 
 
@@ -77,7 +77,7 @@ class ResumePlan(_PlanAction):
     def action_past(count):
         return ngettext_lazy('Resumed plan', 'Resumed plans', count)
 
-    def action(self, request, obj_id):
+    def fleet_action(self, request, obj_id):
         api.plan_resume(request, obj_id)
 
 
@@ -94,7 +94,7 @@ class CancelPlan(_PlanAction):
     def action_past(count):
         return ngettext_lazy('Cancelled plan', 'Cancelled plans', count)
 
-    def action(self, request, obj_id):
+    def fleet_action(self, request, obj_id):
         api.plan_cancel(request, obj_id)
 
 

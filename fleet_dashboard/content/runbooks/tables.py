@@ -32,7 +32,7 @@ class EnableRunbook(permissions.ActionMixin, tables.BatchAction):
     def allowed(self, request, runbook=None):
         return runbook is None or not runbook.get('enabled')
 
-    def action(self, request, obj_id):
+    def fleet_action(self, request, obj_id):
         api.runbook_set_enabled(request, obj_id, True)
 
 
@@ -51,7 +51,7 @@ class DisableRunbook(permissions.ActionMixin, tables.BatchAction):
     def allowed(self, request, runbook=None):
         return runbook is None or bool(runbook.get('enabled'))
 
-    def action(self, request, obj_id):
+    def fleet_action(self, request, obj_id):
         api.runbook_set_enabled(request, obj_id, False)
 
 
