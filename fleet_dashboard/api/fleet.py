@@ -3,7 +3,8 @@
 Every call finds fleet's endpoint in the service catalog of the user's
 token (service type ``fleet``, Horizon's ``OPENSTACK_ENDPOINT_TYPE`` and
 region) and sends the user's token, so fleet's own RBAC decides what the
-user may see and do. Requests carry ``OpenStack-API-Version: fleet 1.5``.
+user may see and do. Requests carry ``OpenStack-API-Version: fleet 1.8``
+(facts and findings are 1.6, host metrics 1.7, plans 1.8).
 
 The functions return plain dicts, as the API shows them. Failures are
 :class:`FleetError` subclasses that ``horizon.exceptions.handle`` knows,
@@ -26,8 +27,21 @@ from fleet.client import exceptions as client_exc
 LOG = logging.getLogger(__name__)
 
 SERVICE_TYPE = 'fleet'
-#: The API version the dashboard is written against (host release).
-API_VERSION = '1.5'
+#: The API version the dashboard is written against (1.6: facts and
+#: findings, 1.7: host metrics, 1.8: plans).
+API_VERSION = '1.8'
+#: What a runbook's PUT takes: its own fields, not the read-only ones.
+RUNBOOK_FIELDS = (
+    'name',
+    'description',
+    'enabled',
+    'match',
+    'threshold',
+    'cooldown',
+    'remediation',
+    'approval',
+    'limits',
+)
 TIMEOUT = 30
 
 
@@ -203,9 +217,94 @@ def alert_silence(request, uuid, reason, duration=None):
     )
 
 
+def alert_unsilence(request, uuid):
+    return _call(request, lambda c: c.alerts.unsilence(uuid))
+
+
 def runbook_list(request):
     return _call(request, lambda c: c.runbooks.list())
 
 
 def runbook_get(request, ident):
     return _call(request, lambda c: c.runbooks.get(ident))
+
+
+def runbook_set_enabled(request, ident, enabled):
+    """Enable or disable a runbook: fleet's API replaces a runbook whole
+    (PUT), so this reads it and writes it back with ``enabled`` changed.
+    Two operators changing the same runbook at once: the last write wins,
+    as with ``openstack fleet runbook set``."""
+
+    def call(c):
+        runbook = c.runbooks.get(ident)
+        body = {
+            k: runbook[k] for k in RUNBOOK_FIELDS if runbook.get(k) is not None
+        }
+        body['enabled'] = bool(enabled)
+        return c.runbooks.replace(runbook['uuid'], body)
+
+    return _call(request, call)
+
+
+def runbook_dry_run(request, ident):
+    """``{'runbook': name, 'decisions': [...]}``: what the runbook would
+    do now about every firing alert, without doing it."""
+    return _call(request, lambda c: c.runbooks.dry_run(ident))
+
+
+# Audits (1.6) and metrics (1.7)
+
+
+def host_facts(request, ident):
+    """The host's last gathered facts, or None when none were gathered
+    yet (fleet answers 404 then, as for an unknown host: the host itself
+    was read first by the caller)."""
+    try:
+        return _call(request, lambda c: c.host_facts.get(ident))
+    except FleetNotFound:
+        return None
+
+
+def finding_list(request, **filters):
+    filters = {k: v for k, v in filters.items() if v not in (None, '')}
+    return _call(request, lambda c: c.findings.list(**filters))
+
+
+def host_metrics(request, ident):
+    return _call(
+        request,
+        lambda c: c.get_json(
+            f'/v1/hosts/{ident}/metrics',
+            min_version=(1, 7),
+            what='Host metrics',
+        ).get('metrics', []),
+    )
+
+
+# Plans (1.8)
+
+
+def plan_list(request, **filters):
+    filters = {k: v for k, v in filters.items() if v not in (None, '')}
+    return _call(
+        request,
+        lambda c: c.plans.list(
+            sort_key='created_at', sort_dir='desc', **filters
+        ),
+    )
+
+
+def plan_get(request, uuid):
+    return _call(request, lambda c: c.plans.get(uuid))
+
+
+def plan_pause(request, uuid):
+    return _call(request, lambda c: c.plans.pause(uuid))
+
+
+def plan_resume(request, uuid):
+    return _call(request, lambda c: c.plans.resume(uuid))
+
+
+def plan_cancel(request, uuid):
+    return _call(request, lambda c: c.plans.cancel(uuid))

@@ -1,8 +1,6 @@
-# The fleet hosts panel, under Admin > Fleet; shown only to admins whose
-# token's catalog has a "fleet" service.
+# The hosts panel of the Fleet dashboard (see _9000_fleet_dashboard.py).
 
-PANEL = 'fleet_hosts'
-PANEL_DASHBOARD = 'admin'
-PANEL_GROUP = 'fleet'
+PANEL = 'hosts'
+PANEL_DASHBOARD = 'fleet'
+PANEL_GROUP = 'default'
 ADD_PANEL = 'fleet_dashboard.content.hosts.panel.Hosts'
-ADD_INSTALLED_APPS = ['fleet_dashboard']

@@ -1,7 +1,6 @@
-# The fleet alerts panel, under Admin > Fleet; shown only to admins whose
-# token's catalog has a "fleet" service.
+# The alerts panel of the Fleet dashboard (see _9000_fleet_dashboard.py).
 
-PANEL = 'fleet_alerts'
-PANEL_DASHBOARD = 'admin'
-PANEL_GROUP = 'fleet'
+PANEL = 'alerts'
+PANEL_DASHBOARD = 'fleet'
+PANEL_GROUP = 'default'
 ADD_PANEL = 'fleet_dashboard.content.alerts.panel.Alerts'

@@ -42,3 +42,18 @@ class FleetMemberTestCase(helpers.TestCase):
         self.service_catalog = copy.deepcopy(self.service_catalog) + [
             copy.deepcopy(FLEET_SERVICE)
         ]
+
+
+class FleetObserverTestCase(helpers.TestCase):
+    """A read-only operator: the "fleet_observer" role, no admin role, in
+    a cloud with fleet."""
+
+    def _setup_test_data(self):
+        super()._setup_test_data()
+        self.service_catalog = copy.deepcopy(self.service_catalog) + [
+            copy.deepcopy(FLEET_SERVICE)
+        ]
+
+    def setActiveUser(self, *args, **kwargs):
+        kwargs['roles'] = [{'id': 'r-observer', 'name': 'fleet_observer'}]
+        return super().setActiveUser(*args, **kwargs)

@@ -31,7 +31,7 @@ class ApiTests(base.FleetAdminTestCase):
         self.assertEqual(['cmp-1'], [h['name'] for h in hosts])
         sent = self.mocker.request_history[0]
         self.assertEqual(self.token.id, sent.headers['X-Auth-Token'])
-        self.assertEqual('fleet 1.5', sent.headers['OpenStack-API-Version'])
+        self.assertEqual('fleet 1.8', sent.headers['OpenStack-API-Version'])
         # Empty filters are not sent.
         self.assertEqual({'state': ['active']}, sent.qs)
 
@@ -111,3 +111,96 @@ class NoCatalogTests(helpers.BaseAdminViewTests):
         self.request.user = auth_utils.get_user(self.request)
         with self.assertRaises(horizon_exc.ServiceCatalogException):
             api.host_list(self.request)
+
+
+class NewerApiTests(ApiTests):
+    """Calls of API 1.6-1.8 and the runbook toggle, at the HTTP boundary."""
+
+    def test_runbook_toggle_puts_the_runbook_back_with_enabled_changed(self):
+        self.mocker.get(
+            f'{URL}/v1/runbooks/disk',
+            json={
+                'uuid': 'rb-1',
+                'name': 'disk',
+                'description': None,
+                'enabled': True,
+                'match': {'alert_name': 'DiskFailing'},
+                'threshold': {'count': 2, 'window': 600},
+                'cooldown': 0,
+                'remediation': {'action': 'maintenance', 'kind': 'drain'},
+                'approval': 'admin',
+                'limits': {},
+                'created_at': '2026-11-30T10:00:00Z',
+                'updated_at': None,
+                'links': [{'rel': 'self', 'href': 'x'}],
+                'actions': [{'action': 'execution'}],
+            },
+        )
+        self.mocker.put(
+            f'{URL}/v1/runbooks/rb-1', json={'name': 'disk', 'enabled': False}
+        )
+        api.runbook_set_enabled(self.request, 'disk', False)
+        put = self.mocker.request_history[1]
+        self.assertEqual('PUT', put.method)
+        # Only what PUT takes (its schema refuses read-only fields and a
+        # null description); the rest unchanged.
+        self.assertEqual(
+            {
+                'name': 'disk',
+                'enabled': False,
+                'match': {'alert_name': 'DiskFailing'},
+                'threshold': {'count': 2, 'window': 600},
+                'cooldown': 0,
+                'remediation': {'action': 'maintenance', 'kind': 'drain'},
+                'approval': 'admin',
+                'limits': {},
+            },
+            put.json(),
+        )
+
+    def test_runbook_toggle_of_a_deleted_runbook_is_not_found(self):
+        self.mocker.get(
+            f'{URL}/v1/runbooks/gone',
+            status_code=404,
+            json={'errors': [{'status': 404, 'detail': 'No runbook gone.'}]},
+        )
+        with self.assertRaises(api.FleetNotFound):
+            api.runbook_set_enabled(self.request, 'gone', True)
+        self.assertEqual(1, len(self.mocker.request_history))
+
+    def test_facts_not_gathered_is_none(self):
+        self.mocker.get(
+            f'{URL}/v1/hosts/h-1/facts',
+            status_code=404,
+            json={'errors': [{'status': 404, 'detail': 'No facts yet.'}]},
+        )
+        self.assertIsNone(api.host_facts(self.request, 'h-1'))
+
+    def test_findings_of_a_host_and_metrics(self):
+        self.mocker.get(
+            f'{URL}/v1/findings',
+            json={'findings': [{'uuid': 'f-1', 'rule': 'r'}]},
+        )
+        self.mocker.get(
+            f'{URL}/v1/hosts/h-1/metrics',
+            json={'metrics': [{'name': 'cpu', 'value': 0.5}]},
+        )
+        self.assertEqual(
+            ['f-1'],
+            [f['uuid'] for f in api.finding_list(self.request, host='h-1')],
+        )
+        self.assertEqual({'host': ['h-1']}, self.mocker.request_history[0].qs)
+        self.assertEqual(
+            [{'name': 'cpu', 'value': 0.5}],
+            api.host_metrics(self.request, 'h-1'),
+        )
+
+    def test_plan_pause_and_unsilence_post(self):
+        self.mocker.post(f'{URL}/v1/plans/p-1/pause', json={'uuid': 'p-1'})
+        self.mocker.post(f'{URL}/v1/alerts/a-1/unsilence', json={})
+        api.plan_pause(self.request, 'p-1')
+        api.alert_unsilence(self.request, 'a-1')
+        self.assertEqual(
+            ['/v1/plans/p-1/pause', '/v1/alerts/a-1/unsilence'],
+            [r.path for r in self.mocker.request_history],
+        )

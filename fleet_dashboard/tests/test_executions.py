@@ -6,8 +6,8 @@ from fleet_dashboard.api import fleet as api
 from fleet_dashboard.tests import base
 from fleet_dashboard.tests import data
 
-INDEX = reverse('horizon:admin:fleet_executions:index')
-DETAIL = reverse('horizon:admin:fleet_executions:detail', args=[data.RUN_UUID])
+INDEX = reverse('horizon:fleet:executions:index')
+DETAIL = reverse('horizon:fleet:executions:detail', args=[data.RUN_UUID])
 
 
 class RunsIndexTests(base.FleetAdminTestCase):
@@ -30,7 +30,7 @@ class RunsIndexTests(base.FleetAdminTestCase):
         self.assertIn('1/2 moved', html)
         # Runs name their host by UUID; the table shows its name.
         self.assertIn(
-            reverse('horizon:admin:fleet_hosts:detail', args=['cmp-1']), html
+            reverse('horizon:fleet:hosts:detail', args=['cmp-1']), html
         )
         self.host_list.assert_called_once_with(mock.ANY)
         self.assertIn('migrate_instances', html)
@@ -99,7 +99,7 @@ class RunDetailTests(base.FleetAdminTestCase):
         self.addCleanup(patcher.stop)
 
     @mock.patch.object(api, 'execution_get')
-    def test_detail_running_reloads(self, execution_get):
+    def test_detail_running_polls_its_progress_tab(self, execution_get):
         execution_get.return_value = data.run()
         res = self.client.get(DETAIL)
         html = res.content.decode()
@@ -109,15 +109,73 @@ class RunDetailTests(base.FleetAdminTestCase):
         self.assertIn('id="fleet-run-moved">1/2', html)
         self.assertIn('<dd>cmp-1</dd>', html)
         self.host_get.assert_called_once_with(mock.ANY, data.host()['uuid'])
-        self.assertIn('window.location.reload', html)
+        # No page reload: the script polls the progress tab alone.
+        self.assertNotIn('window.location.reload', html)
+        self.assertIn(
+            f'data-poll-url="{DETAIL}?tab=run_details__progress"', html
+        )
+        self.assertIn('id="fleet-run-progress" data-final="false"', html)
+        template = html.split('<template id="fleet-run-actions">')[1]
+        self.assertIn(
+            f'runs__cancel__{data.RUN_UUID}', template.split('</template>')[0]
+        )
         execution_get.assert_called_once_with(mock.ANY, data.RUN_UUID)
 
     @mock.patch.object(api, 'execution_get')
-    def test_detail_final_stops_reloading(self, execution_get):
+    def test_progress_poll_answers_the_tab_alone(self, execution_get):
+        # What the script asks every 2 s: one fleet GET, the tab's HTML
+        # (no page around it), fresh values, and final once it is.
+        execution_get.return_value = data.run(
+            state='succeeded',
+            current_step=None,
+            progress=dict(
+                data.run()['progress'],
+                instances={
+                    'i-1': {'state': 'migrated', 'name': 'vm-one'},
+                    'i-2': {
+                        'state': 'migrated',
+                        'name': 'vm-two',
+                        'destination': 'cmp-3',
+                    },
+                },
+                instances_summary={'total': 2, 'moved': 2},
+            ),
+        )
+        res = self.client.get(
+            DETAIL + '?tab=run_details__progress',
+            HTTP_X_REQUESTED_WITH='XMLHttpRequest',
+        )
+        self.assertEqual(200, res.status_code)
+        html = res.content.decode()
+        self.assertNotIn('<html', html)
+        self.assertNotIn('run_details__events', html)
+        self.assertIn('id="fleet-run-progress" data-final="true"', html)
+        self.assertIn('id="fleet-run-moved">2/2', html)
+        self.assertIn('cmp-3', html)
+        self.assertIn('>succeeded</dd>', html)
+        # The header's buttons as of now: a final run has none.
+        template = html.split('<template id="fleet-run-actions">')[1]
+        self.assertNotIn('runs__', template.split('</template>')[0])
+        execution_get.assert_called_once_with(mock.ANY, data.RUN_UUID)
+
+    @mock.patch.object(api, 'execution_get')
+    def test_progress_poll_of_a_vanished_run(self, execution_get):
+        # The run was purged between two polls: the poll answers with a
+        # redirect (Horizon's handling), which has no progress block, so
+        # the page keeps what it showed last.
+        execution_get.side_effect = api.FleetNotFound('gone (HTTP 404)', 404)
+        res = self.client.get(
+            DETAIL + '?tab=run_details__progress',
+            HTTP_X_REQUESTED_WITH='XMLHttpRequest',
+        )
+        self.assertNotIn(b'fleet-run-progress', res.content)
+
+    @mock.patch.object(api, 'execution_get')
+    def test_detail_final_stops_polling(self, execution_get):
         execution_get.return_value = data.run(state='succeeded')
         res = self.client.get(DETAIL + '?tab=run_details__events')
         html = res.content.decode()
-        self.assertNotIn('window.location.reload', html)
+        self.assertIn('id="fleet-run-progress" data-final="true"', html)
         self.assertIn('nova-compute on cmp-1 disabled.', html)
 
     @mock.patch.object(api, 'execution_get')

@@ -6,11 +6,11 @@ from fleet_dashboard.api import fleet as api
 from fleet_dashboard.tests import base
 from fleet_dashboard.tests import data
 
-INDEX = reverse('horizon:admin:fleet_hosts:index')
+INDEX = reverse('horizon:fleet:hosts:index')
 
 
 def detail(name):
-    return reverse('horizon:admin:fleet_hosts:detail', args=[name])
+    return reverse('horizon:fleet:hosts:detail', args=[name])
 
 
 class HostsIndexTests(base.FleetAdminTestCase):
@@ -32,22 +32,20 @@ class HostsIndexTests(base.FleetAdminTestCase):
         self.assertIn('RegionOne / nova / r12', html)
         self.assertIn('tier=gold', html)
         self.assertIn(
-            reverse(
-                'horizon:admin:fleet_executions:detail', args=[data.RUN_UUID]
-            ),
+            reverse('horizon:fleet:executions:detail', args=[data.RUN_UUID]),
             html,
         )
         # A held host offers release, not another maintenance.
         self.assertIn(
-            reverse('horizon:admin:fleet_hosts:maintenance', args=['cmp-1']),
+            reverse('horizon:fleet:hosts:maintenance', args=['cmp-1']),
             html,
         )
         self.assertNotIn(
-            reverse('horizon:admin:fleet_hosts:maintenance', args=['cmp-2']),
+            reverse('horizon:fleet:hosts:maintenance', args=['cmp-2']),
             html,
         )
         self.assertIn(
-            reverse('horizon:admin:fleet_hosts:release', args=['cmp-2']), html
+            reverse('horizon:fleet:hosts:release', args=['cmp-2']), html
         )
         host_list.assert_called_once_with(mock.ANY)
 
@@ -119,8 +117,8 @@ class NoFleetTests(base.NoFleetAdminTestCase):
 class MemberTests(base.FleetMemberTestCase):
     @mock.patch.object(api, 'host_list')
     def test_panels_refused_to_non_admins(self, host_list):
-        for name in ('hosts', 'executions', 'alerts', 'runbooks'):
-            res = self.client.get(reverse(f'horizon:admin:fleet_{name}:index'))
+        for name in ('hosts', 'executions', 'plans', 'alerts', 'runbooks'):
+            res = self.client.get(reverse(f'horizon:fleet:{name}:index'))
             self.assertNotEqual(200, res.status_code, name)
         host_list.assert_not_called()
 
@@ -165,7 +163,7 @@ class HostDetailTests(base.FleetAdminTestCase):
 
 
 class StartMaintenanceTests(base.FleetAdminTestCase):
-    url = reverse('horizon:admin:fleet_hosts:maintenance', args=['cmp-1'])
+    url = reverse('horizon:fleet:hosts:maintenance', args=['cmp-1'])
 
     @mock.patch.object(api, 'action_list')
     def test_form_offers_catalogued_actions(self, action_list):
@@ -195,9 +193,7 @@ class StartMaintenanceTests(base.FleetAdminTestCase):
         self.assertNoFormErrors(res)
         self.assertRedirectsNoFollow(
             res,
-            reverse(
-                'horizon:admin:fleet_executions:detail', args=[data.RUN_UUID]
-            ),
+            reverse('horizon:fleet:executions:detail', args=[data.RUN_UUID]),
         )
         create.assert_called_once_with(
             mock.ANY,
@@ -250,7 +246,7 @@ class ReleaseTests(base.FleetAdminTestCase):
     @mock.patch.object(api, 'host_release')
     def test_release(self, release):
         release.return_value = data.host(state='unmanaged')
-        url = reverse('horizon:admin:fleet_hosts:release', args=['cmp-2'])
+        url = reverse('horizon:fleet:hosts:release', args=['cmp-2'])
         res = self.client.post(url, {'host': 'cmp-2', 'reason': 'stuck'})
         self.assertNoFormErrors(res)
         self.assertRedirectsNoFollow(res, INDEX)
@@ -258,7 +254,104 @@ class ReleaseTests(base.FleetAdminTestCase):
 
     @mock.patch.object(api, 'host_unmanage')
     def test_unmanage_needs_reason(self, unmanage):
-        url = reverse('horizon:admin:fleet_hosts:unmanage', args=['cmp-1'])
+        url = reverse('horizon:fleet:hosts:unmanage', args=['cmp-1'])
         res = self.client.post(url, {'host': 'cmp-1', 'reason': ''})
         self.assertFormErrors(res, 1)
         unmanage.assert_not_called()
+
+
+class HostAuditTabsTests(base.FleetAdminTestCase):
+    @mock.patch.object(api, 'host_facts')
+    @mock.patch.object(api, 'host_get')
+    def test_facts_tab(self, host_get, host_facts):
+        host_get.return_value = data.host()
+        host_facts.return_value = {
+            'host': 'cmp-1',
+            'facts': {
+                'os': {'name': 'Rocky', 'kernel': '5.14.0-427'},
+                'packages': ['openssh', 'chrony'],
+                'empty': {},
+            },
+            'drivers': ['ansible', 'static'],
+            'gathered_at': '2026-11-30T10:00:00Z',
+            'errors': {'script': 'timed out'},
+        }
+        res = self.client.get(detail('cmp-1') + '?tab=host_details__facts')
+        html = res.content.decode()
+        self.assertIn('os.kernel', html)
+        self.assertIn('5.14.0-427', html)
+        self.assertIn('[&quot;openssh&quot;, &quot;chrony&quot;]', html)
+        self.assertIn('ansible, static', html)
+        self.assertIn('script: timed out', html)
+        host_facts.assert_called_once_with(
+            mock.ANY, host_get.return_value['uuid']
+        )
+
+    @mock.patch.object(api, 'host_facts', return_value=None)
+    @mock.patch.object(api, 'host_get')
+    def test_facts_never_gathered(self, host_get, host_facts):
+        host_get.return_value = data.host()
+        res = self.client.get(detail('cmp-1') + '?tab=host_details__facts')
+        self.assertIn('No facts were gathered', res.content.decode())
+        self.assertMessageCount(res, error=0)
+
+    @mock.patch.object(api, 'finding_list')
+    @mock.patch.object(api, 'host_get')
+    def test_findings_tab(self, host_get, finding_list):
+        host_get.return_value = data.host()
+        finding_list.return_value = [
+            {
+                'uuid': 'f-1', 'profile_name': 'el9-baseline',
+                'rule': 'sshd-no-root', 'severity': 'critical',
+                'result': 'fail', 'message': 'PermitRootLogin yes',
+                'checked_at': '2026-11-30T10:00:00Z',
+            }
+        ]  # fmt: skip
+        res = self.client.get(detail('cmp-1') + '?tab=host_details__findings')
+        html = res.content.decode()
+        self.assertIn('sshd-no-root', html)
+        self.assertIn('PermitRootLogin yes', html)
+        finding_list.assert_called_once_with(
+            mock.ANY, host=host_get.return_value['uuid']
+        )
+
+    @mock.patch.object(api, 'host_metrics')
+    @mock.patch.object(api, 'host_get')
+    def test_metrics_tab_and_its_failure(self, host_get, host_metrics):
+        host_get.return_value = data.host()
+        host_metrics.return_value = [
+            {
+                'name': 'node_load1', 'value': 0.42, 'unit': None,
+                'source': 'prometheus', 'sampled_at': '2026-11-30T10:00:00Z',
+            }
+        ]  # fmt: skip
+        url = detail('cmp-1') + '?tab=host_details__metrics'
+        self.assertIn('node_load1', self.client.get(url).content.decode())
+        # An older fleet (before 1.7) or a refused call: the page still
+        # renders, with Horizon's error message.
+        host_metrics.side_effect = api.FleetNotFound(
+            'Not found (HTTP 404)', 404
+        )
+        res = self.client.get(url)
+        self.assertEqual(200, res.status_code)
+        self.assertMessageCount(res, error=1)
+
+
+class HostUrlTests(base.FleetAdminTestCase):
+    """Hosts is the default panel, mounted at /fleet/ after the other
+    panels: a host named like another panel still has its own page."""
+
+    def test_layout(self):
+        self.assertEqual('/fleet/', INDEX)
+        self.assertEqual('/fleet/hosts/plans/', detail('plans'))
+
+    @mock.patch.object(api, 'host_get')
+    def test_host_named_like_a_panel(self, host_get):
+        host_get.return_value = data.host('executions')
+        res = self.client.get(detail('executions'))
+        self.assertEqual(200, res.status_code)
+        host_get.assert_called_once_with(mock.ANY, 'executions')
+
+    def test_old_style_index_redirects(self):
+        res = self.client.get('/fleet/hosts/')
+        self.assertRedirectsNoFollow(res, INDEX)

@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from horizon import tables
 
+from fleet_dashboard import permissions
 from fleet_dashboard.api import fleet as api
 
 
@@ -15,7 +16,7 @@ class AlertFilterAction(tables.FilterAction):
     )
 
 
-class AcknowledgeAlert(tables.BatchAction):
+class AcknowledgeAlert(permissions.ActionMixin, tables.BatchAction):
     name = 'acknowledge'
 
     @staticmethod
@@ -31,14 +32,14 @@ class AcknowledgeAlert(tables.BatchAction):
     def allowed(self, request, alert=None):
         return alert is None or alert.get('state') == 'firing'
 
-    def action(self, request, obj_id):
+    def fleet_action(self, request, obj_id):
         api.alert_acknowledge(request, obj_id)
 
 
-class SilenceAlert(tables.LinkAction):
+class SilenceAlert(permissions.ActionMixin, tables.LinkAction):
     name = 'silence'
     verbose_name = _('Silence Alert')
-    url = 'horizon:admin:fleet_alerts:silence'
+    url = 'horizon:fleet:alerts:silence'
     classes = ('ajax-modal',)
 
     def allowed(self, request, alert=None):
@@ -46,6 +47,24 @@ class SilenceAlert(tables.LinkAction):
             'firing',
             'acknowledged',
         )
+
+
+class UnsilenceAlert(permissions.ActionMixin, tables.BatchAction):
+    name = 'unsilence'
+
+    @staticmethod
+    def action_present(count):
+        return ngettext_lazy('Unsilence Alert', 'Unsilence Alerts', count)
+
+    @staticmethod
+    def action_past(count):
+        return ngettext_lazy('Unsilenced alert', 'Unsilenced alerts', count)
+
+    def allowed(self, request, alert=None):
+        return alert is None or alert.get('state') == 'silenced'
+
+    def fleet_action(self, request, obj_id):
+        api.alert_unsilence(request, obj_id)
 
 
 def _host(alert):
@@ -74,4 +93,4 @@ class AlertsTable(tables.DataTable):
         name = 'alerts'
         verbose_name = _('Alerts')
         table_actions = (AlertFilterAction, AcknowledgeAlert)
-        row_actions = (SilenceAlert, AcknowledgeAlert)
+        row_actions = (SilenceAlert, AcknowledgeAlert, UnsilenceAlert)

@@ -9,7 +9,7 @@ from fleet_dashboard.api import fleet as api
 from fleet_dashboard.content.alerts import forms as alert_forms
 from fleet_dashboard.content.alerts import tables as alert_tables
 
-INDEX_URL = 'horizon:admin:fleet_alerts:index'
+INDEX_URL = 'horizon:fleet:alerts:index'
 
 
 class IndexView(tables.DataTableView):
@@ -41,7 +41,7 @@ class SilenceView(forms.ModalFormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context['submit_url'] = reverse(
-            'horizon:admin:fleet_alerts:silence',
+            'horizon:fleet:alerts:silence',
             args=[self.kwargs['alert_id']],
         )
         context['help_text'] = _(

@@ -4,6 +4,7 @@ from django.utils.translation import ngettext_lazy
 from horizon import exceptions
 from horizon import tables
 
+from fleet_dashboard import permissions
 from fleet_dashboard.api import fleet as api
 
 FINAL_STATES = ('succeeded', 'failed', 'cancelled', 'rejected')
@@ -29,7 +30,7 @@ def _progress(run):
 
 def _host_link(run):
     host = run.get('host_name') or run.get('host_uuid')
-    return reverse('horizon:admin:fleet_hosts:detail', args=[host])
+    return reverse('horizon:fleet:hosts:detail', args=[host])
 
 
 def _host(run):
@@ -45,7 +46,7 @@ class RunFilterAction(tables.FilterAction):
     )
 
 
-class CancelRun(tables.BatchAction):
+class CancelRun(permissions.ActionMixin, tables.BatchAction):
     name = 'cancel'
     classes = ('btn-danger',)
 
@@ -66,11 +67,11 @@ class CancelRun(tables.BatchAction):
             'cancelling',
         )
 
-    def action(self, request, obj_id):
+    def fleet_action(self, request, obj_id):
         api.execution_cancel(request, obj_id)
 
 
-class ApproveRun(tables.BatchAction):
+class ApproveRun(permissions.ActionMixin, tables.BatchAction):
     name = 'approve'
 
     @staticmethod
@@ -84,11 +85,11 @@ class ApproveRun(tables.BatchAction):
     def allowed(self, request, run=None):
         return run is None or run.get('state') == AWAITING
 
-    def action(self, request, obj_id):
+    def fleet_action(self, request, obj_id):
         api.execution_approve(request, obj_id)
 
 
-class RejectRun(tables.BatchAction):
+class RejectRun(permissions.ActionMixin, tables.BatchAction):
     name = 'reject'
     classes = ('btn-danger',)
 
@@ -103,7 +104,7 @@ class RejectRun(tables.BatchAction):
     def allowed(self, request, run=None):
         return run is None or run.get('state') == AWAITING
 
-    def action(self, request, obj_id):
+    def fleet_action(self, request, obj_id):
         api.execution_reject(request, obj_id)
 
 
@@ -136,7 +137,7 @@ class RunsTable(tables.DataTable):
     uuid = tables.Column(
         'uuid',
         verbose_name=_('Run'),
-        link='horizon:admin:fleet_executions:detail',
+        link='horizon:fleet:executions:detail',
     )
     host = tables.Column(_host, verbose_name=_('Host'), link=_host_link)
     kind = tables.Column('kind', verbose_name=_('Kind'))

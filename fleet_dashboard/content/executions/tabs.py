@@ -42,6 +42,13 @@ class OverviewTab(tabs.TableTab):
             'instances_summary'
         ) or {}
         context['final'] = run.get('state') in tables.FINAL_STATES
+        # The tab alone, as Horizon serves it to an AJAX GET: what the
+        # page's script polls for live progress.
+        context['poll_url'] = f'{request.path}?tab={self.get_id()}'
+        # The page header's buttons as they are now (cancel disappears when
+        # the run ends, approve / reject once decided): the script swaps
+        # them in with the progress.
+        context['actions'] = tables.RunsTable(request).render_row_actions(run)
         return context
 
     def get_steps_data(self):

@@ -8,7 +8,7 @@ from fleet_dashboard.api import fleet as api
 from fleet_dashboard.content.executions import tables as run_tables
 from fleet_dashboard.content.executions import tabs as run_tabs
 
-INDEX_URL = 'horizon:admin:fleet_executions:index'
+INDEX_URL = 'horizon:fleet:executions:index'
 
 
 class IndexView(tables.DataTableView):

@@ -151,4 +151,4 @@ class ManageForm(ReasonForm):
 
 
 def detail_url(run):
-    return reverse('horizon:admin:fleet_executions:detail', args=[run['uuid']])
+    return reverse('horizon:fleet:executions:detail', args=[run['uuid']])

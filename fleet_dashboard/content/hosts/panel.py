@@ -1,9 +1,11 @@
 from django.utils.translation import gettext_lazy as _
 import horizon
 
+from fleet_dashboard import permissions
+
 
 class Hosts(horizon.Panel):
     name = _('Hosts')
-    slug = 'fleet_hosts'
-    # Both: an admin, and a "fleet" service in the token's catalog.
-    permissions = ('openstack.services.fleet', 'openstack.roles.admin')
+    slug = 'hosts'
+    # A "fleet" service in the token's catalog, and an admin or observer.
+    permissions = permissions.READ

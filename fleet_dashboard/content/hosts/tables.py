@@ -1,8 +1,12 @@
+import json
+
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from horizon import tables
 
-EXECUTION_DETAIL = 'horizon:admin:fleet_executions:detail'
+from fleet_dashboard import permissions
+
+EXECUTION_DETAIL = 'horizon:fleet:executions:detail'
 
 
 def _place(host):
@@ -44,10 +48,10 @@ class HostFilterAction(tables.FilterAction):
     )
 
 
-class StartMaintenance(tables.LinkAction):
+class StartMaintenance(permissions.ActionMixin, tables.LinkAction):
     name = 'maintenance'
     verbose_name = _('Start Maintenance')
-    url = 'horizon:admin:fleet_hosts:maintenance'
+    url = 'horizon:fleet:hosts:maintenance'
     classes = ('ajax-modal',)
     icon = 'wrench'
 
@@ -57,10 +61,10 @@ class StartMaintenance(tables.LinkAction):
         )
 
 
-class ReleaseHost(tables.LinkAction):
+class ReleaseHost(permissions.ActionMixin, tables.LinkAction):
     name = 'release'
     verbose_name = _('Release Host')
-    url = 'horizon:admin:fleet_hosts:release'
+    url = 'horizon:fleet:hosts:release'
     classes = ('ajax-modal', 'btn-danger')
 
     def allowed(self, request, host=None):
@@ -72,10 +76,10 @@ class ReleaseHost(tables.LinkAction):
         )
 
 
-class UnmanageHost(tables.LinkAction):
+class UnmanageHost(permissions.ActionMixin, tables.LinkAction):
     name = 'unmanage'
     verbose_name = _('Hand to a Human')
-    url = 'horizon:admin:fleet_hosts:unmanage'
+    url = 'horizon:fleet:hosts:unmanage'
     classes = ('ajax-modal',)
 
     def allowed(self, request, host=None):
@@ -84,10 +88,10 @@ class UnmanageHost(tables.LinkAction):
         )
 
 
-class ManageHost(tables.LinkAction):
+class ManageHost(permissions.ActionMixin, tables.LinkAction):
     name = 'manage'
     verbose_name = _('Take Back')
-    url = 'horizon:admin:fleet_hosts:manage'
+    url = 'horizon:fleet:hosts:manage'
     classes = ('ajax-modal',)
 
     def allowed(self, request, host=None):
@@ -98,7 +102,7 @@ class HostsTable(tables.DataTable):
     name = tables.WrappingColumn(
         'name',
         verbose_name=_('Name'),
-        link='horizon:admin:fleet_hosts:detail',
+        link='horizon:fleet:hosts:detail',
     )
     kind = tables.Column('kind', verbose_name=_('Kind'))
     state = tables.Column('state', verbose_name=_('State'))
@@ -165,3 +169,64 @@ class HistoryTable(tables.DataTable):
     class Meta:
         name = 'history'
         verbose_name = _('History')
+
+
+def flatten_facts(facts, prefix=''):
+    """``{'os': {'kernel': '5.14'}}`` as rows ``os.kernel = 5.14``: a
+    nested value becomes dotted keys, a list stays one JSON value."""
+    rows = []
+    for key in sorted(facts or {}):
+        value = facts[key]
+        path = f'{prefix}{key}'
+        if isinstance(value, dict) and value:
+            rows.extend(flatten_facts(value, prefix=f'{path}.'))
+        else:
+            if isinstance(value, (dict, list)):
+                value = json.dumps(value, sort_keys=True)
+            rows.append({'key': path, 'value': value})
+    return rows
+
+
+class FactsTable(tables.DataTable):
+    key = tables.Column('key', verbose_name=_('Fact'))
+    value = tables.Column('value', verbose_name=_('Value'), empty_value='-')
+
+    def get_object_id(self, datum):
+        return datum['key']
+
+    class Meta:
+        name = 'facts'
+        verbose_name = _('Facts')
+
+
+class FindingsTable(tables.DataTable):
+    profile = tables.Column('profile_name', verbose_name=_('Profile'))
+    rule = tables.Column('rule', verbose_name=_('Rule'))
+    severity = tables.Column('severity', verbose_name=_('Severity'))
+    result = tables.Column('result', verbose_name=_('Result'))
+    message = tables.Column(
+        'message', verbose_name=_('Message'), empty_value='-'
+    )
+    checked_at = tables.Column('checked_at', verbose_name=_('Checked'))
+
+    def get_object_id(self, datum):
+        return datum['uuid']
+
+    class Meta:
+        name = 'findings'
+        verbose_name = _('Findings')
+
+
+class MetricsTable(tables.DataTable):
+    name = tables.Column('name', verbose_name=_('Metric'))
+    value = tables.Column('value', verbose_name=_('Value'))
+    unit = tables.Column('unit', verbose_name=_('Unit'), empty_value='-')
+    source = tables.Column('source', verbose_name=_('Source'))
+    sampled_at = tables.Column('sampled_at', verbose_name=_('Sampled'))
+
+    def get_object_id(self, datum):
+        return datum['name']
+
+    class Meta:
+        name = 'metrics'
+        verbose_name = _('Metrics')

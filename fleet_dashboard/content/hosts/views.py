@@ -11,7 +11,7 @@ from fleet_dashboard.content.hosts import forms as host_forms
 from fleet_dashboard.content.hosts import tables as host_tables
 from fleet_dashboard.content.hosts import tabs as host_tabs
 
-INDEX_URL = 'horizon:admin:fleet_hosts:index'
+INDEX_URL = 'horizon:fleet:hosts:index'
 
 
 class IndexView(tables.DataTableView):
@@ -99,7 +99,7 @@ class StartMaintenanceView(HostFormView):
     modal_id = 'start_maintenance_modal'
     modal_header = _('Start Maintenance')
     submit_label = _('Start Maintenance')
-    submit_url_name = 'horizon:admin:fleet_hosts:maintenance'
+    submit_url_name = 'horizon:fleet:hosts:maintenance'
     page_title = _('Start Maintenance')
     help_text = _(
         'fleet disables the host\'s nova-compute, live-migrates every '
@@ -117,7 +117,7 @@ class ReleaseView(HostFormView):
     modal_id = 'release_host_modal'
     modal_header = _('Release Host')
     submit_label = _('Release Host')
-    submit_url_name = 'horizon:admin:fleet_hosts:release'
+    submit_url_name = 'horizon:fleet:hosts:release'
     page_title = _('Release Host')
     help_text = _(
         'Forces the host free: its active run ends cancelled, the host is '
@@ -131,7 +131,7 @@ class UnmanageView(HostFormView):
     modal_id = 'unmanage_host_modal'
     modal_header = _('Hand to a Human')
     submit_label = _('Unmanage')
-    submit_url_name = 'horizon:admin:fleet_hosts:unmanage'
+    submit_url_name = 'horizon:fleet:hosts:unmanage'
     page_title = _('Hand to a Human')
     help_text = _('fleet leaves an unmanaged host alone until taken back.')
 
@@ -141,6 +141,6 @@ class ManageView(HostFormView):
     modal_id = 'manage_host_modal'
     modal_header = _('Take Back')
     submit_label = _('Manage')
-    submit_url_name = 'horizon:admin:fleet_hosts:manage'
+    submit_url_name = 'horizon:fleet:hosts:manage'
     page_title = _('Take Back')
     help_text = _('The host is active again: fleet may run maintenance on it.')

@@ -7,4 +7,9 @@ urlpatterns = [
     re_path(
         r'^(?P<runbook>[^/]+)/$', views.DetailView.as_view(), name='detail'
     ),
+    re_path(
+        r'^(?P<runbook>[^/]+)/dry_run/$',
+        views.DryRunView.as_view(),
+        name='dry_run',
+    ),
 ]

@@ -9,7 +9,7 @@ from horizon import views
 from fleet_dashboard.api import fleet as api
 from fleet_dashboard.content.runbooks import tables as runbook_tables
 
-INDEX_URL = 'horizon:admin:fleet_runbooks:index'
+INDEX_URL = 'horizon:fleet:runbooks:index'
 
 
 class IndexView(tables.DataTableView):
@@ -51,4 +51,30 @@ class DetailView(views.HorizonTemplateView):
                 action.get('details') or {}, sort_keys=True
             )
         context['actions'] = actions
+        return context
+
+
+class DryRunView(tables.DataTableView):
+    """What the runbook would do now about every firing alert (fleet's
+    ``POST /v1/runbooks/{ident}/dry_run``: it decides, it does nothing)."""
+
+    table_class = runbook_tables.DecisionsTable
+    template_name = 'fleet/runbooks/dry_run.html'
+    page_title = _('Dry Run of {{ runbook }}')
+
+    def get_data(self):
+        try:
+            body = api.runbook_dry_run(self.request, self.kwargs['runbook'])
+        except Exception:
+            exceptions.handle(
+                self.request,
+                _('Unable to dry-run runbook %s.') % self.kwargs['runbook'],
+                redirect=reverse(INDEX_URL),
+            )
+        return body.get('decisions') or []
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context['runbook'] = self.kwargs['runbook']
+        context['url'] = reverse(INDEX_URL)
         return context

@@ -1,0 +1,11 @@
+from django.utils.translation import gettext_lazy as _
+import horizon
+
+from fleet_dashboard import permissions
+
+
+class Plans(horizon.Panel):
+    name = _('Plans')
+    slug = 'plans'
+    # A "fleet" service in the token's catalog, and an admin or observer.
+    permissions = permissions.READ
