@@ -289,8 +289,16 @@ class InventoryEndpoint:
             return self.dbapi.apply_notification_batch(strip)
         except DB_UNAVAILABLE:
             raise
-        except Exception:
-            if len(events) == 1:
+        except Exception as e:
+            if len(events) > 1:
+                LOG.warning(
+                    'Batch of %d notifications refused (%s: %s); applying '
+                    'it by halves to find the one at fault.',
+                    len(events),
+                    type(e).__name__,
+                    e,
+                )
+            else:
                 message = events[0]['message']
                 LOG.exception(
                     'Cannot apply notification %s from %s (message %s); '

@@ -244,7 +244,10 @@ def plan(instances, hosts, publisher, publishers, seed):
                 else:
                     applied += 1
                 if len(messages) % SERVICE_EVERY == 0:
-                    name = f'bench-{rng.randrange(hosts):04d}'
+                    # Each publisher its own hosts: their toggles of
+                    # "disabled" never cancel out.
+                    number = rng.randrange(publisher, hosts, publishers)
+                    name = f'bench-{number:04d}'
                     disabled = not services.get(name, True)
                     services[name] = disabled
                     messages.append(

@@ -57,9 +57,19 @@ def _is_duplicate(exc):
     return isinstance(exc, db_exc.DBDuplicateEntry)
 
 
+_UPSERTS = {}
+
+
 def _upsert_statement(dialect):
     """The bulk upsert of host_instances for ``dialect``: insert, or
-    update every column unless the row holds a newer notification."""
+    update every column unless the row holds a newer notification (built
+    once per dialect)."""
+    if dialect not in _UPSERTS:
+        _UPSERTS[dialect] = _build_upsert(dialect)
+    return _UPSERTS[dialect]
+
+
+def _build_upsert(dialect):
     table = models.HostInstance.__table__
     columns = [c for c in INSTANCE_COLUMNS if c != 'uuid'] + ['updated_at']
     if dialect in ('mysql', 'mariadb'):
@@ -137,7 +147,11 @@ class IngestConnection:
                         else event['values']['uuid']
                     )
             now = timeutils.utcnow()
-            gone = [ids[u] for u in sorted(dirty) if state[u] is None]
+            # Deleted, and in the table before (not created and deleted
+            # within the batch).
+            gone = [
+                ids[u] for u in sorted(dirty) if state[u] is None and u in ids
+            ]
             rows = [
                 dict(
                     state[u],
