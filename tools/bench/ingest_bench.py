@@ -23,7 +23,10 @@ database on each backend of ``--db``. Two modes:
 * ``live`` (default): publishers and listener run at once; the figure is
   what the listener applied while being fed;
 * ``backlog``: the whole run is published first, then the listener
-  drains it: its capacity, with no publisher competing for the CPUs.
+  drains it: its capacity, with no publisher competing for the CPUs;
+* ``db``: no broker; the same messages handed to the endpoint in
+  batches, then one per transaction (batches of one, as before
+  batching): the database side alone, and what batching changes there.
 
 Printed per backend: published / applied / ignored (by reason) /
 requeued counts, msg/s of APPLIED messages (first to last applied) and
@@ -37,7 +40,7 @@ Usage::
 
     .tox/functional/bin/python tools/bench/ingest_bench.py \
         [--db mysql,postgresql,sqlite] [--instances 30000] \
-        [--publishers 2] [--mode live|backlog] [--batch-size 500] \
+        [--publishers 2] [--mode live|backlog|db] [--batch-size 500] \
         [--deadline 600]
 """
 
@@ -45,6 +48,7 @@ import argparse
 import multiprocessing
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -415,6 +419,10 @@ def run(args, kind, workdir):
         expected['ignored'] += counts['ignored']
         final.update(states)
     total = expected['applied'] + expected['ignored']
+    if args.mode == 'db':
+        ok = run_db(args, kind, dbapi, expected, final)
+        drop()
+        return ok
 
     # Publishers are forked before this process opens any connection
     # to the broker or starts a thread; they wait for "go".
@@ -454,6 +462,7 @@ def run(args, kind, workdir):
         endpoint.counts.clear()
         listener = notifications.start(notifications.get_listener(endpoint))
     start = time.monotonic()
+    cpu_start = _cpu()
     deadline = start + args.deadline
     first = last = None
     samples = []
@@ -471,6 +480,7 @@ def run(args, kind, workdir):
             last = now
             break
     timed_out = last is None
+    cpu = _cpu() - cpu_start
     end = last or time.monotonic()
     for proc in procs:
         proc.join(timeout=30)
@@ -534,6 +544,12 @@ def run(args, kind, workdir):
         f'mean_batch_s={in_db / max(batches, 1):.3f} '
         f'(apply_s={in_db:.1f} of {span:.1f} s)'
     )
+    handled = endpoint.applied + endpoint.ignored
+    print(
+        f'[{kind}] this process\'s CPU: {cpu:.1f} s = '
+        f'{1000 * cpu / max(handled, 1):.2f} ms per message handled, '
+        f'{handled / max(cpu, 1e-6):.0f} msg per CPU-second'
+    )
     print(
         f'[{kind}] queue left={depth} instances: lost={lost} '
         f'wrong_state={wrong} of {len(final)}'
@@ -548,13 +564,119 @@ def run(args, kind, workdir):
     return not timed_out and not lost and not wrong
 
 
+def _cpu():
+    """CPU seconds (user + system) of this process, every thread (the
+    listener's; publishers are other processes)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime
+
+
+def _check(dbapi, final):
+    """(lost, wrong) instances: absent, or not as last published."""
+    lost = wrong = 0
+    rows = {i['uuid']: i for i in dbapi.list_instances()}
+    for inst, want in final.items():
+        row = rows.get(inst)
+        if want is None:
+            wrong += row is not None
+        elif row is None:
+            lost += 1
+        elif (row['host'], row['status']) != want:
+            wrong += 1
+    return lost, wrong
+
+
+def run_db(args, kind, dbapi, expected, final):
+    """The database side alone, no broker: the plan's messages through
+    the endpoint in batches of ``--batch-size``, then again one message
+    per transaction (batches of one, as before batching), on the same
+    database emptied in between."""
+    import datetime
+
+    import sqlalchemy as sa
+
+    from fleet.conductor import notifications
+    from fleet.db.sqlalchemy import base as db_base
+    from fleet.db.sqlalchemy import models
+
+    start = datetime.datetime(2026, 11, 30, 21, 0, 0)
+    messages = []
+    for p in range(args.publishers):
+        planned, _, _ = plan(
+            args.instances, args.hosts, p, args.publishers, args.seed
+        )
+        for event, host, payload in planned:
+            stamp = start + datetime.timedelta(milliseconds=len(messages))
+            messages.append(
+                {
+                    'ctxt': {},
+                    'publisher_id': f'nova-compute:{host}',
+                    'event_type': event,
+                    'payload': payload,
+                    'metadata': {
+                        'message_id': str(uuid.uuid4()),
+                        'timestamp': str(stamp),
+                    },
+                }
+            )
+    print(f'[{kind}] mode=db messages={len(messages)} {uptime()}')
+    ok = True
+    for size in (args.batch_size, 1):
+        with db_base.writer() as session:
+            for model in (models.HostInstance, models.HostHistory):
+                session.execute(sa.delete(model))
+            session.execute(sa.delete(models.Host))
+        endpoint = notifications.InventoryEndpoint()
+        t0 = time.monotonic()
+        cpu_start = _cpu()
+        deadline = t0 + args.deadline
+        done = 0
+        for i in range(0, len(messages), size):
+            endpoint.info(messages[i : i + size])
+            done = i + size
+            if time.monotonic() > deadline:
+                break
+        elapsed = time.monotonic() - t0
+        cpu = _cpu() - cpu_start
+        done = min(done, len(messages))
+        lost, wrong = (
+            _check(dbapi, final)
+            if done == len(messages)
+            else (
+                None,
+                None,
+            )
+        )
+        print(
+            f'[{kind}] db only, batches of {size}: APPLIED msg/s = '
+            f'{endpoint.applied / elapsed:.0f} (handled {done / elapsed:.0f}'
+            f' msg/s over {elapsed:.1f} s) applied={endpoint.applied} '
+            f'(expected {expected["applied"]}) ignored={endpoint.ignored} '
+            f'(expected {expected["ignored"]}) requeued={endpoint.requeued} '
+            f'lost={lost} wrong_state={wrong}; CPU {cpu:.1f} s = '
+            f'{1000 * cpu / max(done, 1):.2f} ms per message'
+        )
+        if done < len(messages):
+            print(
+                f'[{kind}] DEADLINE EXCEEDED: {args.deadline} s passed with '
+                f'{done} of {len(messages)} handled (batches of {size}).'
+            )
+            ok = False
+        else:
+            ok = ok and not lost and not wrong
+    print(f'[{kind}] {uptime()}')
+    return ok
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--db', default='mysql')
     parser.add_argument('--instances', type=int, default=30000)
     parser.add_argument('--hosts', type=int, default=900)
     parser.add_argument('--publishers', type=int, default=2)
-    parser.add_argument('--mode', choices=('live', 'backlog'), default='live')
+    parser.add_argument(
+        '--mode', choices=('live', 'backlog', 'db'), default='live'
+    )
     parser.add_argument('--batch-size', type=int, default=500)
     parser.add_argument('--batch-timeout', type=float, default=0.5)
     parser.add_argument('--deadline', type=float, default=600)
