@@ -52,6 +52,22 @@ NOTIFICATION_LAG = prometheus_client.Histogram(
     buckets=LAG_BUCKETS,
 )
 
+INGESTED = prometheus_client.Counter(
+    'fleet_inventory_notifications',
+    'Nova notifications the inventory listener received, by outcome: '
+    'applied, ignored as stale (older than the last applied), moved '
+    '(the old host\'s view of a migrated instance), unchanged, unknown '
+    '(an instance or host the inventory does not hold, or an event it '
+    'does not use), malformed (dropped, logged), or requeued (the '
+    'database was unavailable; counted at each delivery).',
+    ['outcome'],
+)
+INGEST_BATCH_SECONDS = prometheus_client.Histogram(
+    'fleet_inventory_notification_batch_seconds',
+    'Seconds to apply one batch of Nova notifications (one transaction).',
+    buckets=(0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10),
+)
+
 _server = None
 
 

@@ -141,8 +141,9 @@ class ConductorService(service.ServiceBase):
         self.rpcserver = rpc.get_server(target, [self.manager])
         self.rpcserver.start()
         if CONF.inventory.listen_notifications:
-            self.inventory_listener = inventory_notifications.get_listener()
-            self.inventory_listener.start()
+            self.inventory_listener = inventory_notifications.start(
+                inventory_notifications.get_listener()
+            )
             LOG.info(
                 'Inventory listening to Nova notifications on %s (pool %s).',
                 CONF.inventory.notifications_topic,

@@ -17,20 +17,41 @@ apart from the monitoring listener's):
   source's ``live_migration_post.end`` comes after the destination's
   ``post_dest.end``, still ``migrating``).
 
-A message is acknowledged only once applied: the endpoint returns
-``HANDLED`` after the database write, ``REQUEUE`` when the database is
-unavailable, and ``HANDLED`` (with an error logged) for a message it
-cannot understand, which a redelivery would not fix. A notification older
-than the last one applied to an instance (late delivery from another
-compute) is ignored.
+Notifications come in batches (oslo.messaging's batch listener: up to
+``[inventory] notifications_batch_size`` messages, or what arrived within
+``notifications_batch_timeout`` seconds) and a batch is applied in one
+transaction (:meth:`fleet.db.api.Connection.apply_notification_batch`),
+with the outcome of applying its messages one by one in the order they
+came. One worker applies the batches, one after the other, so the order
+per instance holds across batches too; a notification older than the
+last one applied to an instance (late delivery from another compute, or
+from another conductor of the pool) is ignored.
+
+Acknowledgement follows oslo.messaging's batch semantics
+(``BatchNotificationDispatcher``): the endpoint returns ``None`` (every
+message acknowledged) once the transaction committed, or ``REQUEUE``
+(every message of the batch requeued, none acknowledged) when the
+database is unavailable; the server acknowledges or requeues. A message
+it cannot understand is logged and dropped (a redelivery would fail the
+same way); one that makes the database refuse the batch is found by
+halving the batch, then dropped alone, so it never blocks the others.
+
+Counts by outcome are logged every ``LOG_INTERVAL`` seconds and served
+as ``fleet_inventory_notifications{outcome}``
+(:mod:`fleet.common.metrics`).
 
 Usage::
 
     listener = notifications.get_listener()
-    listener.start()
+    notifications.start(listener)
     ...
     listener.stop(); listener.wait()
 """
+
+import collections
+import datetime
+import threading
+import time
 
 from oslo_config import cfg
 from oslo_db import exception as db_exc
@@ -38,7 +59,7 @@ from oslo_log import log
 import oslo_messaging as messaging
 from oslo_utils import timeutils
 
-from fleet.common import exception
+from fleet.common import metrics
 from fleet.common import rpc
 from fleet.db import api as db_api
 
@@ -80,6 +101,22 @@ STATUS = {
 #: Task states under which Nova's API shows another status.
 TASK_STATUS = {'migrating': 'MIGRATING', 'rebuilding': 'REBUILD'}
 HISTORY = {'source': 'notification', 'actor': 'nova'}
+#: Outcomes of a delivery, in the order logs show them.
+OUTCOMES = (
+    'applied',
+    'stale',
+    'moved',
+    'unchanged',
+    'unknown',
+    'malformed',
+    'requeued',
+)
+#: Outcomes that acknowledge a message without changing anything.
+IGNORED = ('stale', 'moved', 'unchanged', 'unknown', 'malformed')
+#: The database errors that requeue a batch: it may work again later.
+DB_UNAVAILABLE = (db_exc.DBConnectionError, db_exc.DBDeadlock)
+#: Seconds between two log lines of counts.
+LOG_INTERVAL = 60
 
 
 def _data(payload):
@@ -90,13 +127,28 @@ def _data(payload):
 
 
 def _timestamp(metadata):
+    """The emission time (naive UTC) of a notification, or None."""
     value = (metadata or {}).get('timestamp')
     if not value:
         return None
     try:
-        return timeutils.normalize_time(timeutils.parse_isotime(str(value)))
+        # oslo.messaging writes str(utcnow()): "2026-11-30 18:00:00.123456"
+        parsed = datetime.datetime.fromisoformat(str(value))
     except ValueError:
-        return None
+        try:
+            parsed = timeutils.parse_isotime(str(value))
+        except ValueError:
+            return None
+    return timeutils.normalize_time(parsed)
+
+
+def _uuid(data):
+    """The instance uuid of a payload; a payload without one is
+    malformed."""
+    uuid = data.get('uuid')
+    if not isinstance(uuid, str) or not uuid:
+        raise ValueError(f'no instance uuid in {sorted(data)}')
+    return uuid
 
 
 def instance_values(data, with_host):
@@ -126,91 +178,166 @@ def instance_values(data, with_host):
 
 
 class InventoryEndpoint:
-    """Applies Nova's notifications to the inventory; see the module."""
+    """Applies batches of Nova's notifications to the inventory; see the
+    module."""
 
     filter_rule = messaging.NotificationFilter(
         event_type=r'^(service\.update|instance\..*)$'
     )
+    #: Seconds the worker waits before requeueing a batch the database
+    #: refused, so a database outage is not a busy loop of redeliveries.
+    requeue_delay = 1.0
 
     def __init__(self, dbapi=None):
         self.dbapi = dbapi or db_api.get_instance()
-        #: Counts by outcome, for tests and the benchmark.
-        self.applied = 0
-        self.ignored = 0
+        #: Deliveries by outcome (see OUTCOMES), for logs, tests and the
+        #: benchmark; fleet_inventory_notifications counts the same.
+        self.counts = collections.Counter()
+        self._lock = threading.Lock()
+        self._logged = collections.Counter()
+        self._logged_at = time.monotonic()
 
-    def info(self, ctxt, publisher_id, event_type, payload, metadata):
+    @property
+    def applied(self):
+        return self.counts['applied']
+
+    @property
+    def ignored(self):
+        return sum(self.counts[o] for o in IGNORED)
+
+    @property
+    def requeued(self):
+        return self.counts['requeued']
+
+    def info(self, messages):
+        """A batch endpoint: ``messages`` are dicts of ``ctxt``,
+        ``publisher_id``, ``event_type``, ``payload``, ``metadata``.
+
+        :returns: ``REQUEUE`` to have the whole batch redelivered, else
+            None: every message acknowledged.
+        """
+        start = time.monotonic()
+        outcomes = [None] * len(messages)
+        events, slots = [], []
+        for i, message in enumerate(messages):
+            metadata = message.get('metadata') or {}
+            try:
+                event = self._event(
+                    message['event_type'],
+                    _data(message.get('payload')),
+                    _timestamp(metadata),
+                )
+            except Exception:
+                LOG.exception(
+                    'Cannot read notification %s from %s (message %s); '
+                    'dropped.',
+                    message.get('event_type'),
+                    message.get('publisher_id'),
+                    metadata.get('message_id'),
+                )
+                outcomes[i] = 'malformed'
+                continue
+            if event is None:
+                outcomes[i] = 'unknown'
+                continue
+            event['message'] = message
+            events.append(event)
+            slots.append(i)
         try:
-            done = self.apply(event_type, _data(payload), _timestamp(metadata))
-        except (db_exc.DBConnectionError, db_exc.DBDeadlock) as e:
+            results = self._apply(events)
+        except DB_UNAVAILABLE as e:
             LOG.warning(
-                'Notification %s not applied (%s); requeued.', event_type, e
+                'Batch of %d notifications not applied (%s); requeued.',
+                len(messages),
+                e,
             )
+            self._count({'requeued': len(messages)})
+            time.sleep(self.requeue_delay)
             return messaging.NotificationResult.REQUEUE
-        except Exception:
-            # Malformed: a redelivery would fail the same way.
-            LOG.exception(
-                'Cannot apply notification %s from %s; dropped.',
-                event_type,
-                publisher_id,
+        for i, event, result in zip(slots, events, results, strict=True):
+            outcomes[i] = result['outcome']
+            if 'new_host' in result:
+                LOG.info(
+                    'Instance %s: host %s -> %s (%s).',
+                    event['values']['uuid'],
+                    result['old_host'],
+                    result['new_host'],
+                    event['message']['event_type'],
+                )
+        for message in messages:
+            metrics.observe_lag(
+                'inventory', (message.get('metadata') or {}).get('timestamp')
             )
-            self.ignored += 1
-            return messaging.NotificationResult.HANDLED
-        if done:
-            self.applied += 1
-        else:
-            self.ignored += 1
-        return messaging.NotificationResult.HANDLED
+        metrics.INGEST_BATCH_SECONDS.observe(time.monotonic() - start)
+        self._count(collections.Counter(outcomes))
+        return None
 
     # Nova sends some instance failures at error priority.
     error = info
 
-    def apply(self, event_type, data, timestamp=None):
-        """Apply one notification.
-
-        :returns: whether it changed anything.
-        """
-        if event_type == 'service.update':
-            return self._service_update(data)
-        if event_type in DELETE_EVENTS:
-            return (
-                self.dbapi.delete_instance(data['uuid'], timestamp) is not None
-            )
-        if event_type.startswith('instance.'):
-            if event_type not in HOST_EVENTS and self._moved_away(data):
-                return False
-            values = instance_values(data, event_type in HOST_EVENTS)
-            result = self.dbapi.apply_instance(values, timestamp)
-            if (
-                result is not None
-                and result['old_host'] != (result['instance']['host'])
-            ):
-                LOG.info(
-                    'Instance %s: host %s -> %s (%s).',
-                    values['uuid'],
-                    result['old_host'],
-                    result['instance']['host'],
-                    event_type,
-                )
-            return result is not None
-        return False
-
-    def _moved_away(self, data):
-        """Whether the payload names a host the instance has left: the
-        old host's stale view, e.g. the source's
-        ``instance.live_migration_post.end``, sent after the destination's
-        ``post_dest.end`` with the source as host and task state still
-        ``migrating``. Its status must not overwrite the new host's."""
-        if not data.get('host'):
-            return False
+    def _apply(self, events):
+        """Results of ``events`` applied in order: in one transaction, or,
+        if the database refuses it for a reason other than being
+        unavailable, by halves until the one event it refuses is found
+        and dropped as ``malformed``."""
+        if not events:
+            return []
+        strip = [
+            {k: v for k, v in e.items() if k != 'message'} for e in events
+        ]
         try:
-            current = self.dbapi.get_instance(data['uuid'])
-        except exception.InstanceNotFound:
-            return False
-        return current['host'] is not None and current['host'] != data['host']
+            return self.dbapi.apply_notification_batch(strip)
+        except DB_UNAVAILABLE:
+            raise
+        except Exception as e:
+            if len(events) > 1:
+                LOG.warning(
+                    'Batch of %d notifications refused (%s: %s); applying '
+                    'it by halves to find the one at fault.',
+                    len(events),
+                    type(e).__name__,
+                    e,
+                )
+            else:
+                message = events[0]['message']
+                LOG.exception(
+                    'Cannot apply notification %s from %s (message %s); '
+                    'dropped.',
+                    message.get('event_type'),
+                    message.get('publisher_id'),
+                    (message.get('metadata') or {}).get('message_id'),
+                )
+                return [{'outcome': 'malformed'}]
+        half = len(events) // 2
+        return self._apply(events[:half]) + self._apply(events[half:])
 
-    def _service_update(self, data):
+    def _event(self, event_type, data, timestamp):
+        """The database event of one notification, or None if it is not
+        one the inventory uses."""
+        if event_type == 'service.update':
+            return self._service_event(data)
+        if event_type in DELETE_EVENTS:
+            return {
+                'kind': 'delete',
+                'uuid': _uuid(data),
+                'timestamp': timestamp,
+            }
+        if event_type.startswith('instance.'):
+            host_event = event_type in HOST_EVENTS
+            _uuid(data)
+            return {
+                'kind': 'instance',
+                'values': instance_values(data, host_event),
+                'timestamp': timestamp,
+                # Events other than HOST_EVENTS: the source may send
+                # them after the instance left (see the module).
+                'unless_moved': None if host_event else data.get('host'),
+            }
+        return None
+
+    def _service_event(self, data):
         if data.get('binary') != COMPUTE_BINARY or not data.get('host'):
-            return False
+            return None
         values = {
             'nova_service_status': 'disabled'
             if data.get('disabled')
@@ -223,29 +350,40 @@ class InventoryEndpoint:
             values['nova_service_id'] = data['uuid']
         if data.get('availability_zone'):
             values['availability_zone'] = data['availability_zone']
-        try:
-            host = self.dbapi.get_host(data['host'])
-        except exception.HostNotFound:
-            self.dbapi.create_host(
-                dict(
-                    values,
-                    name=data['host'],
-                    kind='compute',
-                    source='nova',
-                    nova_service_state='up',
-                ),
-                history=HISTORY,
-            )
-            return True
-        changes = {k: v for k, v in values.items() if host.get(k) != v}
-        if not changes:
-            return False
-        self.dbapi.update_host(host['uuid'], changes, history=HISTORY)
-        return True
+        return {
+            'kind': 'service',
+            'host': data['host'],
+            'values': values,
+            'create_values': {
+                'kind': 'compute',
+                'source': 'nova',
+                'nova_service_state': 'up',
+            },
+            'history': HISTORY,
+        }
+
+    def _count(self, counts):
+        counts = {k: v for k, v in counts.items() if v}
+        for outcome, n in counts.items():
+            metrics.INGESTED.labels(outcome=outcome).inc(n)
+        with self._lock:
+            self.counts.update(counts)
+            self._logged.update(counts)
+            now = time.monotonic()
+            if now - self._logged_at < LOG_INTERVAL:
+                return
+            logged, self._logged = self._logged, collections.Counter()
+            since, self._logged_at = self._logged_at, now
+        LOG.info(
+            'Inventory notifications in the last %.0f s: %s.',
+            now - since,
+            ', '.join(f'{o} {logged[o]}' for o in OUTCOMES if logged[o]),
+        )
 
 
 def get_listener(endpoint=None):
-    """The notification listener of the inventory (not started).
+    """The batch notification listener of the inventory (not started:
+    :func:`start` it).
 
     :param endpoint: an InventoryEndpoint; a new one by default.
     """
@@ -255,11 +393,21 @@ def get_listener(endpoint=None):
         topic=CONF.inventory.notifications_topic,
         exchange=CONF.inventory.notifications_exchange,
     )
-    return messaging.get_notification_listener(
+    return messaging.get_batch_notification_listener(
         rpc.NOTIFICATION_TRANSPORT,
         [target],
         [endpoint or InventoryEndpoint()],
         executor='threading',
         pool=CONF.inventory.notifications_pool,
         allow_requeue=True,
+        batch_size=CONF.inventory.notifications_batch_size,
+        batch_timeout=CONF.inventory.notifications_batch_timeout,
     )
+
+
+def start(listener):
+    """Start ``listener`` with one worker: the threading executor would
+    otherwise apply up to ``executor_thread_pool_size`` batches at once,
+    in any order, and a later batch could overtake an earlier one."""
+    listener.start(override_pool_size=1)
+    return listener

@@ -37,6 +37,23 @@ opts = [
         'notification, and conductors in one pool share the work. Keep it '
         'apart from other fleet listeners (e.g. monitoring).',
     ),
+    cfg.IntOpt(
+        'notifications_batch_size',
+        default=500,
+        min=1,
+        help='Most notifications applied in one database transaction. '
+        'A batch is acknowledged once committed, and requeued whole if '
+        'the database is unavailable. With '
+        '[oslo_messaging_rabbit] rabbit_qos_prefetch_count set, a batch '
+        'holds at most that many messages: keep it at least twice this.',
+    ),
+    cfg.FloatOpt(
+        'notifications_batch_timeout',
+        default=0.5,
+        min=0.01,
+        help='Seconds a batch waits to fill once its first notification '
+        'arrived: the most a notification is delayed when Nova is quiet.',
+    ),
     cfg.StrOpt(
         'static_file',
         help='YAML or JSON file of the physical resources Nova does not '

@@ -262,6 +262,32 @@ class Connection(metaclass=abc.ABCMeta):
         """Forget an instance; returns it, or None if unknown/ignored."""
 
     @abc.abstractmethod
+    def apply_notification_batch(self, events):
+        """Apply a batch of Nova notifications in ONE transaction, with
+        the outcome of applying them one by one, in order.
+
+        Each event is a dict whose ``kind`` is:
+
+        * ``instance``: ``values`` (columns of the instance, ``uuid``
+          included), ``timestamp`` (emission time or None) and
+          ``unless_moved`` (a host name: skip the event if the
+          instance is on another host, as it is the source's stale view
+          of a migration; None: apply it wherever the instance is);
+        * ``delete``: ``uuid`` and ``timestamp``;
+        * ``service``: ``host`` (name) and ``values`` (columns of the
+          host); an unknown host is created with ``create_values``
+          added, an update records a history line with ``history``.
+
+        An instance event older than the newest applied to the instance
+        (its ``notified_at``) is ignored. Rows are written by bulk
+        upsert; nothing is written if any event fails.
+
+        :returns: one dict per event, in order: ``outcome`` (``applied``,
+            ``stale``, ``unchanged`` or ``unknown``) and, for an instance
+            that changed hosts, ``old_host`` and ``new_host``.
+        """
+
+    @abc.abstractmethod
     def sync_instances(self, reported, sources):
         """Bring the instances in line with a full inventory, in bulk.
 

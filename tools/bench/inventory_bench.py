@@ -101,8 +101,7 @@ def main():
     # between hosts, through the real listener on the real broker.
     rpc.init(conf)
     endpoint = notifications.InventoryEndpoint()
-    listener = notifications.get_listener(endpoint)
-    listener.start()
+    listener = notifications.start(notifications.get_listener(endpoint))
     time.sleep(1)  # the pool's queue is declared and bound
     notifier = messaging.Notifier(
         rpc.NOTIFICATION_TRANSPORT,
@@ -137,16 +136,25 @@ def main():
     ):
         time.sleep(0.05)
     elapsed = time.monotonic() - start
+    timed_out = endpoint.applied + endpoint.ignored < args.messages
     listener.stop()
     listener.wait()
     _delete_queues(args.transport_url, [f'{topic}.info'])
     done = endpoint.applied + endpoint.ignored
     print(
         f'notifications={args.messages} applied={endpoint.applied} '
-        f'ignored={endpoint.ignored} publish_s={published:.1f} '
-        f'apply_rate_msg_s={done / elapsed:.0f} (topic {topic}, '
-        f'{args.transport_url.split("@")[-1]})'
+        f'ignored={endpoint.ignored} requeued={endpoint.requeued} '
+        f'publish_s={published:.1f} '
+        f'applied_msg_s={endpoint.applied / elapsed:.0f} '
+        f'handled_msg_s={done / elapsed:.0f} (topic {topic}, '
+        f'{args.transport_url.split("@")[-1]}; tools/bench/ingest_bench.py '
+        'measures the ingest itself)'
     )
+    if timed_out:
+        print(
+            f'DEADLINE EXCEEDED: {done} of {args.messages} notifications '
+            'handled in 600 s.'
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f'rss_mib={rss_mib():.0f} peak_rss_mib={peak:.0f}')
     cfg.CONF.reset()

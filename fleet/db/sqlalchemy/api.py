@@ -11,6 +11,7 @@ from fleet.db.sqlalchemy import alerts
 from fleet.db.sqlalchemy import audits
 from fleet.db.sqlalchemy import base
 from fleet.db.sqlalchemy import capacity
+from fleet.db.sqlalchemy import ingest
 from fleet.db.sqlalchemy import inventory
 from fleet.db.sqlalchemy import metrics
 from fleet.db.sqlalchemy import models
@@ -76,6 +77,7 @@ def _host_values(values):
 class Connection(
     alerts.AlertConnection,
     inventory.InventoryConnection,
+    ingest.IngestConnection,
     capacity.CapacityConnection,
     audits.AuditConnection,
     metrics.MetricsConnection,
