@@ -16,6 +16,7 @@ from fleet.db.sqlalchemy import metrics
 from fleet.db.sqlalchemy import models
 from fleet.db.sqlalchemy import paging
 from fleet.db.sqlalchemy import plans
+from fleet.db.sqlalchemy import sync
 
 HOST_FILTERS = (
     'name',
@@ -80,6 +81,7 @@ class Connection(
     audits.AuditConnection,
     metrics.MetricsConnection,
     plans.PlanConnection,
+    sync.SyncConnection,
     api.Connection,
 ):
     """SQLAlchemy connection."""
