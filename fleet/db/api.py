@@ -274,6 +274,16 @@ class Connection(metaclass=abc.ABCMeta):
     # Inventory sync state and paged writes
 
     @abc.abstractmethod
+    def list_host_columns(self, columns=None, filters=None):
+        """Hosts as plain rows, without ORM objects: what a sync over
+        every host reads.
+
+        :param columns: column names; None for every column.
+        :param filters: {column: value or list of values}.
+        :returns: a list of dicts, by id.
+        """
+
+    @abc.abstractmethod
     def get_sync_state(self, name):
         """Where the periodic sync ``name`` stands.
 

@@ -33,6 +33,7 @@ Usage::
 """
 
 import argparse
+import datetime
 import os
 import random
 import statistics
@@ -133,6 +134,13 @@ def main():
         base_rss = status_mib('VmRSS')
         cloud = fake_cloud.get_cloud()
         cloud_mib = status_mib('VmRSS') - base_rss
+        # A cloud whose servers last changed a day ago, not all within
+        # the clock skew margin of the first sync.
+        day_ago = datetime.datetime.utcnow() - datetime.timedelta(days=1)
+        day_ago = day_ago.replace(microsecond=0)
+        with cloud.lock:
+            for inst in cloud.instances.values():
+                inst['created_at'] = inst['updated_at'] = day_ago
         hosts = sorted(cloud.hosts)
         rng = random.Random(1)  # noqa: S311  (a simulation)
         print(

@@ -43,6 +43,18 @@ def _in_chunks(items, size=CHUNK):
 class SyncConnection:
     """The inventory sync's state and its paged instance writes."""
 
+    def list_host_columns(self, columns=None, filters=None):
+        table = models.Host.__table__
+        cols = [table.c[c] for c in columns] if columns else [table]
+        query = sa.select(*cols).order_by(table.c.id)
+        for key, value in (filters or {}).items():
+            if isinstance(value, (list, tuple, set)):
+                query = query.where(table.c[key].in_(list(value)))
+            else:
+                query = query.where(table.c[key] == value)
+        with base.reader() as session:
+            return [dict(r._mapping) for r in session.execute(query)]
+
     def get_sync_state(self, name):
         with base.reader() as session:
             row = session.execute(
@@ -75,6 +87,7 @@ class SyncConnection:
             return counts
         now = timeutils.utcnow()
         inst = models.HostInstance
+        table = inst.__table__
         with base.writer() as session:
             current = {}
             for chunk in _in_chunks(list(reported)):
@@ -96,10 +109,32 @@ class SyncConnection:
                     inserts.append(dict(values, uuid=uuid, created_at=now))
                 elif any(getattr(row, k) != v for k, v in values.items()):
                     updates.append(dict(values, id=row.id, updated_at=now))
+            # Core statements, executemany: the ORM's bulk paths cost
+            # more per row than the database does.
             if inserts:
-                session.execute(sa.insert(inst), inserts)
+                for key in SYNCED_COLUMNS:
+                    for row in inserts:
+                        row.setdefault(key, None)
+                session.execute(table.insert(), inserts)
             if updates:
-                session.execute(sa.update(inst), updates)
+                # Bound names may not be column names in a SET clause.
+                by_keys = {}
+                for row in updates:
+                    bound = {f'v_{k}': v for k, v in row.items()}
+                    by_keys.setdefault(tuple(sorted(row)), []).append(bound)
+                for keys, rows in by_keys.items():
+                    session.execute(
+                        table.update()
+                        .where(table.c.id == sa.bindparam('v_id'))
+                        .values(
+                            {
+                                k: sa.bindparam(f'v_{k}')
+                                for k in keys
+                                if k != 'id'
+                            }
+                        ),
+                        rows,
+                    )
             gone = 0
             for chunk in _in_chunks(deleted):
                 gone += session.execute(
