@@ -166,7 +166,8 @@ def sync(full=None):
         inventory_full_sync_interval``.
     :returns: counts: ``full`` (which it was), ``created``, ``updated``,
         ``stale`` hosts, ``instances`` ({created, updated, deleted}),
-        ``places`` ({created, updated}) and ``seconds``.
+        ``places`` ({created, updated}), ``seconds`` and ``phases``
+        (seconds spent on hosts, instances, places, held services).
     """
     with _SYNC_LOCK:
         return _sync(full)
@@ -204,7 +205,17 @@ def _sync(full):
     elif full is None:
         full = _full_due(state, now)
     counts = {'full': full}
+    phases = counts['phases'] = {}
+
+    last = [started]
+
+    def phase(name):
+        end = time.monotonic()
+        phases[name] = round(end - last[0], 3)
+        last[0] = end
+
     counts.update(_sync_hosts(dbapi, drivers, full))
+    phase('hosts')
     if full:
         counts['instances'] = _sync_instances_full(dbapi, drivers)
     else:
@@ -212,15 +223,18 @@ def _sync(full):
             seconds=CONF.inventory.sync_clock_skew
         )
         counts['instances'] = _sync_instances_since(dbapi, drivers, since)
+    phase('instances')
     counts['places'] = _sync_places(dbapi, drivers)
     # Only now, with every page written: a failure above keeps the old
     # mark, and the next sync asks again from there.
     dbapi.set_sync_state(SYNC_NAME, now, full=full)
+    phase('places')
     try:
         counts['held'] = hold_services()
     except Exception:
         # The record is synced; the services are put right next time.
         LOG.exception('Cannot bring held hosts\' nova-compute in line.')
+    phase('held')
     counts['seconds'] = round(time.monotonic() - started, 3)
     LOG.info(
         'Inventory sync (%(kind)s) in %(seconds)ss: %(created)d created, '
@@ -235,8 +249,10 @@ def _sync_hosts(dbapi, drivers, full):
     """Hosts: every driver's, in full or brief (an incremental sync); a
     driver whose brief list names a host fleet does not know yet is read
     in full, so a new host comes with its capacity."""
-    # Plain rows: 10,000 hosts as ORM objects cost seconds a sync.
-    current = {h['name']: h for h in dbapi.list_host_columns()}
+    # Plain rows of the columns compared: 10,000 hosts as ORM objects
+    # cost seconds a sync.
+    columns = ('uuid', 'name', 'source', *SYNCED_KEYS, *MERGED_KEYS)
+    current = {h['name']: h for h in dbapi.list_host_columns(columns)}
     reports = []
     for name, driver in drivers.items():
         hosts = driver.list_hosts() if full else driver.list_hosts_brief()

@@ -19,6 +19,10 @@ file in a temporary directory):
 * ``incremental_s``: each steady-state incremental sync and their median;
 * ``full_resync_s``: a full sync of an already synced cloud (the periodic
   drift repair);
+* ``cpu_s`` next to each: CPU seconds this process used (user + system:
+  the conductor's code and the simulated cloud's, not the database
+  server's), which tells how much of a figure is waiting for a loaded
+  machine;
 * memory, all read from /proc/self/status of this fresh process:
   ``cloud_mib`` what building the simulated cloud added to VmRSS (it
   lives in this process; a real Nova does not), ``peak_mib`` VmHWM (peak
@@ -37,6 +41,7 @@ import datetime
 import os
 import random
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -92,6 +97,7 @@ def trickle(cloud, rng, n, hosts):
 
 
 def main():
+    sys.stdout.reconfigure(line_buffering=True)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--hosts', type=int, default=10000)
     parser.add_argument('--instances-per-host', type=int, default=20)
@@ -151,41 +157,47 @@ def main():
             f'interpreter alone {before_cloud:.0f} MiB)'
         )
 
-        start = time.monotonic()
+        start, cpu = time.monotonic(), time.process_time()
         first = inventory.sync()
         t_first = time.monotonic() - start
         print(
-            f'first_sync_s={t_first:.1f} full={first["full"]} '
+            f'first_sync_s={t_first:.1f} '
+            f'cpu_s={time.process_time() - cpu:.1f} full={first["full"]} '
             f'hosts_created={first["created"]} '
-            f'instances={first["instances"]} '
+            f'instances={first["instances"]} phases={first["phases"]} '
             f'peak_mib_so_far={status_mib("VmHWM"):.0f} [{uptime()}]'
         )
 
-        figures = []
+        figures, cpus = [], []
         for _ in range(args.incrementals):
             # A second at least: Nova's timestamps are kept to the second.
             time.sleep(1.0)
             kinds = trickle(cloud, rng, args.changes, hosts)
-            start = time.monotonic()
+            start, cpu = time.monotonic(), time.process_time()
             counts = inventory.sync()
             figures.append(time.monotonic() - start)
+            cpus.append(time.process_time() - cpu)
             print(
-                f'incremental_s={figures[-1]:.2f} full={counts["full"]} '
+                f'incremental_s={figures[-1]:.2f} cpu_s={cpus[-1]:.2f} '
+                f'full={counts["full"]} '
                 f'changes={kinds} instances={counts["instances"]} '
-                f'[{uptime()}]'
+                f'phases={counts["phases"]} [{uptime()}]'
             )
         if figures:
             print(
                 f'incremental_median_s={statistics.median(figures):.2f} '
+                f'cpu_s={statistics.median(cpus):.2f} '
                 f'over {len(figures)} syncs of {args.changes} changes each'
             )
 
-        start = time.monotonic()
+        start, cpu = time.monotonic(), time.process_time()
         again = inventory.sync(full=True)
         t_full = time.monotonic() - start
         print(
-            f'full_resync_s={t_full:.1f} full={again["full"]} '
-            f'instances={again["instances"]} [{uptime()}]'
+            f'full_resync_s={t_full:.1f} '
+            f'cpu_s={time.process_time() - cpu:.1f} full={again["full"]} '
+            f'instances={again["instances"]} phases={again["phases"]} '
+            f'[{uptime()}]'
         )
         peak = status_mib('VmHWM')
         print(
