@@ -6,7 +6,10 @@
 * deleted, it still shows up there, with status DELETED (and the driver
   flags it ``deleted``), while a full listing leaves it out;
 * paging by marker, one server a page, lists the same servers as one
-  page does.
+  page does;
+* and the conductor's sync itself (in this process, on MariaDB): after a
+  full sync, one incremental sync shows a server booted in Nova, and
+  after its deletion one incremental sync forgets it.
 
 Run it after ``python3 tools/minicloud/minicloud up``, under the
 minicloud's lock::
@@ -21,7 +24,13 @@ from unittest import mock
 
 import pytest
 
+from fleet import conf as fleet_conf
+from fleet.common import exception
+from fleet.conductor import inventory
+from fleet.db import api as db_api
 from fleet.drivers.inventory import nova as nova_inventory
+from fleet.tests import base as fleet_base
+from fleet.tests.functional import base as fbase
 from fleet.tests.functional import test_nova_compute_driver as ncd
 
 pytestmark = ncd.pytestmark
@@ -87,3 +96,65 @@ def test_paging_by_marker_lists_every_server(boot, cloud, driver):
     assert all(len(p) == 1 for p in pages)
     # Under the minicloud's lock nothing else changes the server list.
     assert {p[0]['uuid'] for p in pages} == set(one_page)
+
+
+@pytest.fixture
+def conductor_db(adapter):
+    """The conductor's sync in this process: fleet's CONF with the nova
+    drivers, Nova through the minicloud adapter, a throwaway MariaDB
+    database. hold_services is left out: it would change the shared
+    minicloud's compute services."""
+    conf_fixture = fleet_base.ConfFixture()
+    drivers = fleet_base.DriversFixture()
+    database = fbase.create_mysql_database()
+    db = fleet_base.Database(database.url)
+    conf_fixture.setUp()
+    drivers.setUp()
+    try:
+        db.setUp()
+        for name, value in (('inventory', ['nova']), ('compute', ['nova'])):
+            fleet_conf.CONF.set_override(name, value, group='drivers')
+        with (
+            mock.patch('fleet.common.nova.get_adapter', return_value=adapter),
+            mock.patch.object(inventory, 'hold_services', return_value={}),
+        ):
+            yield db_api.get_instance()
+    finally:
+        db.cleanUp()
+        database.drop()
+        drivers.cleanUp()
+        conf_fixture.cleanUp()
+
+
+def test_one_incremental_sync_follows_a_create_and_a_delete(
+    cloud, adapter, boot, conductor_db
+):
+    dbapi = conductor_db
+    assert inventory.sync(full=True)['full'] is True
+    host = cloud['computes'][0]
+    (uuid,) = boot(host, 1)
+    ncd._wait(
+        f'{uuid} active',
+        lambda: adapter.get_server(uuid).get('status') == 'ACTIVE',
+        timeout=ncd.TIMEOUT,
+        interval=2,
+    )
+    counts = inventory.sync()
+    assert counts['full'] is False
+    assert dbapi.get_instance(uuid)['host'] == host
+
+    adapter.nova.servers.delete(uuid)
+
+    def gone():
+        try:
+            adapter.get_server(uuid)
+        except exception.InstanceNotFound:
+            return True
+        return False
+
+    ncd._wait(f'{uuid} deleted', gone, timeout=ncd.TIMEOUT, interval=2)
+    counts = inventory.sync()
+    assert counts['full'] is False
+    assert counts['instances']['deleted'] >= 1
+    with pytest.raises(exception.InstanceNotFound):
+        dbapi.get_instance(uuid)
