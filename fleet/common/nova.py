@@ -23,6 +23,7 @@ Usage::
 """
 
 from collections.abc import Callable
+import datetime
 import random
 import threading
 import time
@@ -586,6 +587,37 @@ class NovaAdapter:
             limit=-1,
         )
         return _unique(s.to_dict() for s in servers)
+
+    def list_servers_page(
+        self,
+        changes_since: datetime.datetime | None = None,
+        limit: int = 1000,
+        marker: str | None = None,
+    ) -> list[dict]:
+        """One page of ``GET /servers/detail?all_tenants=1``, in Nova's
+        default order (created_at desc, id desc): at most ``limit``
+        servers (and at most Nova's ``[api] max_limit``), after the
+        server ``marker``.
+
+        With ``changes_since`` (a naive UTC datetime) Nova returns the
+        servers whose ``updated_at`` is at or after it, deleted ones
+        included (status DELETED, or SOFT_DELETED); without it only
+        servers not deleted (and not soft-deleted).
+        """
+        search_opts = {'all_tenants': True}
+        if changes_since is not None:
+            search_opts['changes-since'] = (
+                changes_since.replace(microsecond=0).isoformat() + 'Z'
+            )
+        servers = self._call(
+            'list instances',
+            self.nova.servers.list,
+            detailed=True,
+            search_opts=search_opts,
+            limit=limit,
+            marker=marker,
+        )
+        return [s.to_dict() for s in servers]
 
     def list_hypervisors(self) -> list[dict]:
         """``GET /os-hypervisors/detail``: ids are the Placement resource

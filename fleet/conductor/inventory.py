@@ -1,4 +1,20 @@
-"""Full inventory sync: merge what every enabled inventory driver reports.
+"""Inventory sync: merge what every enabled inventory driver reports.
+
+A sync is full or incremental. A full sync lists every host and every
+instance; an incremental one lists the hosts (briefly: a driver may
+leave out what is costly to read, such as the nova driver's capacity)
+and only the instances changed since the previous sync's start, less
+``[inventory] sync_clock_skew`` (Nova's ``changes-since``: deleted
+servers come back too, and are forgotten). The start of the last
+successful sync, the high-water mark, is kept in the database
+(``sync_state``), so it survives a restart and a change of the leading
+conductor; it moves only once every page is written. A full sync runs
+at the conductor's start, when asked through the API, when no sync
+succeeded yet, when a driver cannot list changes, and every ``[conductor]
+inventory_full_sync_interval`` seconds to repair drift (a deletion Nova
+archived before a sync saw it). Instances are read and written page by
+page (``[inventory] sync_page_size``): the conductor never holds the
+cloud's instances at once, only, in a full sync, the set of uuids seen.
 
 Drivers are merged in the order ``[drivers] inventory`` lists them: the
 first driver that reports a host owns it (its ``source``); later drivers
@@ -10,23 +26,29 @@ record because one API call missed it) but marked ``facts.stale = true``.
 Labels and variables a driver reports are merged over what the host has,
 so keys an operator set through the API survive a sync.
 
-A driver whose hosts carry ``instances`` (and whose class sets
-``reports_instances``) owns the instances it reports: one it no longer
-reports is forgotten. Places (regions, cells, racks, ...) a driver lists
-through ``list_places()`` are created or updated the same way.
+A driver whose class sets ``reports_instances`` owns the instances it
+reports (:meth:`~fleet.drivers.base.InventoryDriver.list_instances`):
+one it no longer reports in a full sync is forgotten, one it reports
+deleted or on no host is forgotten at once. Places (regions, cells,
+racks, ...) a driver lists through ``list_places()`` are created or
+updated the same way.
 
 Every host change is written with a history line of source ``sync``.
 
 Usage::
 
     from fleet.conductor import inventory
-    inventory.sync()   # {'created': 1, 'updated': 0, 'stale': 0, ...}
+    inventory.sync()           # incremental if it can, full when due
+    inventory.sync(full=True)  # {'full': True, 'created': 1, ...}
 """
 
+import datetime
 import threading
 import time
 
+from oslo_config import cfg
 from oslo_log import log
+from oslo_utils import timeutils
 
 from fleet.common import exception
 from fleet.common import nova
@@ -35,6 +57,7 @@ from fleet.db import api as db_api
 from fleet.drivers import factory
 from fleet.inventory import capacity
 
+CONF = cfg.CONF
 LOG = log.getLogger(__name__)
 
 #: Keys an inventory driver may set; anything else it returns is ignored.
@@ -88,25 +111,6 @@ def _merge(reports):
     return merged
 
 
-def _merge_instances(reports, drivers):
-    """{uuid: values} of every instance reported, and the sources that
-    own their instances."""
-    instances = {}
-    sources = []
-    for source, hosts in reports:
-        if not getattr(drivers[source], 'reports_instances', False):
-            continue
-        sources.append(source)
-        for host in hosts:
-            for inst in host.get('instances') or ():
-                if inst['uuid'] in instances:
-                    continue
-                values = {k: inst.get(k) for k in INSTANCE_KEYS}
-                values.update(host=host['name'], source=source)
-                instances[inst['uuid']] = values
-    return instances, sources
-
-
 def _sync_places(dbapi, drivers):
     counts = {'created': 0, 'updated': 0}
     existing = {(p['kind'], p['name']): p for p in dbapi.list_places()}
@@ -144,22 +148,122 @@ def _changes(current, values):
     return changes
 
 
-def sync():
+_SYNC_LOCK = threading.Lock()
+#: The sync's row in the sync_state table.
+SYNC_NAME = 'inventory'
+
+
+def sync(full=None):
     """Bring hosts, instances and places in line with the drivers.
 
-    :returns: counts: ``created``, ``updated``, ``stale`` hosts,
-        ``instances`` ({created, updated, deleted}), ``places``
-        ({created, updated}) and ``seconds``.
+    One sync at a time per conductor; the periodic one runs on the
+    leading conductor only (:meth:`ConductorManager.once_per_cloud`).
+
+    :param full: True: list every instance; False: only those changed
+        since the last sync (where every instance-reporting driver
+        allows it); None: incremental unless no sync succeeded yet, a
+        driver cannot, or the last full sync is older than ``[conductor]
+        inventory_full_sync_interval``.
+    :returns: counts: ``full`` (which it was), ``created``, ``updated``,
+        ``stale`` hosts, ``instances`` ({created, updated, deleted}),
+        ``places`` ({created, updated}), ``seconds`` and ``phases``
+        (seconds spent on hosts, instances, places, held services).
     """
+    with _SYNC_LOCK:
+        return _sync(full)
+
+
+def _can_increment(state, drivers):
+    """An incremental sync needs a mark and drivers that honour it."""
+    return (
+        state is not None
+        and state['synced_at'] is not None
+        and all(
+            getattr(d, 'instance_changes', False)
+            for d in drivers.values()
+            if getattr(d, 'reports_instances', False)
+        )
+    )
+
+
+def _full_due(state, now):
+    last = state['full_synced_at']
+    interval = CONF.conductor.inventory_full_sync_interval
+    return last is None or (now - last).total_seconds() >= interval
+
+
+def _sync(full):
     started = time.monotonic()
+    # The new high-water mark: what changes after this instant, the next
+    # incremental sync asks for (less the clock skew margin).
+    now = timeutils.utcnow()
     dbapi = db_api.get_instance()
     drivers = factory.get_drivers('inventory')
-    reports = [(name, driver.list_hosts()) for name, driver in drivers.items()]
+    state = dbapi.get_sync_state(SYNC_NAME)
+    if not _can_increment(state, drivers):
+        full = True
+    elif full is None:
+        full = _full_due(state, now)
+    counts = {'full': full}
+    phases = counts['phases'] = {}
+
+    last = [started]
+
+    def phase(name):
+        end = time.monotonic()
+        phases[name] = round(end - last[0], 3)
+        last[0] = end
+
+    counts.update(_sync_hosts(dbapi, drivers, full))
+    phase('hosts')
+    if full:
+        counts['instances'] = _sync_instances_full(dbapi, drivers)
+    else:
+        since = state['synced_at'] - datetime.timedelta(
+            seconds=CONF.inventory.sync_clock_skew
+        )
+        counts['instances'] = _sync_instances_since(dbapi, drivers, since)
+    phase('instances')
+    counts['places'] = _sync_places(dbapi, drivers)
+    # Only now, with every page written: a failure above keeps the old
+    # mark, and the next sync asks again from there.
+    dbapi.set_sync_state(SYNC_NAME, now, full=full)
+    phase('places')
+    try:
+        counts['held'] = hold_services()
+    except Exception:
+        # The record is synced; the services are put right next time.
+        LOG.exception('Cannot bring held hosts\' nova-compute in line.')
+    phase('held')
+    counts['seconds'] = round(time.monotonic() - started, 3)
+    LOG.info(
+        'Inventory sync (%(kind)s) in %(seconds)ss: %(created)d created, '
+        '%(updated)d updated, %(stale)d no longer reported; instances '
+        '%(instances)s; places %(places)s.',
+        dict(counts, kind='full' if full else 'incremental'),
+    )
+    return counts
+
+
+def _sync_hosts(dbapi, drivers, full):
+    """Hosts: every driver's, in full or brief (an incremental sync); a
+    driver whose brief list names a host fleet does not know yet is read
+    in full, so a new host comes with its capacity."""
+    # Plain rows of the columns compared: 10,000 hosts as ORM objects
+    # cost seconds a sync.
+    columns = ('uuid', 'name', 'source', *SYNCED_KEYS, *MERGED_KEYS)
+    current = {h['name']: h for h in dbapi.list_host_columns(columns)}
+    reports = []
+    for name, driver in drivers.items():
+        hosts = driver.list_hosts() if full else driver.list_hosts_brief()
+        if not full and any(h['name'] not in current for h in hosts):
+            hosts = driver.list_hosts()
+        reports.append((name, hosts))
     merged = _merge(reports)
     counts = {'created': 0, 'updated': 0, 'stale': 0}
-    current = {h['name']: h for h in dbapi.list_hosts()}
     new = []
     for name, values in merged.items():
+        values.pop('instances', None)
         values['facts'] = dict(values.get('facts') or {}, stale=False)
         host = current.get(name)
         if host is None:
@@ -187,21 +291,69 @@ def sync():
                 history=dict(SYNC_HISTORY, reason='no longer reported'),
             )
             counts['stale'] += 1
-    instances, owners = _merge_instances(reports, drivers)
-    counts['instances'] = dbapi.sync_instances(instances, owners)
-    counts['places'] = _sync_places(dbapi, drivers)
-    try:
-        counts['held'] = hold_services()
-    except Exception:
-        # The record is synced; the services are put right next time.
-        LOG.exception('Cannot bring held hosts\' nova-compute in line.')
-    counts['seconds'] = round(time.monotonic() - started, 3)
-    LOG.info(
-        'Inventory sync in %(seconds)ss: %(created)d created, %(updated)d '
-        'updated, %(stale)d no longer reported; instances %(instances)s; '
-        'places %(places)s.',
-        counts,
-    )
+    return counts
+
+
+def _instance_drivers(drivers):
+    return [
+        (name, driver)
+        for name, driver in drivers.items()
+        if getattr(driver, 'reports_instances', False)
+    ]
+
+
+def _write_page(dbapi, source, page, counts, seen=None):
+    """Write one page: a deleted instance, or one on no host (building,
+    shelved-offloaded), is forgotten; the others created or updated.
+
+    :param seen: uuids earlier pages (or drivers) reported, which this
+        page does not override; the page's own are added.
+    """
+    reported, deleted = {}, []
+    for inst in page:
+        uuid = inst['uuid']
+        if seen is not None:
+            if uuid in seen:
+                continue
+        if inst.get('deleted') or not inst.get('host'):
+            deleted.append(uuid)
+            continue
+        values = {k: inst.get(k) for k in INSTANCE_KEYS}
+        values.update(host=inst['host'], source=source)
+        reported[uuid] = values
+        if seen is not None:
+            seen.add(uuid)
+    written = dbapi.write_instances(reported, deleted)
+    for key, value in written.items():
+        counts[key] += value
+
+
+def _sync_instances_full(dbapi, drivers):
+    """Every instance, page by page; then those of the reporting
+    sources no page named are forgotten. Only the set of uuids seen is
+    kept in memory, never the instances themselves."""
+    counts = {'created': 0, 'updated': 0, 'deleted': 0}
+    seen = set()
+    owners = []
+    page_size = CONF.inventory.sync_page_size
+    for source, driver in _instance_drivers(drivers):
+        owners.append(source)
+        for page in driver.list_instances(page_size=page_size):
+            _write_page(dbapi, source, page, counts, seen)
+    counts['deleted'] += dbapi.prune_instances(seen, owners)
+    return counts
+
+
+def _sync_instances_since(dbapi, drivers, since):
+    """Only the instances changed since ``since``, deleted ones
+    included, page by page."""
+    counts = {'created': 0, 'updated': 0, 'deleted': 0}
+    page_size = CONF.inventory.sync_page_size
+    for source, driver in _instance_drivers(drivers):
+        for page in driver.list_instances(
+            changes_since=since, page_size=page_size
+        ):
+            _write_page(dbapi, source, page, counts)
     return counts
 
 
@@ -316,7 +468,30 @@ def hold_services(host=None):
     if host is not None:
         hosts = [dbapi.get_host(host)]
     else:
-        hosts = dbapi.list_hosts(filters={'kind': 'compute'})
+        # Only hosts fleet holds, or whose service is disabled (perhaps
+        # with fleet's reason), can need a change: two indexed queries,
+        # not every compute host of the cloud.
+        columns = (
+            'uuid',
+            'name',
+            'kind',
+            'state',
+            'execution_uuid',
+            'nova_service_status',
+            'nova_disabled_reason',
+        )
+        hosts = dbapi.list_host_columns(
+            columns,
+            filters={'kind': 'compute', 'state': list(capacity.HELD_STATES)},
+        )
+        hosts += dbapi.list_host_columns(
+            columns,
+            filters={
+                'kind': 'compute',
+                'state': states.HOST_ACTIVE,
+                'nova_service_status': 'disabled',
+            },
+        )
     hosts = [
         h
         for h in hosts

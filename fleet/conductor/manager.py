@@ -101,7 +101,7 @@ class ConductorManager:
 
     def _sync_at_start(self):
         try:
-            counts = inventory.sync()
+            counts = inventory.sync(full=True)
             LOG.info('Inventory synced at start: %s.', counts)
         except Exception:
             # A failing driver must not stop the conductor; the periodic
@@ -131,7 +131,8 @@ class ConductorManager:
         return self.host
 
     def sync_inventory(self, context):
-        return inventory.sync()
+        # Asked for by an operator: a full sync, which repairs any drift.
+        return inventory.sync(full=True)
 
     def add_host_to_aggregates(self, context, host, aggregates):
         return inventory.add_host_to_aggregates(host, aggregates)

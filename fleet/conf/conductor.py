@@ -24,8 +24,21 @@ opts = [
         'inventory_sync_interval',
         default=300,
         min=0,
-        help='Seconds between full inventory syncs from the enabled '
-        'inventory drivers; 0 disables the periodic sync.',
+        help='Seconds between periodic inventory syncs from the enabled '
+        'inventory drivers; 0 disables the periodic sync. A periodic sync '
+        'is incremental (only what changed since the last one) where the '
+        'drivers allow it, and full every inventory_full_sync_interval.',
+    ),
+    cfg.IntOpt(
+        'inventory_full_sync_interval',
+        default=3600,
+        min=0,
+        help='Seconds between full inventory syncs, which list every '
+        'server and repair any drift the incremental syncs missed (a '
+        'deletion Nova archived before an incremental sync saw it, a '
+        'clock skewed beyond [inventory] sync_clock_skew). 0: every '
+        'periodic sync is full. A full sync also runs when the conductor '
+        'starts and when one is requested through the API.',
     ),
     cfg.BoolOpt(
         'sync_inventory_on_start',

@@ -72,6 +72,28 @@ opts = [
         help='Whether the "nova" inventory driver reads host aggregates '
         '(facts.aggregates, capacity per aggregate).',
     ),
+    cfg.IntOpt(
+        'sync_page_size',
+        default=1000,
+        min=1,
+        max=10000,
+        help='Servers asked of Nova per page (GET /servers/detail limit) '
+        'and instances written per database transaction by the inventory '
+        'sync. Nova returns at most its own [api] max_limit (1000 by '
+        'default) a page whatever is asked; the sync follows the pages to '
+        'the end either way.',
+    ),
+    cfg.IntOpt(
+        'sync_clock_skew',
+        default=60,
+        min=0,
+        help='Seconds an incremental sync reaches back before the start '
+        'of the previous sync (Nova\'s changes-since). Covers clocks of '
+        'Nova\'s services behind the conductor\'s (each nova-compute '
+        'stamps the servers it updates with its own clock) and Nova\'s '
+        'timestamps kept to the second; changes seen twice are applied '
+        'twice, harmlessly.',
+    ),
 ]
 
 

@@ -297,6 +297,54 @@ class Connection(metaclass=abc.ABCMeta):
         :returns: {'created', 'updated', 'deleted'} counts.
         """
 
+    # Inventory sync state and paged writes
+
+    @abc.abstractmethod
+    def list_host_columns(self, columns=None, filters=None):
+        """Hosts as plain rows, without ORM objects: what a sync over
+        every host reads.
+
+        :param columns: column names; None for every column.
+        :param filters: {column: value or list of values}.
+        :returns: a list of dicts, by id.
+        """
+
+    @abc.abstractmethod
+    def get_sync_state(self, name):
+        """Where the periodic sync ``name`` stands.
+
+        :returns: ``{'name', 'synced_at', 'full_synced_at', ...}`` or
+            None if it never succeeded.
+        """
+
+    @abc.abstractmethod
+    def set_sync_state(self, name, synced_at, full=False):
+        """Record a successful pass of the sync ``name`` that started at
+        ``synced_at`` (its new high-water mark); ``full``: it was a full
+        pass, which also sets ``full_synced_at``.
+
+        :returns: the state after.
+        """
+
+    @abc.abstractmethod
+    def write_instances(self, reported, deleted=()):
+        """Write one page of a sync in one transaction: create or update
+        each reported instance, delete the ``deleted`` ones (uuids).
+        Reads only the rows of the page's uuids.
+
+        :param reported: {uuid: values} (host, status, source, ...).
+        :param deleted: uuids to forget; one also in ``reported`` is kept.
+        :returns: {'created', 'updated', 'deleted'} counts.
+        """
+
+    @abc.abstractmethod
+    def prune_instances(self, keep, sources):
+        """Delete the instances of ``sources`` whose uuid is not in
+        ``keep`` (what a full sync saw), walking the table in chunks.
+
+        :returns: how many were deleted.
+        """
+
     # Alerts
 
     @abc.abstractmethod

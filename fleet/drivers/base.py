@@ -51,9 +51,43 @@ class InventoryDriver(BaseDriver):
             'flavor', 'vcpus', 'memory_mb', 'disk_gb'}]``.
         """
 
-    #: Whether hosts carry their ``instances``: the sync then forgets the
-    #: instances of this source it no longer reports.
+    #: Whether this source reports instances (in its hosts'
+    #: ``instances``, or page by page through :meth:`list_instances`):
+    #: the sync then forgets the instances of this source it no longer
+    #: reports.
     reports_instances = False
+    #: Whether :meth:`list_instances` honours ``changes_since`` (and
+    #: reports deleted instances), so the sync can be incremental.
+    instance_changes = False
+
+    def list_hosts_brief(self):
+        """The hosts, for an incremental sync: the same hosts as
+        :meth:`list_hosts`, possibly without what is costly to read and
+        seldom changes (capacity, aggregates). By default
+        :meth:`list_hosts`.
+        """
+        return self.list_hosts()
+
+    def list_instances(self, changes_since=None, page_size=1000):
+        """The instances this source reports, page by page.
+
+        By default the ``instances`` of :meth:`list_hosts`, in one page
+        (``changes_since`` ignored); a driver that sets
+        :attr:`instance_changes` streams them from its source instead.
+
+        :param changes_since: a naive UTC datetime: only the instances
+            changed since then, deleted ones included (``deleted``
+            True); None: every instance not deleted.
+        :param page_size: instances asked of the source at a time.
+        :returns: an iterator of pages, each a list of ``{'uuid',
+            'host', 'deleted', 'name', 'status', ...}`` (the keys of
+            :meth:`list_hosts`' instances).
+        """
+        page = []
+        for host in self.list_hosts():
+            for inst in host.get('instances') or ():
+                page.append(dict(inst, host=host['name'], deleted=False))
+        yield page
 
     def list_places(self):
         """Places this source knows (regions, cells, racks, ...).

@@ -18,7 +18,15 @@ flows meet Nova's races here first:
 * instances have Nova's ``vm_state`` (active, paused, stopped, suspended,
   rescued, shelved, shelved_offloaded, error, resized) and ``task_state``,
   and Nova's API status is derived from both; an action is refused (as
-  Nova answers 409) in a state Nova refuses it in.
+  Nova answers 409) in a state Nova refuses it in;
+* every change to an instance stamps its ``updated_at`` (to the second,
+  as Nova's DATETIME columns keep it), a deleted instance stays listed
+  with status DELETED until :meth:`SimulatedCloud.archive_deleted` (as
+  ``nova-manage db archive_deleted_rows``), and
+  :meth:`SimulatedCloud.list_servers` lists them the way
+  ``GET /servers/detail`` does: newest first, paged by ``limit`` (at
+  most Nova's default ``[api] max_limit``) and ``marker``, with
+  ``changes-since`` returning deleted servers too.
 
 Tests drive time by hand: with ``cloud.manual = True`` nothing happens
 until :meth:`SimulatedCloud.advance` moves the cloud's clock.
@@ -40,6 +48,7 @@ import threading
 
 from oslo_config import cfg
 from oslo_utils import timeutils
+from oslo_utils import uuidutils
 
 from fleet.common import exception
 
@@ -93,10 +102,19 @@ ALLOWED = {
 }
 #: Live migration states an abort is accepted in (microversion >= 2.65).
 ABORTABLE = ('queued', 'preparing', 'running')
+#: Nova's default [api] max_limit: the most servers a page holds.
+MAX_LIMIT = 1000
+
+
+def _stamp():
+    """Now, to the second: what Nova's DATETIME columns keep."""
+    return timeutils.utcnow().replace(microsecond=0)
 
 
 def status_of(inst: dict) -> str:
     """Nova's API status of a simulated instance."""
+    if inst['vm_state'] == 'deleted':
+        return 'DELETED'
     states = _STATUS.get(inst['vm_state'], {})
     return states.get(inst['task_state'], states.get(None, 'UNKNOWN'))
 
@@ -125,6 +143,15 @@ class SimulatedCloud:
         self.random = random.Random(seed)  # noqa: S311
         self.hosts = {}
         self.instances = {}
+        #: Deleted instances Nova still lists with changes-since (until
+        #: archive_deleted), by uuid.
+        self.deleted = {}
+        #: Every listed uuid, live or deleted, oldest first (Nova sorts
+        #: servers by created_at then id: creation order), and where each
+        #: stands in that list (a marker's position).
+        self._order = []
+        self._position = {}
+        self.projects = ('project-a', 'project-b')
         self.migrations = []
         self.migration_seq = 0
         #: True: time moves only through advance() (tests).
@@ -140,6 +167,7 @@ class SimulatedCloud:
         #: also serve hosts of a real cloud in tests.
         self.facts = {}
         self.kernel = kernel
+        created = _stamp()
         for h in range(1, hosts + 1):
             name = f'sim-compute-{h:03d}'
             self.hosts[name] = {
@@ -163,7 +191,11 @@ class SimulatedCloud:
                     'task_state': None,
                     'vcpus': 1,
                     'memory_mb': 512,
+                    'project_id': self.projects[i % len(self.projects)],
+                    'created_at': created,
+                    'updated_at': created,
                 }
+                self._listed(uuid)
 
     # -- time ---------------------------------------------------------------
 
@@ -201,6 +233,138 @@ class SimulatedCloud:
         with self.lock:
             while self._due:
                 self.advance(max(0.0, self._due[0][0] - self.now))
+
+    def _listed(self, uuid):
+        self._position[uuid] = len(self._order)
+        self._order.append(uuid)
+
+    @staticmethod
+    def touch(inst):
+        """Stamp a change to ``inst``, as every instance.save() in Nova
+        does (call with the lock held)."""
+        inst['updated_at'] = _stamp()
+
+    # -- servers: created and deleted as through Nova's API -------------------
+
+    def create_instance(
+        self, host, name=None, vm_state='active', vcpus=1, memory_mb=512
+    ):
+        """A new server on ``host`` (already built): returns its uuid."""
+        with self.lock:
+            if host not in self.hosts:
+                raise exception.ComputeError(
+                    reason=f'Compute host {host} could not be found.'
+                )
+            uuid = uuidutils.generate_uuid()
+            now = _stamp()
+            self.instances[uuid] = {
+                'uuid': uuid,
+                'name': name or f'{host}-{uuid[:8]}',
+                'host': host,
+                'vm_state': vm_state,
+                'task_state': None,
+                'vcpus': vcpus,
+                'memory_mb': memory_mb,
+                'project_id': self.projects[0],
+                'created_at': now,
+                'updated_at': now,
+            }
+            self._listed(uuid)
+            return uuid
+
+    def delete_instance(self, uuid):
+        """Delete a server: as Nova's compute manager does, it is saved
+        with vm_state ``deleted`` (stamping ``updated_at``), then
+        soft-deleted in the database, where ``changes-since`` still finds
+        it.
+
+        :raises: InstanceNotFound
+        """
+        with self.lock:
+            inst = self.instances.pop(uuid, None)
+            if inst is None:
+                raise exception.InstanceNotFound(instance=uuid)
+            inst.update(vm_state='deleted', task_state=None)
+            inst.pop('migrating_to', None)
+            self.touch(inst)
+            inst['deleted_at'] = inst['updated_at']
+            self.deleted[uuid] = inst
+
+    def archive_deleted(self):
+        """Forget deleted servers for good (``nova-manage db
+        archive_deleted_rows``): changes-since no longer shows them.
+
+        :returns: how many were archived.
+        """
+        with self.lock:
+            count = len(self.deleted)
+            self.deleted = {}
+            self._order = [u for u in self._order if u in self.instances]
+            self._position = {u: i for i, u in enumerate(self._order)}
+            return count
+
+    def server_view(self, inst):
+        """An instance as ``GET /servers/detail`` shows it (the keys
+        fleet reads, microversion 2.47+ embedded flavor)."""
+        return {
+            'id': inst['uuid'],
+            'name': inst['name'],
+            'status': status_of(inst),
+            'OS-EXT-STS:vm_state': inst['vm_state'],
+            'OS-EXT-STS:task_state': inst['task_state'],
+            'OS-EXT-SRV-ATTR:host': inst['host'],
+            'tenant_id': inst.get('project_id'),
+            'flavor': {
+                'original_name': f'm1.{inst["vcpus"]}c{inst["memory_mb"]}',
+                'vcpus': inst['vcpus'],
+                'ram': inst['memory_mb'],
+                'disk': 10,
+                'ephemeral': 0,
+            },
+            'created': inst['created_at'].isoformat() + 'Z',
+            'updated': inst['updated_at'].isoformat() + 'Z',
+        }
+
+    def list_servers(self, changes_since=None, limit=None, marker=None):
+        """``GET /servers/detail?all_tenants=1``, one page, as Nova
+        answers it: newest first (created_at desc, id desc); at most
+        ``limit`` servers, never more than :data:`MAX_LIMIT`; after the
+        server ``marker`` (which may be a deleted one); without
+        ``changes_since`` only servers not deleted, with it every server
+        whose ``updated_at`` is at or after it, deleted ones included
+        (status DELETED).
+
+        :param changes_since: a naive UTC datetime, or None.
+        :raises: ComputeError: a marker Nova does not know (its 400).
+        """
+        limit = MAX_LIMIT if limit is None else min(limit, MAX_LIMIT)
+        page = []
+        with self.lock:
+            if marker is None:
+                index = len(self._order) - 1
+            else:
+                if marker not in self._position:
+                    raise exception.ComputeError(
+                        reason=f'marker [{marker}] not found'
+                    )
+                index = self._position[marker] - 1
+            while index >= 0 and len(page) < limit:
+                uuid = self._order[index]
+                index -= 1
+                inst = self.instances.get(uuid)
+                if inst is None:
+                    if changes_since is None:
+                        continue
+                    inst = self.deleted.get(uuid)
+                    if inst is None:
+                        continue
+                if (
+                    changes_since is not None
+                    and inst['updated_at'] < changes_since
+                ):
+                    continue
+                page.append(self.server_view(inst))
+        return page
 
     # -- reads ----------------------------------------------------------------
 
@@ -293,6 +457,7 @@ class SimulatedCloud:
                     reason=f'Compute host {target_host} could not be found.'
                 )
             inst['task_state'] = 'migrating' if kind == LIVE else 'resize_prep'
+            self.touch(inst)
         self.later(
             self.api_delay, self._create_record, uuid, target_host, kind
         )
@@ -316,10 +481,12 @@ class SimulatedCloud:
             self.migrations.append(migration)
             if dest is None:
                 inst['task_state'] = None
+                self.touch(inst)
                 return
             migration['status'] = 'running' if kind == LIVE else 'migrating'
             if kind == COLD:
                 inst['task_state'] = 'resize_migrating'
+                self.touch(inst)
             inst['migrating_to'] = dest
             fail = self.random.random() < self.failure_rate
         self.later(
@@ -337,6 +504,7 @@ class SimulatedCloud:
                 return
             inst.pop('migrating_to', None)
             inst['task_state'] = None
+            self.touch(inst)
             if fail:
                 migration['status'] = 'error'
                 return
@@ -391,6 +559,7 @@ class SimulatedCloud:
             if inst is not None:
                 inst.pop('migrating_to', None)
                 inst['task_state'] = None
+                self.touch(inst)
 
     def confirm_resize(self, uuid):
         """Accept the confirmation of a finished cold migration; the
@@ -420,6 +589,7 @@ class SimulatedCloud:
             migration['status'] = 'confirmed'
             if inst is not None and inst['vm_state'] == 'resized':
                 inst['vm_state'] = inst.pop('resized_from', 'active')
+                self.touch(inst)
 
     def shelve_offload(self, uuid):
         """Accept a shelve-offload of a shelved instance; it leaves its
@@ -431,6 +601,7 @@ class SimulatedCloud:
             inst = self._instance(uuid)
             self._check_state(inst, 'shelve_offload')
             inst['task_state'] = 'shelving_offloading'
+            self.touch(inst)
         self.later(self.api_delay, self._offloaded, uuid)
 
     def _offloaded(self, uuid):
@@ -440,12 +611,15 @@ class SimulatedCloud:
                 inst.update(
                     host=None, vm_state='shelved_offloaded', task_state=None
                 )
+                self.touch(inst)
 
     def start_task(self, uuid, task_state, seconds):
         """A user's action in flight (snapshot, reboot, ...): the task
         state is set for ``seconds`` (tests, demos)."""
         with self.lock:
-            self._instance(uuid)['task_state'] = task_state
+            inst = self._instance(uuid)
+            inst['task_state'] = task_state
+            self.touch(inst)
         self.later(seconds, self._end_task, uuid, task_state)
 
     def _end_task(self, uuid, task_state):
@@ -453,6 +627,7 @@ class SimulatedCloud:
             inst = self.instances.get(uuid)
             if inst is not None and inst['task_state'] == task_state:
                 inst['task_state'] = None
+                self.touch(inst)
 
     # Facts: what the hosts are. A host's facts change only through the
     # "fake" executor, as a real host's do only through a patch.

@@ -17,6 +17,7 @@ from fleet.db.sqlalchemy import metrics
 from fleet.db.sqlalchemy import models
 from fleet.db.sqlalchemy import paging
 from fleet.db.sqlalchemy import plans
+from fleet.db.sqlalchemy import sync
 
 HOST_FILTERS = (
     'name',
@@ -82,6 +83,7 @@ class Connection(
     audits.AuditConnection,
     metrics.MetricsConnection,
     plans.PlanConnection,
+    sync.SyncConnection,
     api.Connection,
 ):
     """SQLAlchemy connection."""

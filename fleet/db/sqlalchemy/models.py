@@ -596,3 +596,24 @@ class PlanHost(Base, FleetBase):
     state = schema.Column(types.String(32), nullable=False)
     execution_uuid = schema.Column(types.String(36), nullable=True)
     result = schema.Column(types.Text, nullable=True)
+
+
+class SyncState(Base, FleetBase):
+    """Where a periodic sync stands, kept across restarts and changes of
+    the leading conductor: the start of its last successful pass (the
+    next incremental pass asks for changes since then) and of its last
+    successful full pass."""
+
+    __tablename__ = 'sync_state'
+    __table_args__ = (
+        schema.UniqueConstraint('name', name='uniq_sync_state0name'),
+    )
+
+    id = schema.Column(types.Integer, primary_key=True, autoincrement=True)
+    #: Which sync: ``inventory``.
+    name = schema.Column(types.String(64), nullable=False)
+    #: Start (conductor clock, UTC) of the last successful pass, full or
+    #: incremental: the high-water mark.
+    synced_at = schema.Column(types.DateTime, nullable=True)
+    #: Start of the last successful full pass.
+    full_synced_at = schema.Column(types.DateTime, nullable=True)

@@ -1,11 +1,13 @@
 """Inventory of a real Nova, through :mod:`fleet.common.nova`.
 
-One sync reads, in a handful of calls whatever the fleet's size: the
-nova-compute services (state, status, disabled reason, availability
-zone), the hypervisors and their Placement inventories (capacity net of
-reserved, times the allocation ratio), every server of every project (the
-flavor is embedded from microversion 2.47), the server groups (each
-instance's group and policy) and the host aggregates.
+A full sync reads the nova-compute services (state, status, disabled
+reason, availability zone), the hypervisors and their Placement
+inventories (capacity net of reserved, times the allocation ratio), the
+host aggregates, the server groups (each instance's group and policy)
+and every server of every project, page by page (the flavor is embedded
+from microversion 2.47). An incremental sync reads the services, the
+server groups and only the servers changed since the previous sync
+(``changes-since``, deleted ones included), page by page.
 
 Usage::
 
@@ -24,6 +26,9 @@ CONF = cfg.CONF
 LOG = log.getLogger(__name__)
 
 COMPUTE_BINARY = 'nova-compute'
+#: Statuses of a server Nova deleted: gone from the record (a full
+#: listing, without changes-since, leaves both out too).
+DELETED_STATUSES = ('DELETED', 'SOFT_DELETED')
 #: Placement resource classes and the fact each becomes.
 RESOURCES = {'VCPU': 'vcpus', 'MEMORY_MB': 'memory_mb', 'DISK_GB': 'disk_gb'}
 
@@ -62,6 +67,7 @@ class NovaInventory(base.InventoryDriver):
     """Compute hosts, their instances and aggregates, from Nova."""
 
     reports_instances = True
+    instance_changes = True
 
     def validate_config(self):
         # Builds the adapter: a bad [nova] section stops the service now.
@@ -111,29 +117,28 @@ class NovaInventory(base.InventoryDriver):
         return members
 
     def list_hosts(self):
+        return self._hosts(full=True)
+
+    def list_hosts_brief(self):
+        """The services only: capacity (a Placement call per hypervisor)
+        and aggregates wait for the next full sync."""
+        return self._hosts(full=False)
+
+    def _hosts(self, full):
         adapter = nova.get_adapter()
         services = adapter.list_services(binary=COMPUTE_BINARY)
-        capacity = self._capacity(adapter)
+        capacity = self._capacity(adapter) if full else {}
         aggregates = {}
-        if CONF.inventory.nova_aggregates:
+        if full and CONF.inventory.nova_aggregates:
             for agg in adapter.list_aggregates():
                 for host in agg.get('hosts') or ():
                     aggregates.setdefault(host, []).append(agg['name'])
-        groups = self._server_groups(adapter)
-        instances = {}
-        for server in adapter.list_all_servers():
-            host = server.get('OS-EXT-SRV-ATTR:host')
-            if host:
-                inst = instance_of(server)
-                group = groups.get(inst['uuid'])
-                inst['server_group'] = group and group[0]
-                inst['server_group_policy'] = group and group[1]
-                instances.setdefault(host, []).append(inst)
         region = self._region()
         hosts = []
         for svc in services:
             facts = dict(capacity.get(svc['host'], {}))
-            facts['aggregates'] = sorted(aggregates.get(svc['host'], []))
+            if full:
+                facts['aggregates'] = sorted(aggregates.get(svc['host'], []))
             hosts.append(
                 {
                     'name': svc['host'],
@@ -145,7 +150,37 @@ class NovaInventory(base.InventoryDriver):
                     'nova_service_status': svc.get('status'),
                     'nova_disabled_reason': svc.get('disabled_reason'),
                     'facts': facts,
-                    'instances': instances.get(svc['host'], []),
                 }
             )
         return hosts
+
+    def list_instances(self, changes_since=None, page_size=1000):
+        """Every server (or those changed since ``changes_since``), one
+        ``GET /servers/detail`` page at a time, followed by marker until
+        Nova returns an empty page: Nova may cap a page below
+        ``page_size`` (its ``[api] max_limit``), so a short page does not
+        mean the end.
+
+        A page that fails raises (ComputeError): the caller keeps its
+        previous high-water mark and asks again next time.
+        """
+        adapter = nova.get_adapter()
+        groups = self._server_groups(adapter)
+        marker = None
+        while True:
+            servers = adapter.list_servers_page(
+                changes_since=changes_since, limit=page_size, marker=marker
+            )
+            if not servers:
+                return
+            marker = servers[-1]['id']
+            page = []
+            for server in servers:
+                inst = instance_of(server)
+                group = groups.get(inst['uuid'])
+                inst['server_group'] = group and group[0]
+                inst['server_group_policy'] = group and group[1]
+                inst['host'] = server.get('OS-EXT-SRV-ATTR:host')
+                inst['deleted'] = server.get('status') in DELETED_STATUSES
+                page.append(inst)
+            yield page

@@ -99,9 +99,11 @@ class TestSyncInstances(base.DbTestCase):
         with cloud.lock:
             uuid = next(iter(cloud.instances))
             cloud.instances[uuid]['host'] = 'sim-compute-003'
+            cloud.touch(cloud.instances[uuid])
             gone = list(cloud.instances)[-1]
-            del cloud.instances[gone]
+            cloud.delete_instance(gone)
         counts = inventory.sync()
+        self.assertFalse(counts['full'])
         self.assertEqual(
             {'created': 0, 'updated': 1, 'deleted': 1}, counts['instances']
         )
