@@ -28,6 +28,7 @@ pecan tree has no operation here.
 
 import copy
 import dataclasses
+import functools
 import re
 
 import prometheus_client
@@ -1001,7 +1002,10 @@ TAGS = [
 ]
 
 
+@functools.cache
 def _template_re(path):
+    # Called for every described path on every request (allowed_methods):
+    # compile each once.
     pattern = re.sub(r'\\\{[^/]+?\\\}', '[^/]+', re.escape(path.rstrip('/')))
     return re.compile(f'^{pattern}/?$')
 

@@ -26,6 +26,8 @@ class Host(Base, FleetBase):
         # What the list filters and sorts on (apicontract_001).
         schema.Index('hosts_created_at_id_idx', 'created_at', 'id'),
         schema.Index('hosts_updated_at_id_idx', 'updated_at', 'id'),
+        # Sort by name (0013_list_perf).
+        schema.Index('hosts_name_id_idx', 'name', 'id'),
         schema.Index('hosts_region_idx', 'region'),
         schema.Index('hosts_availability_zone_idx', 'availability_zone'),
         schema.Index('hosts_cell_idx', 'cell'),

@@ -16,6 +16,10 @@ Usage::
                            sort_dir='desc', resource='host')
 """
 
+import datetime
+import json
+
+from oslo_db.sqlalchemy import types as db_types
 import sqlalchemy as sa
 
 from fleet.common import exception
@@ -105,15 +109,130 @@ def paginate(
         )
     dialect = session.get_bind().dialect.name
     orders = [_order(column, sort_dir, nullable, dialect)]
+    sort_columns = [column]
     if column is not id_column:
         orders.append(
             id_column.asc() if sort_dir == 'asc' else id_column.desc()
         )
+        sort_columns.append(id_column)
     query = query.order_by(*orders)
     if limit is not None:
         query = query.limit(limit)
+    if session.get_bind().dialect.name == 'mysql':
+        rows = _fetch_as_json(
+            session, model.__table__, query, sort_columns, sort_dir, limit
+        )
+        if rows is not None:
+            return rows
     # Columns, not ORM objects: a page of 1,000 hosts builds no identity
     # map nor instance state (about twice as fast); the dicts are what
     # as_dict() gives.
     query = query.with_only_columns(*model.__table__.columns)
     return [dict(row._mapping) for row in session.execute(query)]
+
+
+#: Column types whose MariaDB JSON_OBJECT rendering reads back as exactly
+#: what the driver gives for the column (see _json_kind).
+_PLAIN = (sa.Integer, sa.String)
+
+
+def _json_kind(column):
+    """How a column travels in a JSON_OBJECT: 'plain' (JSON gives the
+    same value), 'datetime' (a string to parse), 'json' (the stored
+    document, embedded), or None (no faithful rendering: a Boolean reads
+    back as 0/1, a Float may lose its ".0")."""
+    col_type = column.type
+    if isinstance(col_type, db_types.JsonEncodedType):
+        return 'json' if not column.nullable else None
+    if isinstance(col_type, sa.DateTime):
+        return 'datetime'
+    if isinstance(col_type, sa.Boolean) or not isinstance(col_type, _PLAIN):
+        return None
+    return 'plain'
+
+
+def _fetch_as_json(session, table, query, sort_columns, sort_dir, limit):
+    """The page's rows as dicts, built by MariaDB as JSON.
+
+    PyMySQL decodes every column of every row in Python (a packet, a
+    length, a slice, a str, a converter): for a page of 1,000 hosts of 25
+    columns that was about half the request's CPU. Here each row is one
+    JSON_OBJECT and the page one JSON_ARRAYAGG of them, in the page's
+    order: one value to read and one C json.loads. MariaDB only: it keeps
+    key order and copies embedded JSON text as is (MySQL sorts the keys
+    and rewrites numbers, 1e5 as 100000.0).
+
+    :param sort_columns: the columns ``query`` is ordered by, all in
+        ``sort_dir``.
+    :returns: the same dicts as the plain query gives, or None when this
+        backend or table cannot be read so (then the caller does the
+        plain query), or a stored JSON document MariaDB cannot parse (NaN,
+        a lone surrogate escape: Python's json reads them).
+    """
+    if not getattr(session.get_bind().dialect, 'is_mariadb', False):
+        return None
+    kinds = {c.name: _json_kind(c) for c in table.columns}
+    if None in kinds.values():
+        return None
+    args = []
+    for column in table.columns:
+        args.append(sa.literal_column(f"'{column.name}'"))
+        if kinds[column.name] == 'json':
+            args.append(sa.func.json_extract(column, '$'))
+        else:
+            args.append(column)
+    doc = sa.func.json_object(*args)
+    documents = None
+    if limit is not None:
+        documents = _aggregate(session, query, doc, sort_columns, sort_dir)
+    if documents is None:
+        # No limit (a page could outgrow a packet), an empty page, or an
+        # aggregate too long: one document per row.
+        documents = [
+            json.loads(text)
+            for (text,) in session.execute(query.with_only_columns(doc))
+        ]
+    dates = [n for n, k in kinds.items() if k == 'datetime']
+    stored = [n for n, k in kinds.items() if k == 'json']
+    parse = datetime.datetime.fromisoformat
+    for row in documents:
+        for name in dates:
+            value = row[name]
+            if value is not None:
+                row[name] = parse(value)
+        for name in stored:
+            if row[name] is None:
+                return None
+    return documents
+
+
+def _aggregate(session, query, doc, sort_columns, sort_dir):
+    """The page as one JSON array, or None if empty or too long."""
+    conn = session.connection()
+    if not conn.info.get('fleet_group_concat_max_len'):
+        # JSON_ARRAYAGG stops at group_concat_max_len (1 MB by default,
+        # about 1,400 hosts): let it reach the largest packet the server
+        # sends. Per connection, once.
+        conn.exec_driver_sql(
+            'SET SESSION group_concat_max_len = @@max_allowed_packet'
+        )
+        conn.info['fleet_group_concat_max_len'] = True
+    # The page's ORDER BY terms, as columns of the derived table: the
+    # aggregate orders by them (a derived table's order is not kept).
+    inner = query.with_only_columns(
+        doc.label('doc'),
+        *[c.label(f'k{i}') for i, c in enumerate(sort_columns)],
+    )
+    direction = 'ASC' if sort_dir == 'asc' else 'DESC'
+    keys = ', '.join(f'k{i} {direction}' for i in range(len(sort_columns)))
+    outer = sa.select(
+        sa.literal_column(f'JSON_ARRAYAGG(doc ORDER BY {keys})')
+    ).select_from(inner.subquery('page'))
+    text = session.execute(outer).scalar()
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        # Cut at group_concat_max_len (with a warning): read row by row.
+        return None
