@@ -84,6 +84,20 @@ class AuditConnection:
             session.flush()
             return row.as_dict()
 
+    @oslo_db_api.retry_on_deadlock
+    def set_host_facts_errors(self, host_uuid, errors):
+        with base.writer() as session:
+            row = session.execute(
+                sa.select(models.HostFacts)
+                .filter_by(host_uuid=host_uuid)
+                .with_for_update()
+            ).scalar_one_or_none()
+            if row is None:
+                return None
+            row.errors = dict(errors)
+            session.flush()
+            return row.as_dict()
+
     def get_host_facts(self, host_uuid):
         """The last facts gathered of a host, or None."""
         with base.reader() as session:
