@@ -125,6 +125,14 @@ def main():
     parser.add_argument('--hosts', type=int, default=10000)
     parser.add_argument('--rules', type=int, default=50)
     parser.add_argument('--db', default=None)
+    parser.add_argument(
+        '--profile',
+        metavar='N',
+        type=int,
+        default=0,
+        help='profile the full re-check with cProfile and print its N '
+        'costliest functions (cumulative and own time)',
+    )
     args = parser.parse_args()
 
     from oslo_config import cfg
@@ -202,10 +210,23 @@ def main():
         f'({len(results) / elapsed:,.0f}/s) {counts}'
     )
 
-    def timed(label):
+    def timed(label, profile=False):
+        profiler = None
+        if profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
         began = time.monotonic()
         summary = auditor.audit(dbapi, act=False)
         elapsed = time.monotonic() - began
+        if profiler is not None:
+            import pstats
+
+            profiler.disable()
+            stats = pstats.Stats(profiler)
+            stats.sort_stats('cumulative').print_stats(args.profile)
+            stats.sort_stats('tottime').print_stats(args.profile)
         unchanged = sum(summary.get('unchanged', {}).values())
         print(
             f'{label}: {elapsed:.2f} s for {summary["hosts"]} hosts x '
@@ -231,7 +252,10 @@ def main():
     changed = make_profile(args.rules)['rules']
     changed[0]['check']['version'] = '5.14.0-500.el9'
     dbapi.update_audit_profile(profile_row['uuid'], {'rules': changed})
-    full = timed('full re-check (profile changed, every host checked)')
+    full = timed(
+        'full re-check (profile changed, every host checked)',
+        profile=bool(args.profile),
+    )
     alerts = dbapi.list_alerts(filters={'source': 'audit'})
     firing = sum(1 for a in alerts if a['state'] == 'firing')
     print(f'audit alerts: {len(alerts)} ({firing} firing)')

@@ -247,15 +247,17 @@ class AuditConnection:
         table = models.AuditFinding.__table__
         host_uuids = sorted({r['host_uuid'] for r in results})
         changes = []
+        # Only what tells whether a finding changed: no id, no uuid (two
+        # 36-character strings a row, read again for the few that change
+        # result), one small tuple per finding.
         columns = (
-            table.c.id,
-            table.c.uuid,
             table.c.host_uuid,
             table.c.rule,
             table.c.result,
             table.c.digest,
         )
         with base.writer() as session:
+            conn = session.connection()
             existing = {}
             query = sa.select(*columns).where(
                 table.c.profile_uuid == profile['uuid']
@@ -270,22 +272,81 @@ class AuditConnection:
                 # findings beats thousands of IN lists.
                 queries = [query]
             for q in queries:
-                for row in session.execute(q).all():
-                    existing[(row.host_uuid, row.rule)] = row
+                for host_uuid, rule, result, digest in conn.execute(q):
+                    by_rule = existing.get(host_uuid)
+                    if by_rule is None:
+                        by_rule = existing[host_uuid] = {}
+                    by_rule[rule] = (result, digest)
             new_rows = []
             updates = []
-            events = []
+            # (result dict, old result, digest) of the findings whose
+            # result changed: their uuid is read below.
+            changed = []
+            no_rules = {}
             for r in results:
-                row = existing.get((r['host_uuid'], r['rule']))
+                row = existing.get(r['host_uuid'], no_rules).get(r['rule'])
                 digest = r.get('digest') or audit_rules.digest(
                     r['severity'], r['message'], r['evidence']
                 )
                 if row is not None and (
-                    row.result == r['result'] and row.digest == digest
+                    row[0] == r['result'] and row[1] == digest
                 ):
                     continue
+                values = {
+                    'host_name': r['host_name'],
+                    'severity': r['severity'],
+                    'result': r['result'],
+                    'evidence': r['evidence'],
+                    'message': r['message'],
+                    'digest': digest,
+                    'checked_at': now,
+                }
+                if row is None:
+                    new_rows.append(
+                        dict(
+                            values,
+                            uuid=uuidutils.generate_uuid(),
+                            host_uuid=r['host_uuid'],
+                            profile_uuid=profile['uuid'],
+                            profile_name=profile['name'],
+                            rule=r['rule'],
+                            changed_at=now,
+                            created_at=now,
+                        )
+                    )
+                    changed.append((r, None, new_rows[-1]['uuid']))
+                    continue
+                update = dict(
+                    values,
+                    _host=r['host_uuid'],
+                    _rule=r['rule'],
+                    profile_name=profile['name'],
+                    updated_at=now,
+                )
+                if row[0] != r['result']:
+                    update['changed_at'] = now
+                    changed.append((r, row[0], None))
+                # else: same result, other evidence: not a change of
+                # result, its time stays.
+                updates.append(update)
+            # The uuids of updated findings whose result changed.
+            wanted = {}
+            for r, old, uuid in changed:
+                if uuid is None:
+                    wanted.setdefault(r['host_uuid'], set()).add(r['rule'])
+            uuids = {}
+            for chunk in _chunks(sorted(wanted)):
+                for host_uuid, rule, uuid in conn.execute(
+                    sa.select(table.c.host_uuid, table.c.rule, table.c.uuid)
+                    .where(table.c.profile_uuid == profile['uuid'])
+                    .where(table.c.host_uuid.in_(chunk))
+                ):
+                    if rule in wanted[host_uuid]:
+                        uuids[(host_uuid, rule)] = uuid
+            events = []
+            for r, old, uuid in changed:
                 after = {
-                    'uuid': row.uuid if row else uuidutils.generate_uuid(),
+                    'uuid': uuid or uuids[(r['host_uuid'], r['rule'])],
                     'host_uuid': r['host_uuid'],
                     'host_name': r['host_name'],
                     'profile_uuid': profile['uuid'],
@@ -295,24 +356,13 @@ class AuditConnection:
                     'result': r['result'],
                     'evidence': r['evidence'],
                     'message': r['message'],
-                    'digest': digest,
+                    'digest': r.get('digest')
+                    or audit_rules.digest(
+                        r['severity'], r['message'], r['evidence']
+                    ),
                     'checked_at': now,
                     'changed_at': now,
                 }
-                old = row.result if row else None
-                if row is None:
-                    new_rows.append(dict(after, created_at=now))
-                else:
-                    update = dict(after, _id=row.id, updated_at=now)
-                    if row.result == r['result']:
-                        # Same result, other evidence: not a change of
-                        # result, its time stays.
-                        del update['changed_at']
-                        update.pop('uuid')
-                        updates.append(update)
-                        continue
-                    update.pop('uuid')
-                    updates.append(update)
                 events.append(
                     {
                         'finding_uuid': after['uuid'],
@@ -333,7 +383,6 @@ class AuditConnection:
                         'new_result': r['result'],
                     }
                 )
-            conn = session.connection()
             if whole:
                 # Findings of hosts that are gone (deleted, replaced) or
                 # of rules the profile no longer has: nothing checks them.
@@ -355,11 +404,20 @@ class AuditConnection:
             for chunk in _chunks(new_rows):
                 conn.execute(sa.insert(table), chunk)
             for group in _group_updates(updates):
+                # By the unique key (host, profile, rule): no id to read.
                 stmt = (
                     sa.update(table)
-                    .where(table.c.id == sa.bindparam('_id'))
+                    .where(
+                        table.c.profile_uuid == profile['uuid'],
+                        table.c.host_uuid == sa.bindparam('_host'),
+                        table.c.rule == sa.bindparam('_rule'),
+                    )
                     .values(
-                        {k: sa.bindparam(k) for k in group[0] if k != '_id'}
+                        {
+                            k: sa.bindparam(k)
+                            for k in group[0]
+                            if k not in ('_host', '_rule')
+                        }
                     )
                 )
                 conn.execute(stmt, group)
