@@ -109,18 +109,26 @@ class AuditConnection:
     def list_host_facts(self, host_uuids=None):
         """``{host_uuid: row}`` of the stored facts (of ``host_uuids``,
         or every host)."""
+        # Plain rows, no ORM objects: an audit of the fleet reads them all.
+        table = models.HostFacts.__table__
         with base.reader() as session:
+            conn = session.connection()
             if host_uuids is None:
-                rows = session.execute(sa.select(models.HostFacts)).scalars()
-                return {r.host_uuid: r.as_dict() for r in rows}
+                rows = conn.execute(sa.select(table)).mappings()
+                return {r['host_uuid']: dict(r) for r in rows}
             out = {}
+            if len(host_uuids) > 4 * _CHUNK:
+                # Most of the fleet: one scan beats many IN lists.
+                wanted = set(host_uuids)
+                for r in conn.execute(sa.select(table)).mappings():
+                    if r['host_uuid'] in wanted:
+                        out[r['host_uuid']] = dict(r)
+                return out
             for chunk in _chunks(host_uuids):
-                rows = session.execute(
-                    sa.select(models.HostFacts).where(
-                        models.HostFacts.host_uuid.in_(chunk)
-                    )
-                ).scalars()
-                out.update({r.host_uuid: r.as_dict() for r in rows})
+                rows = conn.execute(
+                    sa.select(table).where(table.c.host_uuid.in_(chunk))
+                ).mappings()
+                out.update({r['host_uuid']: dict(r) for r in rows})
             return out
 
     # Profiles
@@ -331,7 +339,7 @@ class AuditConnection:
                 updates.append(update)
             # The uuids of updated findings whose result changed.
             wanted = {}
-            for r, old, uuid in changed:
+            for r, _old, uuid in changed:
                 if uuid is None:
                     wanted.setdefault(r['host_uuid'], set()).add(r['rule'])
             uuids = {}

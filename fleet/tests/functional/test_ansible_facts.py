@@ -23,7 +23,6 @@ import textwrap
 import time
 import unittest
 
-
 import fixtures
 
 from fleet.audits import auditor
@@ -45,8 +44,11 @@ HAVE_DPKG = shutil.which('dpkg-query') is not None
 # python3-rpm), which the system's Python has and a virtualenv's does not:
 # the host is run with the system's, as a real host would be.
 SYSTEM_PYTHON = next(
-    (p for p in ('/usr/bin/python3', '/usr/libexec/platform-python')
-     if os.access(p, os.X_OK)),
+    (
+        p
+        for p in ('/usr/bin/python3', '/usr/libexec/platform-python')
+        if os.access(p, os.X_OK)
+    ),
     sys.executable,
 )
 
@@ -246,7 +248,9 @@ class TestAnsibleFactsReal(AnsibleMixin, base.TestCase):
         self.config(
             ansible_playbook=os.path.join(self.dir, 'nope.yml'), group='facts'
         )
-        self.assertRaises(exception.FactsError, self.driver.gather, _local_host())
+        self.assertRaises(
+            exception.FactsError, self.driver.gather, _local_host()
+        )
 
     def test_too_many_custom_facts(self):
         self.config(max_bytes=200000, group='facts')
@@ -322,8 +326,9 @@ class TestGatherThroughAnsible(AnsibleMixin, base.DbTestCase):
         history = self.dbapi.list_host_history(host['uuid'])
         self.assertEqual('gather_facts', history[0]['action'])
         self.assertIn('unreachable', history[0]['reason'])
-        self.assertIn('unreachable', history[0]['changes']['errors']['ansible'])
-
+        self.assertIn(
+            'unreachable', history[0]['changes']['errors']['ansible']
+        )
 
 
 @unittest.skipUnless(HAVE_ANSIBLE, 'ansible-runner is not installed')

@@ -280,9 +280,7 @@ class TestFindingNotifications(
 
     def test_a_broken_bus_does_not_break_the_audit(self):
         self.gather(self.h1)
-        with mock.patch.object(
-            notif_base, 'get_notifier'
-        ) as get_notifier:
+        with mock.patch.object(notif_base, 'get_notifier') as get_notifier:
             get_notifier.return_value.error.side_effect = RuntimeError
             get_notifier.return_value.warning.side_effect = RuntimeError(
                 'bus down'
