@@ -24,7 +24,8 @@ under 5 s.
 Usage::
 
     .tox/py3/bin/python tools/bench/audit_bench.py [--hosts 10000]
-        [--rules 50] [--db /tmp/audit-bench.sqlite]
+        [--rules 50] [--db /tmp/audit-bench.sqlite | --db-url URL]
+        [--no-alerts] [--profile N]
 """
 
 import argparse
@@ -126,6 +127,13 @@ def main():
     parser.add_argument('--rules', type=int, default=50)
     parser.add_argument('--db', default=None)
     parser.add_argument(
+        '--db-url',
+        default=None,
+        help='a MariaDB/MySQL or PostgreSQL URL instead of a SQLite file, '
+        'e.g. mysql+pymysql://root@127.0.0.1/fleet_audit_bench (the '
+        'database is dropped and created again)',
+    )
+    parser.add_argument(
         '--no-alerts',
         action='store_true',
         help='raise no audit alerts: the first audit then skips the '
@@ -155,12 +163,23 @@ def main():
     from fleet.db.sqlalchemy import api as sa_api
     from fleet.db.sqlalchemy import models
 
-    path = args.db or os.path.join(tempfile.mkdtemp(), 'audit-bench.sqlite')
-    if os.path.exists(path):
-        os.unlink(path)
     conf_ = cfg.CONF
     conf_([], project='fleet')
-    conf_.set_override('connection', f'sqlite:///{path}', group='database')
+    if args.db_url:
+        url = sa.engine.make_url(args.db_url)
+        server = sa.create_engine(url.set(database=''))
+        with server.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS {url.database}'))
+            conn.execute(sa.text(f'CREATE DATABASE {url.database}'))
+        server.dispose()
+        conf_.set_override('connection', args.db_url, group='database')
+    else:
+        path = args.db or os.path.join(
+            tempfile.mkdtemp(), 'audit-bench.sqlite'
+        )
+        if os.path.exists(path):
+            os.unlink(path)
+        conf_.set_override('connection', f'sqlite:///{path}', group='database')
     if args.no_alerts:
         conf_.set_override('raise_alerts', False, group='auditing')
     migration.upgrade('head')
