@@ -227,14 +227,16 @@ def main():
 
     stored = dbapi.list_host_facts([h['uuid'] for h in hosts])
     profile = profiles.compile_profile(profile_row)
-    began = time.monotonic()
+    began, cpu = time.monotonic(), time.process_time()
     results = auditor.evaluate(profile, hosts, stored)
     elapsed = time.monotonic() - began
+    cpu = time.process_time() - cpu
     counts = {}
     for r in results:
         counts[r['result']] = counts.get(r['result'], 0) + 1
     print(
         f'evaluate: {len(results)} rule checks in {elapsed:.2f} s '
+        f'({cpu:.2f} s CPU) '
         f'({len(results) / elapsed:,.0f}/s) {counts}'
     )
 
@@ -245,9 +247,10 @@ def main():
 
             profiler = cProfile.Profile()
             profiler.enable()
-        began = time.monotonic()
+        began, cpu = time.monotonic(), time.process_time()
         summary = auditor.audit(dbapi, act=False)
         elapsed = time.monotonic() - began
+        cpu = time.process_time() - cpu
         if profiler is not None:
             import pstats
 
@@ -257,14 +260,15 @@ def main():
             stats.sort_stats('tottime').print_stats(args.profile)
         unchanged = sum(summary.get('unchanged', {}).values())
         print(
-            f'{label}: {elapsed:.2f} s for {summary["hosts"]} hosts x '
+            f'{label}: {elapsed:.2f} s ({cpu:.2f} s CPU) for '
+            f'{summary["hosts"]} hosts x '
             f'{args.rules} rules ({summary["hosts"] - unchanged} checked), '
             f'{len(summary["changes"])} changes of result'
         )
-        return elapsed
+        return elapsed, cpu
 
     timed('first audit (all findings new, alerts raised)')
-    steady = timed('steady audit (nothing changed)')
+    steady, _cpu = timed('steady audit (nothing changed)')
     patched = hosts[: max(1, args.hosts // 100)]
     with sa_api._writer() as session:
         for h in patched:
@@ -280,7 +284,7 @@ def main():
     changed = make_profile(args.rules)['rules']
     changed[0]['check']['version'] = '5.14.0-500.el9'
     dbapi.update_audit_profile(profile_row['uuid'], {'rules': changed})
-    full = timed(
+    full, full_cpu = timed(
         'full re-check (profile changed, every host checked)',
         profile=bool(args.profile),
     )
@@ -289,7 +293,8 @@ def main():
     print(f'audit alerts: {len(alerts)} ({firing} firing)')
     print(
         f'RESULT audit of {args.hosts} hosts x {args.rules} rules: full '
-        f're-check {full:.2f} s, steady {steady:.2f} s (goal < 5 s)'
+        f're-check {full:.2f} s ({full_cpu:.2f} s CPU), steady '
+        f'{steady:.2f} s (goal < 5 s)'
     )
 
 
