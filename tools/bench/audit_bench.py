@@ -267,7 +267,10 @@ def main():
         )
         return elapsed, cpu
 
-    timed('first audit (all findings new, alerts raised)')
+    timed(
+        'first audit (all findings new'
+        + (')' if args.no_alerts else ', alerts raised)')
+    )
     steady, _cpu = timed('steady audit (nothing changed)')
     patched = hosts[: max(1, args.hosts // 100)]
     with sa_api._writer() as session:
