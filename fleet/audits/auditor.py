@@ -8,7 +8,9 @@ an alert through the ordinary intake (source ``audit``, name
 ``AuditFailed``, labels ``profile`` and ``rule``: deduplicated by
 fingerprint, counted, matched by runbooks like any alert) and one that
 passes again (or stops applying) resolves it. An ``error`` (facts that
-do not say) neither raises nor resolves: fleet does not know.
+do not say) neither raises nor resolves: fleet does not know. Every
+change of result is also sent as a versioned notification
+(``finding.update``, see :mod:`fleet.notifications.finding`).
 
 Usage::
 
@@ -28,6 +30,7 @@ from fleet.audits import profiles as audit_profiles
 from fleet.audits import rules as audit_rules
 from fleet.db import api as db_api
 from fleet.notifications import alert as alert_notifications
+from fleet.notifications import finding as finding_notifications
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
@@ -239,6 +242,7 @@ def audit(
         )
         all_changes.extend(changes)
     _history(dbapi, all_changes)
+    finding_notifications.emit_changes(context, all_changes)
     summary['changes'] = [
         {
             'host': c['finding']['host_name'],

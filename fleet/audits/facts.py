@@ -4,7 +4,10 @@ The drivers of ``[drivers] facts`` are asked in order and their facts
 merged (a later driver wins a key both give). A driver that fails for a
 host is recorded in the host's ``errors``; if every driver fails, the
 facts stored before are kept as they were (with their own time), so an
-unreachable host is never audited against an empty set of facts.
+unreachable host is never audited against an empty set of facts; the
+errors are recorded in the stored row's ``errors`` (or, for a host that
+never had facts, in its history). A driver returning more than ``[facts]
+max_bytes`` of facts fails like any other.
 
 Usage::
 
@@ -14,10 +17,12 @@ Usage::
 """
 
 import concurrent.futures
+import json
 
 from oslo_config import cfg
 from oslo_log import log
 
+from fleet.common import exception
 from fleet.db import api as db_api
 from fleet.drivers import factory
 from fleet.drivers.facts import static
@@ -45,17 +50,47 @@ def gather_host(host, dbapi=None):
         }
     for name, driver in drivers:
         try:
-            static.merge(merged, driver.gather(host) or {})
+            got = driver.gather(host) or {}
+            size = len(json.dumps(got, default=str))
+            if size > CONF.facts.max_bytes:
+                raise exception.FactsError(
+                    host=host['name'],
+                    driver=name,
+                    reason=f'{size} bytes of facts, more than [facts] '
+                    f'max_bytes ({CONF.facts.max_bytes})',
+                )
+            static.merge(merged, got)
             used.append(name)
         except Exception as e:
             LOG.warning('Facts of %s from %s: %s', host['name'], name, e)
             errors[name] = str(e)[:1000]
     if not used:
+        _record_failure(dbapi, host, errors)
         return {'stored': None, 'errors': errors}
     row = dbapi.set_host_facts(
         host['uuid'], host['name'], merged, used, errors
     )
     return {'stored': row, 'errors': errors}
+
+
+def _record_failure(dbapi, host, errors):
+    """Record that no driver could gather the facts of ``host``: in the
+    errors of its stored facts (which stay as they were, with their own
+    time), or, if it never had any, in its history."""
+    try:
+        if dbapi.set_host_facts_errors(host['uuid'], errors) is None:
+            dbapi.add_host_history(
+                host['uuid'],
+                'gather_facts',
+                changes={'errors': errors},
+                history={
+                    'source': 'audit',
+                    'reason': 'Facts could not be gathered: '
+                    + '; '.join(f'{k}: {v}' for k, v in errors.items()),
+                },
+            )
+    except Exception:
+        LOG.exception('Cannot record the facts errors of %s.', host['name'])
 
 
 def gather_hosts(hosts, dbapi=None):

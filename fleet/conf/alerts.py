@@ -37,7 +37,8 @@ opts = [
         'notification_topic',
         default='fleet_notifications',
         help='Topic of fleet\'s own versioned notifications (alert.raise, '
-        'alert.resolve, execution.start, execution.end). The driver comes '
+        'alert.resolve, execution.start, execution.end, finding.update). '
+        'The driver comes '
         'from [oslo_messaging_notifications] driver (use messagingv2).',
     ),
     cfg.StrOpt(

@@ -58,6 +58,17 @@ opts = [
         help='Seconds after which the facts script of a host is killed '
         'and its gathering fails.',
     ),
+    cfg.IntOpt(
+        'max_bytes',
+        default=2 * 1024 * 1024,
+        min=1024,
+        help='Most bytes (as JSON) of the facts a driver may return for '
+        'one host: a script printing more, or Ansible runs whose facts '
+        'pass it (the run is then stopped), fail the gathering of that '
+        'host with an error, and its stored facts stay as they were. The '
+        'facts of a host with a few thousand packages are a few hundred '
+        'kB.',
+    ),
     cfg.StrOpt(
         'ansible_playbook',
         help='Optional operator playbook of the "ansible" facts driver '

@@ -505,6 +505,14 @@ class Connection(metaclass=abc.ABCMeta):
         """
 
     @abc.abstractmethod
+    def set_host_facts_errors(self, host_uuid, errors):
+        """Record that gathering the facts of a host failed: the stored
+        facts and their ``gathered_at`` stay, ``errors`` is replaced.
+
+        :returns: the row (dict), or None if the host has no stored facts.
+        """
+
+    @abc.abstractmethod
     def get_host_facts(self, host_uuid):
         """The last facts gathered of a host (dict), or None."""
 

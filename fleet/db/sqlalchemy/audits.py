@@ -83,6 +83,20 @@ class AuditConnection:
             session.flush()
             return row.as_dict()
 
+    @oslo_db_api.retry_on_deadlock
+    def set_host_facts_errors(self, host_uuid, errors):
+        with base.writer() as session:
+            row = session.execute(
+                sa.select(models.HostFacts)
+                .filter_by(host_uuid=host_uuid)
+                .with_for_update()
+            ).scalar_one_or_none()
+            if row is None:
+                return None
+            row.errors = dict(errors)
+            session.flush()
+            return row.as_dict()
+
     def get_host_facts(self, host_uuid):
         """The last facts gathered of a host, or None."""
         with base.reader() as session:
@@ -94,18 +108,26 @@ class AuditConnection:
     def list_host_facts(self, host_uuids=None):
         """``{host_uuid: row}`` of the stored facts (of ``host_uuids``,
         or every host)."""
+        # Plain rows, no ORM objects: an audit of the fleet reads them all.
+        table = models.HostFacts.__table__
         with base.reader() as session:
+            conn = session.connection()
             if host_uuids is None:
-                rows = session.execute(sa.select(models.HostFacts)).scalars()
-                return {r.host_uuid: r.as_dict() for r in rows}
+                rows = conn.execute(sa.select(table)).mappings()
+                return {r['host_uuid']: dict(r) for r in rows}
             out = {}
+            if len(host_uuids) > 4 * _CHUNK:
+                # Most of the fleet: one scan beats many IN lists.
+                wanted = set(host_uuids)
+                for r in conn.execute(sa.select(table)).mappings():
+                    if r['host_uuid'] in wanted:
+                        out[r['host_uuid']] = dict(r)
+                return out
             for chunk in _chunks(host_uuids):
-                rows = session.execute(
-                    sa.select(models.HostFacts).where(
-                        models.HostFacts.host_uuid.in_(chunk)
-                    )
-                ).scalars()
-                out.update({r.host_uuid: r.as_dict() for r in rows})
+                rows = conn.execute(
+                    sa.select(table).where(table.c.host_uuid.in_(chunk))
+                ).mappings()
+                out.update({r['host_uuid']: dict(r) for r in rows})
             return out
 
     # Profiles
@@ -194,15 +216,17 @@ class AuditConnection:
         table = models.AuditFinding.__table__
         host_uuids = sorted({r['host_uuid'] for r in results})
         changes = []
+        # Only what tells whether a finding changed: no id, no uuid (two
+        # 36-character strings a row, read again for the few that change
+        # result), one small tuple per finding.
         columns = (
-            table.c.id,
-            table.c.uuid,
             table.c.host_uuid,
             table.c.rule,
             table.c.result,
             table.c.digest,
         )
         with base.writer() as session:
+            conn = session.connection()
             existing = {}
             query = sa.select(*columns).where(
                 table.c.profile_uuid == profile['uuid']
@@ -217,22 +241,81 @@ class AuditConnection:
                 # findings beats thousands of IN lists.
                 queries = [query]
             for q in queries:
-                for row in session.execute(q).all():
-                    existing[(row.host_uuid, row.rule)] = row
+                for host_uuid, rule, result, digest in conn.execute(q):
+                    by_rule = existing.get(host_uuid)
+                    if by_rule is None:
+                        by_rule = existing[host_uuid] = {}
+                    by_rule[rule] = (result, digest)
             new_rows = []
             updates = []
-            events = []
+            # (result dict, old result, digest) of the findings whose
+            # result changed: their uuid is read below.
+            changed = []
+            no_rules = {}
             for r in results:
-                row = existing.get((r['host_uuid'], r['rule']))
+                row = existing.get(r['host_uuid'], no_rules).get(r['rule'])
                 digest = r.get('digest') or audit_rules.digest(
                     r['severity'], r['message'], r['evidence']
                 )
                 if row is not None and (
-                    row.result == r['result'] and row.digest == digest
+                    row[0] == r['result'] and row[1] == digest
                 ):
                     continue
+                values = {
+                    'host_name': r['host_name'],
+                    'severity': r['severity'],
+                    'result': r['result'],
+                    'evidence': r['evidence'],
+                    'message': r['message'],
+                    'digest': digest,
+                    'checked_at': now,
+                }
+                if row is None:
+                    new_rows.append(
+                        dict(
+                            values,
+                            uuid=uuidutils.generate_uuid(),
+                            host_uuid=r['host_uuid'],
+                            profile_uuid=profile['uuid'],
+                            profile_name=profile['name'],
+                            rule=r['rule'],
+                            changed_at=now,
+                            created_at=now,
+                        )
+                    )
+                    changed.append((r, None, new_rows[-1]['uuid']))
+                    continue
+                update = dict(
+                    values,
+                    _host=r['host_uuid'],
+                    _rule=r['rule'],
+                    profile_name=profile['name'],
+                    updated_at=now,
+                )
+                if row[0] != r['result']:
+                    update['changed_at'] = now
+                    changed.append((r, row[0], None))
+                # else: same result, other evidence: not a change of
+                # result, its time stays.
+                updates.append(update)
+            # The uuids of updated findings whose result changed.
+            wanted = {}
+            for r, _old, uuid in changed:
+                if uuid is None:
+                    wanted.setdefault(r['host_uuid'], set()).add(r['rule'])
+            uuids = {}
+            for chunk in _chunks(sorted(wanted)):
+                for host_uuid, rule, uuid in conn.execute(
+                    sa.select(table.c.host_uuid, table.c.rule, table.c.uuid)
+                    .where(table.c.profile_uuid == profile['uuid'])
+                    .where(table.c.host_uuid.in_(chunk))
+                ):
+                    if rule in wanted[host_uuid]:
+                        uuids[(host_uuid, rule)] = uuid
+            events = []
+            for r, old, uuid in changed:
                 after = {
-                    'uuid': row.uuid if row else uuidutils.generate_uuid(),
+                    'uuid': uuid or uuids[(r['host_uuid'], r['rule'])],
                     'host_uuid': r['host_uuid'],
                     'host_name': r['host_name'],
                     'profile_uuid': profile['uuid'],
@@ -242,24 +325,13 @@ class AuditConnection:
                     'result': r['result'],
                     'evidence': r['evidence'],
                     'message': r['message'],
-                    'digest': digest,
+                    'digest': r.get('digest')
+                    or audit_rules.digest(
+                        r['severity'], r['message'], r['evidence']
+                    ),
                     'checked_at': now,
                     'changed_at': now,
                 }
-                old = row.result if row else None
-                if row is None:
-                    new_rows.append(dict(after, created_at=now))
-                else:
-                    update = dict(after, _id=row.id, updated_at=now)
-                    if row.result == r['result']:
-                        # Same result, other evidence: not a change of
-                        # result, its time stays.
-                        del update['changed_at']
-                        update.pop('uuid')
-                        updates.append(update)
-                        continue
-                    update.pop('uuid')
-                    updates.append(update)
                 events.append(
                     {
                         'finding_uuid': after['uuid'],
@@ -280,7 +352,6 @@ class AuditConnection:
                         'new_result': r['result'],
                     }
                 )
-            conn = session.connection()
             if whole:
                 # Findings of hosts that are gone (deleted, replaced) or
                 # of rules the profile no longer has: nothing checks them.
@@ -302,11 +373,20 @@ class AuditConnection:
             for chunk in _chunks(new_rows):
                 conn.execute(sa.insert(table), chunk)
             for group in _group_updates(updates):
+                # By the unique key (host, profile, rule): no id to read.
                 stmt = (
                     sa.update(table)
-                    .where(table.c.id == sa.bindparam('_id'))
+                    .where(
+                        table.c.profile_uuid == profile['uuid'],
+                        table.c.host_uuid == sa.bindparam('_host'),
+                        table.c.rule == sa.bindparam('_rule'),
+                    )
                     .values(
-                        {k: sa.bindparam(k) for k in group[0] if k != '_id'}
+                        {
+                            k: sa.bindparam(k)
+                            for k in group[0]
+                            if k not in ('_host', '_rule')
+                        }
                     )
                 )
                 conn.execute(stmt, group)

@@ -8,6 +8,8 @@ Ansible's facts are turned into fleet's shape (see
 ``ansible_facts`` are not kept (they are large and host-specific).
 """
 
+import collections
+import json
 import os
 import shutil
 import tempfile
@@ -24,6 +26,9 @@ CONF = cfg.CONF
 LOG = log.getLogger(__name__)
 
 PLAYBOOK = os.path.join(os.path.dirname(__file__), 'gather.yml')
+_FAILED_EVENTS = ('runner_on_failed', 'runner_on_unreachable')
+#: Longest message of a failed task quoted in an error.
+_REASON_LIMIT = 300
 
 
 def _package_version(entries):
@@ -76,9 +81,79 @@ def normalize(ansible_facts):
     return facts
 
 
+class _Collector:
+    """Gathers the ``ansible_facts`` of the events of one run, stopping it
+    once they pass ``limit`` bytes (as JSON).
+
+    A module's result names the facts it sets as Ansible sends them:
+    ``setup`` with their ``ansible_`` prefix (``ansible_kernel``), the
+    others without (``packages``, ``services``, ``fleet_facts``); the
+    prefix is taken off, as Ansible does for ``ansible_facts``.
+    """
+
+    def __init__(self, limit):
+        self.limit = limit
+        self.size = 0
+        self.facts = {}
+        self.failures = []
+        self.too_large = False
+        # ansible-playbook's own messages (a playbook it cannot parse, a
+        # missing collection): the last lines only.
+        self.output = collections.deque(maxlen=40)
+
+    def __call__(self, event):
+        kind = event.get('event')
+        if kind == 'verbose':
+            line = (event.get('stdout') or '').strip()
+            if line:
+                self.output.append(line)
+            return False
+        data = event.get('event_data') or {}
+        res = data.get('res') or {}
+        if kind == 'runner_on_ok':
+            got = res.get('ansible_facts') or {}
+            if got:
+                self.size += len(json.dumps(got, default=str))
+                if self.size > self.limit:
+                    self.too_large = True
+                    return False
+                for key, value in got.items():
+                    if key.startswith('ansible_') and key not in (
+                        'ansible_facts',
+                    ):
+                        key = key[len('ansible_') :]
+                    self.facts[key] = value
+        elif kind in _FAILED_EVENTS and not data.get('ignore_errors'):
+            reason = res.get('msg') or res.get('stderr') or kind
+            self.failures.append(
+                f'{data.get("task")}'
+                + (' (unreachable)' if kind == 'runner_on_unreachable' else '')
+                + f': {str(reason).strip()[:_REASON_LIMIT]}'
+            )
+        # False: events are not written to the private data directory
+        # (removed at the end anyway); a host's package list is large.
+        return False
+
+    def cancelled(self):
+        return self.too_large
+
+    def error_output(self):
+        """What ansible-playbook said of an error no task reported: from
+        its first ``ERROR`` line on, a few lines."""
+        lines = list(self.output)
+        for i, line in enumerate(lines):
+            if 'ERROR' in line:
+                lines = lines[i:]
+                break
+        else:
+            lines = lines[-3:]
+        return ' '.join(lines[:3])[:_REASON_LIMIT]
+
+
 class AnsibleFacts(base.FactsDriver):
     def validate_config(self):
         ansible_executor._runner()
+        ansible_executor.AnsibleExecutor._playbook_binary()
         if CONF.facts.ansible_playbook and not os.path.isfile(
             CONF.facts.ansible_playbook
         ):
@@ -87,53 +162,80 @@ class AnsibleFacts(base.FactsDriver):
                 f'{CONF.facts.ansible_playbook} does not exist'
             )
 
-    def _run(self, host, playbook):
-        runner = ansible_executor._runner()
-        collected = {}
-        failures = []
+    def _run(self, host, playbook, limit):
+        """The facts one playbook sets on ``host``.
 
-        def on_event(event):
-            data = event.get('event_data') or {}
-            res = data.get('res') or {}
-            if event.get('event') == 'runner_on_ok':
-                collected.update(res.get('ansible_facts') or {})
-            elif event.get('event') in (
-                'runner_on_failed',
-                'runner_on_unreachable',
-            ):
-                failures.append(
-                    f'{data.get("task")}: {str(res.get("msg"))[:300]}'
-                )
-            return True
+        :param limit: bytes of facts (as JSON) the run may return.
+        :raises: FactsError (unreachable, a failed task, a timeout, too
+            large an output).
+        """
+        runner = ansible_executor._runner()
+        binary = ansible_executor.AnsibleExecutor._playbook_binary()
+        collector = _Collector(limit)
+        name = os.path.basename(playbook)
+
+        def fail(reason):
+            return exception.FactsError(
+                host=host['name'], driver='ansible', reason=reason
+            )
 
         private_dir = tempfile.mkdtemp(prefix='fleet-facts-')
         try:
             result = runner.run(
                 private_data_dir=private_dir,
                 playbook=playbook,
+                project_dir=os.path.dirname(playbook),
                 inventory=ansible_executor.AnsibleExecutor.inventory(host),
                 limit=host['name'],
                 timeout=CONF.facts.ansible_timeout,
-                event_handler=on_event,
-                cancel_callback=lambda: False,
+                event_handler=collector,
+                # Stops the run once its facts are too large; also keeps
+                # ansible-runner from taking the service's signal
+                # handlers.
+                cancel_callback=collector.cancelled,
                 quiet=True,
                 suppress_env_files=True,
-                envvars={'ANSIBLE_NOCOLOR': '1'},
+                envvars={
+                    # The ansible-playbook installed with fleet first (a
+                    # service in a venv does not have its bin on PATH).
+                    'PATH': os.pathsep.join(
+                        [os.path.dirname(binary), os.environ.get('PATH', '')]
+                    ),
+                    'ANSIBLE_NOCOLOR': '1',
+                    'ANSIBLE_FORCE_COLOR': '0',
+                },
             )
             status = result.status
+            stdout = getattr(result, 'stdout', None)
+            if stdout is not None and hasattr(stdout, 'close'):
+                stdout.close()
+        except Exception as e:
+            # ansible-runner itself (no ansible-playbook, a bad inventory):
+            # an error of this host's gathering, not of the conductor.
+            raise fail(f'{name}: {e}') from e
         finally:
             shutil.rmtree(private_dir, ignore_errors=True)
-        if status != 'successful':
-            raise exception.FactsError(
-                host=host['name'],
-                driver='ansible',
-                reason=f'{os.path.basename(playbook)} {status}'
-                + (f': {"; ".join(failures)}' if failures else ''),
+        if collector.too_large:
+            raise fail(
+                f'{name} returned more than {limit} bytes of facts '
+                f'([facts] max_bytes); stopped'
             )
-        return collected
+        if status == 'timeout':
+            raise fail(
+                f'{name} did not finish in {CONF.facts.ansible_timeout} s '
+                f'([facts] ansible_timeout)'
+            )
+        if status != 'successful' or collector.failures:
+            detail = '; '.join(collector.failures) or collector.error_output()
+            raise fail(f'{name} {status}' + (f': {detail}' if detail else ''))
+        return collector.facts, collector.size
 
     def gather(self, host):
-        collected = self._run(host, PLAYBOOK)
+        limit = CONF.facts.max_bytes
+        collected, size = self._run(host, PLAYBOOK, limit)
         if CONF.facts.ansible_playbook:
-            collected.update(self._run(host, CONF.facts.ansible_playbook))
+            custom, _size = self._run(
+                host, CONF.facts.ansible_playbook, limit - size
+            )
+            collected.update(custom)
         return normalize(collected)

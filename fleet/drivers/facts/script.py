@@ -75,6 +75,11 @@ class ScriptFacts(base.FactsDriver):
                 f'{argv[0]} exited with {proc.returncode}: '
                 f'{err[-_ERR_LIMIT:] or "no error output"}'
             )
+        if len(proc.stdout) > CONF.facts.max_bytes:
+            raise fail(
+                f'{argv[0]} printed {len(proc.stdout)} bytes, more than '
+                f'[facts] max_bytes ({CONF.facts.max_bytes})'
+            )
         try:
             facts = json.loads(proc.stdout.decode('utf-8', 'replace'))
         except ValueError as e:

@@ -78,7 +78,34 @@ class TestFacts(AuditTestCase):
             result = audit_facts.gather_host(self.h1, self.dbapi)
         self.assertIsNone(result['stored'])
         self.assertIn('unreachable', result['errors']['fake'])
-        self.assertEqual(before, self.dbapi.get_host_facts(self.h1['uuid']))
+        after = self.dbapi.get_host_facts(self.h1['uuid'])
+        # The facts and their time stand; the failure is recorded beside.
+        self.assertEqual(before['facts'], after['facts'])
+        self.assertEqual(before['gathered_at'], after['gathered_at'])
+        self.assertEqual({}, before['errors'])
+        self.assertIn('unreachable', after['errors']['fake'])
+
+    def test_host_never_gathered_failure_in_history(self):
+        with mock.patch.object(
+            fake_cloud.SimulatedCloud,
+            'facts_of',
+            side_effect=exception.FactsError(
+                host='cmp-1', driver='fake', reason='unreachable'
+            ),
+        ):
+            audit_facts.gather_host(self.h1, self.dbapi)
+        self.assertIsNone(self.dbapi.get_host_facts(self.h1['uuid']))
+        entry = self.dbapi.list_host_history(self.h1['uuid'])[0]
+        self.assertEqual('gather_facts', entry['action'])
+        self.assertIn('fake: Facts of host cmp-1', entry['reason'])
+        self.assertIn('unreachable', entry['changes']['errors']['fake'])
+
+    def test_too_large_facts_are_an_error(self):
+        self.config(max_bytes=1024, group='facts')
+        self.cloud.update_facts('cmp-1', {'blob': 'x' * 2000})
+        result = audit_facts.gather_host(self.h1, self.dbapi)
+        self.assertIsNone(result['stored'])
+        self.assertIn('more than [facts] max_bytes', result['errors']['fake'])
 
     def test_gather_hosts_reports_failures(self):
         def facts_of(cloud, name):

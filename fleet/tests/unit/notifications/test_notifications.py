@@ -5,9 +5,11 @@ committed in doc/notification_samples/."""
 import datetime
 import json
 import os
+from unittest import mock
 
 from oslo_messaging.notify import _impl_test
 
+from fleet.audits import auditor
 from fleet.common import context
 from fleet.common import exception
 from fleet.common import executions
@@ -17,8 +19,10 @@ from fleet.conductor import engine
 from fleet.notifications import alert
 from fleet.notifications import base as notif_base
 from fleet.notifications import execution
+from fleet.notifications import finding
 from fleet.tests import base
 from fleet.tests.unit.api import test_alerts
+from fleet.tests.unit.audits import test_auditor
 
 ROOT = os.path.dirname(
     os.path.dirname(
@@ -81,6 +85,7 @@ class TestSamples(NotificationsFixtureMixin, base.DbTestCase):
                 'alert-resolve.json',
                 'execution-end.json',
                 'execution-start.json',
+                'finding-update.json',
             ],
             sorted(os.listdir(SAMPLES)),
         )
@@ -91,6 +96,7 @@ class TestSamples(NotificationsFixtureMixin, base.DbTestCase):
             ('alert-resolve.json', alert.AlertPayload),
             ('execution-start.json', execution.ExecutionPayload),
             ('execution-end.json', execution.ExecutionPayload),
+            ('finding-update.json', finding.FindingPayload),
         ):
             sample = _sample(name)['payload']
             self.assertEqual(payload.NAME, sample['fleet_object.name'])
@@ -216,3 +222,130 @@ class TestAlertNotifications(
         data = sent[1][0]['payload']['fleet_object.data']
         self.assertEqual('resolved', data['state'])
         self.assertEqual('2026-11-21T10:30:00Z', data['resolved_at'])
+
+
+class TestFindingNotifications(
+    NotificationsFixtureMixin, test_auditor.AuditTestCase
+):
+    """finding.update: once per change of result, never for the same
+    result found again."""
+
+    def updates(self):
+        return [
+            (m, p) for m, p in self.sent() if m['event_type'] == finding.UPDATE
+        ]
+
+    def data(self, sent):
+        return [
+            (
+                m['payload']['fleet_object.data']['host_name'],
+                m['payload']['fleet_object.data']['rule'],
+                m['payload']['fleet_object.data']['old_result'],
+                m['payload']['fleet_object.data']['result'],
+                p,
+            )
+            for m, p in sent
+        ]
+
+    def test_every_change_of_result_once(self):
+        self.gather(self.h1)
+        auditor.audit(self.dbapi, act=False)
+        first = self.updates()
+        # A first failure and the first "error"s (cmp-2 has no facts) are
+        # news; the first passes and notapplicables are not.
+        self.assertEqual(
+            [
+                ('cmp-1', 'kernel-patch-level', None, 'fail', 'WARN'),
+                ('cmp-2', 'kernel-patch-level', None, 'error', 'WARN'),
+                ('cmp-2', 'nova-compute-running', None, 'error', 'WARN'),
+            ],
+            sorted(self.data(first)),
+        )
+        self.assert_like_sample(*first[0], 'finding-update.json')
+        data = first[0][0]['payload']['fleet_object.data']
+        self.assertEqual(self.profile['uuid'], data['profile_uuid'])
+        self.assertEqual('el9', data['profile_name'])
+        self.assertEqual({'value': '5.14.0-427.el9.x86_64'}, data['evidence'])
+        self.assertTrue(data['changed_at'].endswith('Z'))
+        found = self.findings()[('cmp-1', 'kernel-patch-level')]
+        self.assertEqual(found['uuid'], data['uuid'])
+
+        # The same again: nothing sent.
+        _impl_test.reset()
+        auditor.audit(self.dbapi, act=False)
+        self.assertEqual([], self.updates())
+
+        # Other evidence, same result: not a change of result.
+        self.cloud.update_facts('cmp-1', {'kernel': '5.14.0-430.el9.x86_64'})
+        self.gather(self.h1)
+        auditor.audit(self.dbapi, act=False)
+        self.assertEqual([], self.updates())
+
+        # Fixed: fail -> pass, an INFO.
+        self.cloud.update_facts('cmp-1', {'kernel': '5.14.0-503.el9.x86_64'})
+        self.gather(self.h1)
+        auditor.audit(self.dbapi, act=False)
+        self.assertEqual(
+            [('cmp-1', 'kernel-patch-level', 'fail', 'pass', 'INFO')],
+            self.data(self.updates()),
+        )
+
+        # Broken again: pass -> fail.
+        _impl_test.reset()
+        self.cloud.update_facts('cmp-1', {'kernel': '5.14.0-362.el9.x86_64'})
+        self.gather(self.h1)
+        auditor.audit(self.dbapi, act=False)
+        self.assertEqual(
+            [('cmp-1', 'kernel-patch-level', 'pass', 'fail', 'WARN')],
+            self.data(self.updates()),
+        )
+
+    def test_notable(self):
+        def change(old, new):
+            return {'old_result': old, 'new_result': new}
+
+        self.assertFalse(finding.notable(change(None, 'pass')))
+        self.assertFalse(finding.notable(change(None, 'notapplicable')))
+        self.assertFalse(finding.notable(change('fail', 'fail')))
+        self.assertTrue(finding.notable(change(None, 'fail')))
+        self.assertTrue(finding.notable(change(None, 'error')))
+        self.assertTrue(finding.notable(change('error', 'pass')))
+        self.assertTrue(finding.notable(change('pass', 'notapplicable')))
+
+    def test_nothing_built_without_a_transport(self):
+        with mock.patch.object(notif_base, 'get_notifier', return_value=None):
+            with mock.patch.object(finding, 'FindingPayload') as payload:
+                sent = finding.emit_changes(
+                    None,
+                    [
+                        {
+                            'finding': {},
+                            'old_result': 'pass',
+                            'new_result': 'fail',
+                        }
+                    ],
+                )
+        self.assertEqual(0, sent)
+        payload.assert_not_called()
+
+    def test_a_broken_bus_does_not_break_the_audit(self):
+        self.gather(self.h1)
+        with mock.patch.object(notif_base, 'get_notifier') as get_notifier:
+            get_notifier.return_value.error.side_effect = RuntimeError
+            get_notifier.return_value.warning.side_effect = RuntimeError(
+                'bus down'
+            )
+            summary = auditor.audit(self.dbapi, act=False)
+        self.assertIn(
+            {
+                'host': 'cmp-1',
+                'profile': 'el9',
+                'rule': 'kernel-patch-level',
+                'old': None,
+                'new': 'fail',
+            },
+            summary['changes'],
+        )
+        self.assertEqual(
+            'fail', self.findings()[('cmp-1', 'kernel-patch-level')]['result']
+        )

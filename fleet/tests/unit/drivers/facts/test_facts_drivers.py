@@ -262,3 +262,89 @@ class TestAnsible(base.TestCase):
             )
         self.assertIn('port 22: timed out', str(e))
         self.assertIn('gather.yml failed', str(e))
+
+
+class TestAnsibleCollector(base.TestCase):
+    """The ansible driver's event handler alone, on events as
+    ansible-runner gives them (the real runs are in the functional test
+    fleet/tests/functional/test_ansible_facts.py)."""
+
+    def test_prefix_taken_off_setup_facts_only(self):
+        collector = ansible._Collector(10000)
+        collector(
+            {
+                'event': 'runner_on_ok',
+                'event_data': {
+                    'res': {
+                        'ansible_facts': {
+                            'ansible_kernel': '6.1.0-28-amd64',
+                            'ansible_distribution': 'Debian',
+                        }
+                    }
+                },
+            }
+        )
+        collector(
+            {
+                'event': 'runner_on_ok',
+                'event_data': {
+                    'res': {'ansible_facts': {'packages': {'bash': []}}}
+                },
+            }
+        )
+        self.assertEqual(
+            {
+                'kernel': '6.1.0-28-amd64',
+                'distribution': 'Debian',
+                'packages': {'bash': []},
+            },
+            collector.facts,
+        )
+        self.assertFalse(collector.cancelled())
+
+    def test_too_large_cancels_and_keeps_nothing_more(self):
+        collector = ansible._Collector(100)
+        event = {
+            'event': 'runner_on_ok',
+            'event_data': {'res': {'ansible_facts': {'blob': 'x' * 200}}},
+        }
+        collector(event)
+        self.assertTrue(collector.cancelled())
+        self.assertEqual({}, collector.facts)
+
+    def test_ignored_failure_is_not_a_failure(self):
+        collector = ansible._Collector(100)
+        collector(
+            {
+                'event': 'runner_on_failed',
+                'event_data': {
+                    'task': 'Optional',
+                    'ignore_errors': True,
+                    'res': {'msg': 'no'},
+                },
+            }
+        )
+        collector(
+            {
+                'event': 'runner_on_failed',
+                'event_data': {'task': 'Needed', 'res': {'msg': 'rc 3'}},
+            }
+        )
+        self.assertEqual(['Needed: rc 3'], collector.failures)
+
+    def test_error_output_from_the_first_error_line(self):
+        collector = ansible._Collector(100)
+        for line in (
+            'PLAY [all]',
+            '[ERROR]: YAML parsing failed: Colons in unquoted values',
+            'Origin: /etc/fleet/facts.yml:6:28',
+            '',
+            'more',
+            'and more',
+        ):
+            collector({'event': 'verbose', 'stdout': line})
+        self.assertEqual(
+            '[ERROR]: YAML parsing failed: Colons in unquoted values '
+            'Origin: /etc/fleet/facts.yml:6:28 more',
+            collector.error_output(),
+        )
