@@ -517,7 +517,10 @@ class HostMetric(Base, FleetBase):
         schema.UniqueConstraint(
             'host_uuid', 'name', name='uniq_host_metrics0host_uuid0name'
         ),
-        schema.Index('host_metrics_name_value_idx', 'name', 'value'),
+        # The host list's metric filters read it alone (0012).
+        schema.Index(
+            'host_metrics_name_value_host_idx', 'name', 'value', 'host_uuid'
+        ),
     )
 
     id = schema.Column(types.Integer, primary_key=True, autoincrement=True)
