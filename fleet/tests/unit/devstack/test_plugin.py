@@ -63,7 +63,7 @@ class PluginTestCase(base.TestCase):
             path = os.path.join(stub_bin, command)
             with open(path, 'w') as f:
                 f.write(f'#!/bin/sh\necho "{command} $*" >> "$STUB_LOG"\n')
-            os.chmod(path, 0o755)
+            os.chmod(path, 0o700)
         nova_conf = os.path.join(tmp, 'nova.conf')
         with open(nova_conf, 'w') as f:
             f.write('[DEFAULT]\ncompute_driver = fake.FakeDriver\n')
