@@ -99,7 +99,7 @@ class PluginTestCase(base.TestCase):
             env=environ,
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=300,
         )
         self.assertEqual(0, result.returncode, result.stderr[-3000:])
         # A stub called with the wrong arguments inside $(...) exits only
@@ -124,7 +124,7 @@ class PluginTestCase(base.TestCase):
             [sys.executable, '-c', LOAD, path],
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=300,
         )
         self.assertEqual(0, result.returncode, result.stderr[-3000:])
         return json.loads(result.stdout)
