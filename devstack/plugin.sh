@@ -20,12 +20,13 @@ function fleet_bin {
     echo "$(get_python_exec_prefix)/$1"
 }
 
-# install_fleet - the package, its CLI plugin and the database driver
+# install_fleet - the package and its CLI plugin. uwsgi is DevStack's:
+# stack.sh's install_apache_uwsgi installs it (the distribution's, with
+# the http and python3 plugins write_uwsgi_config's ini loads) and Apache's
+# proxy_uwsgi before any plugin's install phase; a pip-installed uwsgi
+# first on the PATH has no such plugins.
 function install_fleet {
     setup_develop "$FLEET_DIR" "$FLEET_EXTRAS"
-    if [[ "$FLEET_API_MODE" == "uwsgi" ]]; then
-        pip_install uwsgi
-    fi
 }
 
 # configure_fleet - write $FLEET_CONF and the API's WSGI files
@@ -44,7 +45,8 @@ function configure_fleet {
     iniset "$FLEET_CONF" api port "$FLEET_SERVICE_PORT"
     iniset "$FLEET_CONF" api auth_strategy keystone
     iniset "$FLEET_CONF" api workers "$API_WORKERS"
-    configure_keystone_authtoken_middleware "$FLEET_CONF" fleet
+    configure_keystone_authtoken_middleware "$FLEET_CONF" fleet \
+        keystone_authtoken "$FLEET_SERVICE_TYPE"
     iniset "$FLEET_CONF" keystone_authtoken service_token_roles_required True
     iniset "$FLEET_CONF" oslo_policy enforce_scope False
 
@@ -103,8 +105,10 @@ function configure_fleet {
     fi
 
     if [[ "$FLEET_API_MODE" == "uwsgi" ]]; then
-        # DevStack's helper: uwsgi on a socket behind Apache at
-        # /$FLEET_SERVICE_NAME, as every API service of DevStack.
+        # DevStack's helper (lib/apache: conf, module path, URL, no http
+        # port, application name): uwsgi on a socket behind Apache at
+        # /$FLEET_SERVICE_NAME, as every API service of DevStack. It
+        # rewrites the file, so the env line comes after.
         write_uwsgi_config "$FLEET_UWSGI_CONF" "$FLEET_UWSGI" \
             "/$FLEET_SERVICE_NAME" "" "fleet-api"
         iniset "$FLEET_UWSGI_CONF" uwsgi env \

@@ -27,8 +27,10 @@ MAX_DEPTH = 32
 MAX_VALUES = 200000
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
-#: Query parameters a client may repeat (``?label=a=1&label=b=2``).
-REPEATABLE_PARAMS = ('label', 'variable')
+#: Query parameters a client may repeat (``?label=a=1&label=b=2``);
+#: the host list's ``metric`` from 1.9 (its controller refuses the same
+#: metric and comparison twice).
+REPEATABLE_PARAMS = ('label', 'variable', 'metric')
 #: Characters no name, identifier or query value may contain.
 CONTROL_CHARS = re.compile(r'[\x00-\x1f\x7f]')
 #: The JSON-schema pattern of a name: no control character. jsonschema

@@ -88,6 +88,8 @@ class Operation:
     :param path_params: {name: schema} of the path template's parameters.
     :param links: OpenAPI links of the success response (stateful tests
         and clients follow them).
+    :param query_versions: {name: minor microversion} of the query
+        parameters that came after the operation itself.
     :param description: longer text (reST-free Markdown).
     :param other_responses: {status: JSON schema of the body} of other
         successes (e.g. a 202 beside the 200).
@@ -104,6 +106,7 @@ class Operation:
     status: int = 200
     response: dict | None = None
     query: dict = dataclasses.field(default_factory=dict)
+    query_versions: dict = dataclasses.field(default_factory=dict)
     path_params: dict = dataclasses.field(default_factory=dict)
     links: dict = dataclasses.field(default_factory=dict)
     description: str = ''
@@ -173,6 +176,24 @@ _HOST_ENUMS = {'kind': states.HOST_KINDS, 'state': states.HOST_STATES}
 _HOST_QUERY = paged(host_api.FILTERS, host_api.SORT_KEYS, _HOST_ENUMS)
 _HOST_QUERY_12 = dict(
     _HOST_QUERY,
+    sort_key={
+        'type': 'string',
+        'enum': list(host_api.SORT_KEYS + host_api.METRIC_SORT_KEYS),
+        'description': 'A column, or metric:<name> (the host\'s latest '
+        'value of the metric, none first ascending; from 1.9).',
+    },
+    metric={
+        'type': 'array',
+        'items': {
+            'type': 'string',
+            'pattern': host_api.METRIC_PATTERN,
+            'maxLength': 128,
+        },
+        'description': '<name> (the host has a value of the metric) or '
+        '<name>:<gt|gte|lt|lte>:<number> (its latest value compares so); '
+        'repeatable, all hold; the same metric and comparison at most '
+        'once (from 1.9).',
+    },
     label={
         'type': 'array',
         'items': {'type': 'string', 'minLength': 1, 'maxLength': 255},
@@ -215,10 +236,16 @@ register(
         'get',
         '/v1/hosts',
         'listHosts',
-        'List hosts (label and variable filters from 1.2).',
+        'List hosts (label and variable filters from 1.2, metric filters '
+        'and sort from 1.9).',
         tag='hosts',
         response=responses.collection('hosts', responses.HOST),
         query=_HOST_QUERY_12,
+        query_versions={
+            'label': _V.MINOR_2_INVENTORY,
+            'variable': _V.MINOR_2_INVENTORY,
+            'metric': _V.MINOR_9_HOST_METRIC_LIST,
+        },
     ),
     Operation(
         'post',
@@ -1068,7 +1095,12 @@ def _operation(op, max_minor):
     for name, schema in op.path_params.items():
         body['parameters'].append(_parameter(name, 'path', schema, True))
     for name, schema in op.query.items():
-        body['parameters'].append(_parameter(name, 'query', schema))
+        param = _parameter(name, 'query', schema)
+        if name in op.query_versions:
+            param['x-openstack-microversion'] = {
+                'min_version': f'1.{op.query_versions[name]}'
+            }
+        body['parameters'].append(param)
     if op.versioned:
         body['parameters'].append(
             _parameter(

@@ -30,6 +30,12 @@ def render():
             for o in ops
             if o.min_version == minor and o.versioned
         ]
+        new += [
+            f'``{name}`` of ``{o.method.upper()} {o.path}``'
+            for o in ops
+            for name, first in o.query_versions.items()
+            if first == minor
+        ]
         out.append(f'* **1.{minor}**: {", ".join(new) or "(changes only)"}')
     out.append('')
     for tag, description in openapi.TAGS:
@@ -54,7 +60,15 @@ def render():
                 out += [
                     '',
                     '  Query: '
-                    + ', '.join(f'``{name}``' for name in o.query)
+                    + ', '.join(
+                        f'``{name}``'
+                        + (
+                            f' (from 1.{o.query_versions[name]})'
+                            if name in o.query_versions
+                            else ''
+                        )
+                        for name in o.query
+                    )
                     + '.',
                 ]
             if o.request is not None:

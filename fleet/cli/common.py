@@ -27,10 +27,23 @@ def json_value(value):
         return value
 
 
+#: Sort keys that hold a colon of their own: ``metric:<name>`` (hosts).
+PREFIXED_SORT_KEYS = ('metric',)
+
+
 def sort_option(text):
-    """argparse type of ``KEY[:asc|desc]``."""
-    key, _, direction = text.partition(':')
-    if not key or direction not in ('', 'asc', 'desc'):
+    """argparse type of ``KEY[:asc|desc]``; KEY may be ``metric:<name>``."""
+    key, _, direction = text.rpartition(':')
+    if key in PREFIXED_SORT_KEYS or ':' not in text:
+        # "metric:cpu" or "name": no direction.
+        key, direction = text, ''
+    head, _, name = key.partition(':')
+    if (
+        not key
+        or direction not in ('', 'asc', 'desc')
+        or (name and head not in PREFIXED_SORT_KEYS)
+        or (head in PREFIXED_SORT_KEYS and not name)
+    ):
         raise argparse.ArgumentTypeError(
             f'expected KEY[:asc|desc], got {text!r}'
         )

@@ -24,6 +24,10 @@ SORT_KEYS = ('id', 'name', 'kind', 'state', 'created_at', 'updated_at')
 INVENTORY_VERSION = (1, 2)
 #: Forced release of a host.
 RELEASE_VERSION = (1, 5)
+#: Metric filters and ``metric:<name>`` sort keys of the host list.
+METRIC_LIST_VERSION = (1, 9)
+#: Prefix of a sort key that orders hosts by a metric's latest value.
+METRIC_SORT_PREFIX = 'metric:'
 
 
 def _key_values(pairs):
@@ -53,17 +57,24 @@ class HostManager:
         sort_dir=None,
         labels=None,
         variables=None,
+        metrics=None,
         **filters,
     ):
         """Hosts matching every filter given.
 
         :param limit: the most hosts to return; None follows every page.
         :param marker: UUID of the host to start after.
-        :param sort_key: one of :data:`SORT_KEYS`.
+        :param sort_key: one of :data:`SORT_KEYS`, or ``metric:<name>``:
+            the host's latest value of the metric, hosts without one first
+            ascending (API 1.9).
         :param sort_dir: ``asc`` or ``desc``.
         :param labels: ``{key: value}`` the hosts' labels must have; a
             None value matches any value of the key (API 1.2).
         :param variables: the same, of the host's own variables (API 1.2).
+        :param metrics: ``['<name>', '<name>:<op>:<number>', ...]``, every
+            one of which must hold: the host has a value of the metric, or
+            its latest value compares so (op ``gt``, ``gte``, ``lt``,
+            ``lte``) (API 1.9).
         :param filters: any of :data:`FILTERS`.
         :returns: list of host dicts.
         """
@@ -82,6 +93,13 @@ class HostManager:
                 params['label'] = _key_values(labels)
             if variables:
                 params['variable'] = _key_values(variables)
+        if metrics or (sort_key or '').startswith(METRIC_SORT_PREFIX):
+            kwargs.update(
+                min_version=METRIC_LIST_VERSION,
+                what='Filtering or sorting hosts by metric',
+            )
+            if metrics:
+                params['metric'] = list(metrics)
         return self.client.list(
             self.path, 'hosts', params, limit=limit, **kwargs
         )

@@ -13,7 +13,7 @@ depth are served by fleet-api at ``GET /metrics``
 Usage::
 
     from fleet.common import metrics
-    metrics.MIGRATIONS.labels(type='live', outcome='completed').inc()
+    metrics.MIGRATIONS.labels(type='live-migration', outcome='completed').inc()
     metrics.start_server()      # fleet-conductor, once
 """
 
@@ -34,8 +34,9 @@ LAG_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300)
 
 MIGRATIONS = prometheus_client.Counter(
     'fleet_instance_migrations',
-    'Instance moves this conductor waited for, by type (live, cold, '
-    'offload) and outcome (completed, failed).',
+    'Instance moves this conductor waited for, by type (Nova\'s '
+    'migration types live-migration and migration, or offload) and '
+    'outcome (completed, failed).',
     ['type', 'outcome'],
 )
 MIGRATION_SECONDS = prometheus_client.Histogram(

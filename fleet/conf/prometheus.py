@@ -83,6 +83,10 @@ METRICS = (
     ),
 )
 
+#: Names of the host metrics, as GET /v1/hosts/{id}/metrics shows them
+#: and the host list filters and sorts on them.
+METRIC_NAMES = tuple(m[1] for m in METRICS)
+
 opts = [
     cfg.URIOpt(
         'url',

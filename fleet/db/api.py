@@ -60,8 +60,13 @@ class Connection(metaclass=abc.ABCMeta):
 
         :param filters: dict of column -> value (a list matches any of
             its values); ``labels`` and ``variables`` are dicts whose
-            every key/value must match (a None value: the key exists).
+            every key/value must match (a None value: the key exists);
+            ``metrics`` is a list of ``(name, op, value)`` every one of
+            which must hold of the host's latest value of the metric (op
+            ``gt``, ``gte``, ``lt``, ``lte``; None: the host has a value).
         :param marker: uuid of the last host of the previous page.
+        :param sort_key: a column, or ``metric:<name>``: the host's latest
+            value of that metric, NULL for a host without one.
         :raises: InvalidMarker if ``marker`` names no host.
         """
 

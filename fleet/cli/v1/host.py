@@ -1,5 +1,6 @@
 """``openstack fleet host ...``: the physical resources of the fleet."""
 
+import argparse
 import logging
 
 from cliff import columns
@@ -130,6 +131,28 @@ def _variables(pairs):
     return {k: common.json_value(v) for k, v in pairs}
 
 
+#: ``<name><op><number>`` spellings of a metric filter's comparisons.
+_METRIC_OPS = (('>=', 'gte'), ('<=', 'lte'), ('>', 'gt'), ('<', 'lt'))
+
+
+def _metric_filter(text):
+    """argparse type of --metric-filter: ``cpu_used_percent>90`` (or the
+    API's own ``cpu_used_percent:gt:90``), or a bare name (the host has a
+    value), as the API's ``metric`` parameter."""
+    for symbol, op in _METRIC_OPS:
+        name, sep, value = text.partition(symbol)
+        if sep:
+            if not name or not value:
+                raise argparse.ArgumentTypeError(
+                    f'expected NAME, NAME<op>NUMBER or NAME:<op>:NUMBER, '
+                    f'got {text!r}'
+                )
+            return f'{name.strip()}:{op}:{value.strip()}'
+    if not text:
+        raise argparse.ArgumentTypeError('expected a metric name')
+    return text
+
+
 def _match(items):
     """``['rack=r1', 'gpu']`` -> ``{'rack': 'r1', 'gpu': None}``."""
     result = {}
@@ -224,7 +247,21 @@ class ListHost(command.Lister):
             help='Only hosts with this variable of their own (any value if '
             'none is given); repeat for several (API 1.2).',
         )
-        common.add_list_options(parser, 'hosts', client_hosts.SORT_KEYS)
+        parser.add_argument(
+            '--metric-filter',
+            metavar='<name>[<op><number>]',
+            action='append',
+            type=_metric_filter,
+            default=[],
+            dest='metric_filter',
+            help='Only hosts whose latest value of this metric compares so '
+            '(op >, >=, <, <=, e.g. "cpu_used_percent>90"; quote it), or '
+            'that have a value of it (a name alone); repeat for several, '
+            'all of which hold (API 1.9).',
+        )
+        common.add_list_options(
+            parser, 'hosts', client_hosts.SORT_KEYS + ('metric:<name>',)
+        )
         return parser
 
     def take_action(self, parsed_args):
@@ -238,6 +275,7 @@ class ListHost(command.Lister):
             **common.page_args(parsed_args),
             labels=_match(parsed_args.label),
             variables=_match(parsed_args.variable),
+            metrics=parsed_args.metric_filter or None,
             **filters,
         )
         columns = LONG_COLUMNS if parsed_args.long else LIST_COLUMNS

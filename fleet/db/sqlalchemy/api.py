@@ -161,10 +161,13 @@ class Connection(
         json_filters = {
             k: filters.pop(k) for k in HOST_JSON_FILTERS if k in filters
         }
+        metric_filters = filters.pop('metrics', None)
+        sort_by = metrics.host_sort(sort_key)
         with _reader() as session:
             query = _apply_filters(
                 sa.select(models.Host), models.Host, filters, HOST_FILTERS
             )
+            query = metrics.filter_hosts(query, metric_filters)
             if any(json_filters.values()):
                 # JSON columns are text on every backend: match in Python,
                 # then page over the matches.
@@ -177,6 +180,7 @@ class Connection(
                     sort_key,
                     sort_dir,
                     'host',
+                    sort_by=sort_by,
                 )
                 rows = [r for r in rows if _match_json(r, json_filters)]
                 if marker is not None:
@@ -198,6 +202,7 @@ class Connection(
                 sort_key,
                 sort_dir,
                 'host',
+                sort_by=sort_by,
             )
 
     @_retry

@@ -1,12 +1,73 @@
 """SQLAlchemy side of metrics, mixed into
 :class:`fleet.db.sqlalchemy.api.Connection`: the latest metric values
-of each host, and the state counts fleet-api's ``GET /metrics`` reports.
+of each host, the host list's filters and sort on them, and the state
+counts fleet-api's ``GET /metrics`` reports.
 """
 
+import operator
+
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from fleet.db.sqlalchemy import base
 from fleet.db.sqlalchemy import models
+from fleet.db.sqlalchemy import paging
+
+#: ``sort_key`` of list_hosts that orders by a metric's value.
+SORT_PREFIX = 'metric:'
+#: Comparisons of the list_hosts ``metrics`` filter; None: has a value.
+FILTER_OPS = {
+    'gt': operator.gt,
+    'gte': operator.ge,
+    'lt': operator.lt,
+    'lte': operator.le,
+}
+
+
+def host_sort(sort_key):
+    """The :class:`~fleet.db.sqlalchemy.paging.SortBy` of a
+    ``metric:<name>`` sort key of list_hosts, None for any other key.
+
+    A host without a value of the metric sorts as NULL (first ascending,
+    last descending), like any other NULL sort value.
+    """
+    if not sort_key.startswith(SORT_PREFIX):
+        return None
+    name = sort_key[len(SORT_PREFIX) :]
+    metric = orm.aliased(models.HostMetric, name='sort_metric')
+
+    def join(select):
+        # The unique (host_uuid, name) key: at most one row a host.
+        return select.outerjoin(
+            metric,
+            sa.and_(metric.host_uuid == models.Host.uuid, metric.name == name),
+        )
+
+    return paging.SortBy(column=metric.value, join=join)
+
+
+def filter_hosts(query, wanted):
+    """``query`` of hosts narrowed to those whose metrics match every
+    ``(name, op, value)`` of ``wanted``.
+
+    :param wanted: op is one of :data:`FILTER_OPS`, or None for "has a
+        value of the metric" (value then ignored). A host without a
+        value of the metric matches no comparison.
+    """
+    for name, op, value in wanted or ():
+        # One semi-join a condition, served by the (name, value,
+        # host_uuid) index alone.
+        cond = models.HostMetric.name == name
+        if op is not None:
+            cond = sa.and_(
+                cond, FILTER_OPS[op](models.HostMetric.value, value)
+            )
+        query = query.where(
+            models.Host.uuid.in_(
+                sa.select(models.HostMetric.host_uuid).where(cond)
+            )
+        )
+    return query
 
 
 class MetricsConnection:

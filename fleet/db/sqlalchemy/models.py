@@ -26,7 +26,7 @@ class Host(Base, FleetBase):
         # What the list filters and sorts on (apicontract_001).
         schema.Index('hosts_created_at_id_idx', 'created_at', 'id'),
         schema.Index('hosts_updated_at_id_idx', 'updated_at', 'id'),
-        # Sort by name (0013_list_perf).
+        # Sort by name (0011_list_perf).
         schema.Index('hosts_name_id_idx', 'name', 'id'),
         schema.Index('hosts_region_idx', 'region'),
         schema.Index('hosts_availability_zone_idx', 'availability_zone'),
@@ -519,7 +519,10 @@ class HostMetric(Base, FleetBase):
         schema.UniqueConstraint(
             'host_uuid', 'name', name='uniq_host_metrics0host_uuid0name'
         ),
-        schema.Index('host_metrics_name_value_idx', 'name', 'value'),
+        # The host list's metric filters read it alone (0010_metric_indexes).
+        schema.Index(
+            'host_metrics_name_value_host_idx', 'name', 'value', 'host_uuid'
+        ),
     )
 
     id = schema.Column(types.Integer, primary_key=True, autoincrement=True)

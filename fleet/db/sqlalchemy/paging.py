@@ -16,8 +16,10 @@ Usage::
                            sort_dir='desc', resource='host')
 """
 
+import dataclasses
 import datetime
 import json
+import typing
 
 from oslo_db.sqlalchemy import types as db_types
 import sqlalchemy as sa
@@ -25,6 +27,22 @@ import sqlalchemy as sa
 from fleet.common import exception
 
 SORT_DIRS = ('asc', 'desc')
+
+
+@dataclasses.dataclass(frozen=True)
+class SortBy:
+    """A sort key that is not a column of the listed model: a column of
+    an outer-joined table (e.g. a host's value of one metric), NULL for
+    the rows the join finds nothing for.
+
+    :param column: the SQL expression to order by.
+    :param join: ``select -> select`` that adds the join the column
+        needs to a select of the model (the page's query and the
+        marker's lookup both go through it).
+    """
+
+    column: typing.Any
+    join: typing.Callable
 
 
 def _order(column, sort_dir, nullable, dialect):
@@ -69,7 +87,15 @@ def _after(column, id_column, value, row_id, sort_dir, nullable):
 
 
 def paginate(
-    session, model, query, limit, marker, sort_key, sort_dir, resource
+    session,
+    model,
+    query,
+    limit,
+    marker,
+    sort_key,
+    sort_dir,
+    resource,
+    sort_by=None,
 ):
     """One page of ``query``'s rows, as dicts.
 
@@ -80,11 +106,13 @@ def paginate(
     :param sort_key: a column name of ``model``.
     :param sort_dir: ``asc`` or ``desc``.
     :param resource: the resource's name, for error messages.
+    :param sort_by: a :class:`SortBy` to order by instead of the column
+        ``sort_key`` (which then only names it); its values may be NULL.
     :raises: InvalidParameterValue for an unknown sort key or direction,
         InvalidMarker for a marker that names no row.
     """
     table_column = model.__table__.columns.get(sort_key)
-    if table_column is None:
+    if table_column is None and sort_by is None:
         raise exception.InvalidParameterValue(
             err=f'Cannot sort {resource}s by {sort_key!r}.'
         )
@@ -92,14 +120,21 @@ def paginate(
         raise exception.InvalidParameterValue(
             err=f'sort_dir must be "asc" or "desc", got {sort_dir!r}.'
         )
-    column = getattr(model, sort_key)
     id_column = model.id
-    if sort_key == 'id':
-        column = id_column
-    nullable = bool(table_column.nullable) and sort_key != 'id'
+    if sort_by is not None:
+        column = sort_by.column
+        nullable = True
+        query = sort_by.join(query)
+        lookup = sort_by.join(sa.select(column, id_column).select_from(model))
+    else:
+        column = getattr(model, sort_key)
+        if sort_key == 'id':
+            column = id_column
+        nullable = bool(table_column.nullable) and sort_key != 'id'
+        lookup = sa.select(column, id_column)
     if marker is not None:
         found = session.execute(
-            sa.select(column, id_column).where(model.uuid == marker)
+            lookup.where(model.uuid == marker)
         ).one_or_none()
         if found is None:
             raise exception.InvalidMarker(marker=marker, resource=resource)

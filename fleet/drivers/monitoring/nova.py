@@ -96,7 +96,10 @@ def signal_of(publisher_id, event_type, payload, metadata):
         }
     if event_type == 'compute.exception':
         host = _host_of_publisher(publisher_id)
-        exc = _data(data.get('exception')) or data
+        # Nova's ExceptionPayload is flat: "exception" is the class name
+        # (a string), beside "exception_message" (nova/notifications/
+        # objects/exception.py).
+        exc = data
         name = exc.get('exception') or 'unknown'
         return {
             'source': SOURCE,

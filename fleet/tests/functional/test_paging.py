@@ -90,6 +90,55 @@ def test_every_sort_key_pages_every_row_once(dbapi):
                     assert rest == sorted(rest, reverse=True), (key,)
 
 
+def test_metric_sort_and_filter_page_every_host_once(dbapi):
+    # API 1.9: sort_key=metric:<name> outer-joins host_metrics; a third
+    # of the hosts has no value (NULL), the others tie in fours.
+    cpu = {}
+    for i in range(23):
+        host = dbapi.create_host({'name': f'm{i:02d}', 'kind': 'compute'})
+        if i % 3:
+            cpu[host['uuid']] = float(i % 4)
+            dbapi.set_host_metrics(
+                host['uuid'],
+                {'cpu_used_percent': {'value': cpu[host['uuid']],
+                                      'sampled_at': T0}},
+                'test',
+            )  # fmt: skip
+        # Another metric on every host must not leak into the order.
+        dbapi.set_host_metrics(
+            host['uuid'],
+            {'power_watts': {'value': 100.0 - i, 'sampled_at': T0}},
+            'test',
+        )
+    everyone = dbapi.list_hosts()
+    for direction in ('asc', 'desc'):
+        for limit in (1, 4, 7):
+            seen, marker = [], None
+            while True:
+                page = dbapi.list_hosts(
+                    limit=limit,
+                    marker=marker,
+                    sort_key='metric:cpu_used_percent',
+                    sort_dir=direction,
+                )
+                seen.extend(page)
+                if len(page) < limit:
+                    break
+                marker = page[-1]['uuid']
+            assert sorted(h['uuid'] for h in seen) == sorted(
+                h['uuid'] for h in everyone
+            ), (direction, limit)
+            keys = [(cpu.get(h['uuid']) is not None, cpu.get(h['uuid'], 0),
+                     h['id']) for h in seen]  # fmt: skip
+            assert keys == sorted(keys, reverse=direction == 'desc')
+    hot = dbapi.list_hosts(
+        filters={'metrics': [('cpu_used_percent', 'gte', 2.0)]}
+    )
+    assert sorted(h['uuid'] for h in hot) == sorted(
+        u for u, v in cpu.items() if v >= 2.0
+    )
+
+
 #: Values MariaDB's JSON functions must carry through unchanged.
 AWKWARD = (
     'quote " backslash \\ slash / newline \n tab \t',

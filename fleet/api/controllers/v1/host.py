@@ -1,6 +1,7 @@
 """/v1/hosts: the physical resources of the fleet."""
 
 from http import client as http_client
+import re
 
 from oslo_log import log
 from oslo_utils import uuidutils
@@ -17,6 +18,7 @@ from fleet.common import exception
 from fleet.common import executions
 from fleet.common import policy
 from fleet.common import states
+from fleet.conf import prometheus as prometheus_conf
 from fleet.inventory import replace as replace_mod
 from fleet.inventory import variables
 
@@ -36,6 +38,87 @@ FILTERS = (
 KV_FILTERS = {'label': 'labels', 'variable': 'variables'}
 SORT_KEYS = ('id', 'name', 'kind', 'state', 'created_at', 'updated_at')
 HIDDEN = ('id', 'execution_uuid')
+#: Metrics the host list filters and sorts on (API 1.9).
+METRICS = prometheus_conf.METRIC_NAMES
+#: Comparisons of ``metric=<name>:<op>:<number>``.
+METRIC_OPS = ('gt', 'gte', 'lt', 'lte')
+METRIC_SORT_PREFIX = 'metric:'
+METRIC_SORT_KEYS = tuple(METRIC_SORT_PREFIX + m for m in METRICS)
+#: A decimal number of ``metric=<name>:<op>:<number>``: bounded digits
+#: and exponent, so that every one is a finite float.
+NUMBER_PATTERN = (
+    r'-?(?:[0-9]{1,20}(?:\.[0-9]{0,20})?|\.[0-9]{1,20})'
+    r'(?:[eE][-+]?[0-9]{1,2})?'
+)
+#: The whole of one ``metric`` query parameter (the OpenAPI description
+#: gives it as its pattern).
+METRIC_PATTERN = (
+    f'^(?:{"|".join(METRICS)})'
+    f'(?::(?:{"|".join(METRIC_OPS)}):{NUMBER_PATTERN})?$'
+)
+_NUMBER = re.compile(NUMBER_PATTERN)
+
+
+def _check_metric(name):
+    if name not in METRICS:
+        raise exception.InvalidParameterValue(
+            err=f'Unknown metric {name!r}; metrics: {", ".join(METRICS)}.'
+        )
+
+
+def metric_filters(raw):
+    """The ``metric`` query parameters of the host list (API 1.9) as the
+    db's ``(name, op, value)`` list.
+
+    ``<name>`` keeps the hosts that have a value of the metric;
+    ``<name>:<op>:<number>`` those whose value compares so (a host
+    without a value never does). Repeat for several, all of which hold.
+
+    :param raw: None, a string or a list of them (a repeated parameter).
+    :raises: InvalidParameterValue for an unknown metric or comparison, a
+        malformed number, or the same metric and comparison twice.
+    """
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        raw = [raw]
+    wanted = []
+    seen = set()
+    for item in raw:
+        name, sep, rest = item.partition(':')
+        op = value = None
+        if sep:
+            op, sep, text = rest.partition(':')
+            if not sep or op not in METRIC_OPS:
+                raise exception.InvalidParameterValue(
+                    err=f'metric must be "<name>" or "<name>:<op>:<number>" '
+                    f'with <op> one of {", ".join(METRIC_OPS)}, got '
+                    f'{item!r}.'
+                )
+            if not _NUMBER.fullmatch(text):
+                raise exception.InvalidParameterValue(
+                    err=f'metric {name}:{op} needs a decimal number (at '
+                    f'most 20 digits each side of the point, a 2-digit '
+                    f'exponent), got {text!r}.'
+                )
+            value = float(text)
+        _check_metric(name)
+        if (name, op) in seen:
+            what = f'{name}:{op}' if op else name
+            raise exception.InvalidParameterValue(
+                err=f'metric {what} is given twice; give each metric and '
+                f'comparison once.'
+            )
+        seen.add((name, op))
+        wanted.append((name, op, value))
+    return wanted
+
+
+def check_metric_sort(sort_key):
+    """:raises: InvalidParameterValue for ``metric:<name>`` of an unknown
+    metric (any other sort key is pagination's to judge)."""
+    if sort_key is not None and sort_key.startswith(METRIC_SORT_PREFIX):
+        _check_metric(sort_key[len(METRIC_SORT_PREFIX) :])
 
 
 def to_api(host, url=None):
@@ -178,13 +261,20 @@ class HostsController(rest.RestController):
         allowed = (
             FILTERS + tuple(KV_FILTERS) if utils.allow_inventory() else FILTERS
         )
+        sort_keys = SORT_KEYS
+        if utils.allow_host_metric_list():
+            allowed += ('metric',)
+            sort_keys += METRIC_SORT_KEYS
+            check_metric_sort(params.get('sort_key'))
         utils.check_query(params, allowed)
-        page = utils.pagination(params, SORT_KEYS)
+        page = utils.pagination(params, sort_keys)
         filters = {k: v for k, v in params.items() if k in FILTERS}
         for param, column in KV_FILTERS.items():
             wanted = utils.key_values(params, param)
             if wanted:
                 filters[column] = wanted
+        if 'metric' in params:
+            filters['metrics'] = metric_filters(params['metric'])
         if 'kind' in filters and filters['kind'] not in states.HOST_KINDS:
             raise exception.InvalidParameterValue(
                 err=f'Unknown kind {filters["kind"]!r}; kinds: '

@@ -77,8 +77,9 @@ def next_link(collection, items, limit, resource, params):
     query['limit'] = limit
     query['marker'] = items[-1]['uuid']
     # Filter values are the client's own text: encode them, or a value
-    # holding "&" or a space breaks the link.
-    qs = urllib.parse.urlencode(query)
+    # holding "&" or a space breaks the link. A repeated parameter
+    # (label, metric) is a list: one pair per value, not its repr.
+    qs = urllib.parse.urlencode(query, doseq=True)
     return f'{pecan.request.application_url}/v1/{resource}?{qs}'
 
 
@@ -161,6 +162,16 @@ def allow_host_metrics():
     return version is not None and version.as_tuple() >= (
         1,
         versions.MINOR_7_HOST_METRICS,
+    )
+
+
+def allow_host_metric_list():
+    """Whether the request's version filters and sorts the host list on
+    metrics (1.9)."""
+    version = getattr(pecan.request, 'version', None)
+    return version is not None and version.as_tuple() >= (
+        1,
+        versions.MINOR_9_HOST_METRIC_LIST,
     )
 
 

@@ -30,6 +30,9 @@ in this history:
   time.
 * 1.8 - Plans: ``/v1/plans`` (create with dry run, list, show, pause,
   resume, cancel): rolling maintenance under disruption budgets.
+* 1.9 - Hosts: the host list filters on metrics (``metric=<name>``,
+  ``metric=<name>:<gt|gte|lt|lte>:<number>``, repeatable) and sorts by
+  one (``sort_key=metric:<name>``).
 """
 
 SERVICE_TYPE = 'fleet'
@@ -44,9 +47,10 @@ MINOR_5_HOST_RELEASE = 5
 MINOR_6_AUDITS = 6
 MINOR_7_HOST_METRICS = 7
 MINOR_8_PLANS = 8
+MINOR_9_HOST_METRIC_LIST = 9
 
 MINOR_MIN_VERSION = MINOR_0_INITIAL
-MINOR_MAX_VERSION = MINOR_8_PLANS
+MINOR_MAX_VERSION = MINOR_9_HOST_METRIC_LIST
 
 MIN_VERSION_STRING = f'1.{MINOR_MIN_VERSION}'
 MAX_VERSION_STRING = f'1.{MINOR_MAX_VERSION}'

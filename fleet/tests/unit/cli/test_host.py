@@ -1,5 +1,6 @@
 """``openstack fleet host ...`` end to end: shell, plugin, client, API."""
 
+import datetime
 from unittest import mock
 
 from fleet.conductor import rpcapi
@@ -54,6 +55,38 @@ class TestHostCommands(base.CLITestCase):
             '--marker', made[3]['uuid'],
         )  # fmt: skip
         self.assertEqual(['c4'], out.split())
+
+    def test_list_metric_filter_and_sort(self):
+        at = datetime.datetime(2026, 11, 30, 18, 0, 0)
+        for name, cpu in (('c1', 95.0), ('c2', 50.0), ('c3', None)):
+            host = self.create_host(name=name)
+            if cpu is not None:
+                self.dbapi.set_host_metrics(
+                    host['uuid'],
+                    {'cpu_used_percent': {'value': cpu, 'sampled_at': at}},
+                    'prometheus',
+                )
+        names = 'fleet', 'host', 'list', '-f', 'value', '-c', 'Name'
+        out, _ = self.openstack(
+            *names, '--metric-filter', 'cpu_used_percent>90'
+        )
+        self.assertEqual(['c1'], out.split())
+        out, _ = self.openstack(
+            *names, '--metric-filter', 'cpu_used_percent:gte:50',
+            '--metric-filter', 'cpu_used_percent<=60',
+        )  # fmt: skip
+        self.assertEqual(['c2'], out.split())
+        out, _ = self.openstack(
+            *names, '--sort', 'metric:cpu_used_percent:desc'
+        )
+        self.assertEqual(['c1', 'c2', 'c3'], out.split())
+        out, _ = self.openstack(*names, '--sort', 'metric:cpu_used_percent')
+        self.assertEqual(['c3', 'c2', 'c1'], out.split())
+        # The API's fault, not a traceback.
+        _, err = self.openstack(*names, '--metric-filter', 'cpu_util>90', rc=1)
+        self.assertIn('Unknown metric', err)
+        self.openstack(*names, '--metric-filter', '>90', rc=2)
+        self.openstack(*names, '--sort', 'metric:', rc=2)
 
     def test_create_show(self):
         host = self.openstack_json(

@@ -39,12 +39,31 @@ source "$STUB_DIR/stubs.sh"
 source "$FLEET_DIR/devstack/settings"
 source "$FLEET_DIR/devstack/plugin.sh" stack post-config
 """
+#: Every phase stack.sh, unstack.sh and clean.sh run the plugin in, in
+#: their order.
+ALL_PHASES = """
+set -e
+source "$STUB_DIR/stubs.sh"
+source "$FLEET_DIR/devstack/settings"
+for phase in "stack install" "stack post-config" "stack extra" unstack clean
+do
+    source "$FLEET_DIR/devstack/plugin.sh" $phase
+done
+"""
 
 
 class PluginTestCase(base.TestCase):
-    def run_plugin(self, services, **env):
+    def run_plugin(self, services, script=SCRIPT, **env):
         tmp = tempfile.mkdtemp()
         self.addCleanup(subprocess.run, ['rm', '-rf', tmp], check=False)
+        # get_python_exec_prefix: where fleet's console scripts are.
+        stub_bin = os.path.join(tmp, 'bin')
+        os.makedirs(stub_bin)
+        for command in ('fleet-dbsync', 'fleet-api', 'fleet-conductor'):
+            path = os.path.join(stub_bin, command)
+            with open(path, 'w') as f:
+                f.write(f'#!/bin/sh\necho "{command} $*" >> "$STUB_LOG"\n')
+            os.chmod(path, 0o700)
         nova_conf = os.path.join(tmp, 'nova.conf')
         with open(nova_conf, 'w') as f:
             f.write('[DEFAULT]\ncompute_driver = fake.FakeDriver\n')
@@ -53,6 +72,7 @@ class PluginTestCase(base.TestCase):
             'HOME': tmp,
             'STUB_DIR': HERE,
             'STUB_LOG': os.path.join(tmp, 'stub.log'),
+            'STUB_BIN': stub_bin,
             'FLEET_DIR': ROOT,
             'ENABLED_SERVICES': ','.join(services),
             'DEST': tmp,
@@ -75,13 +95,20 @@ class PluginTestCase(base.TestCase):
             **env,
         }
         result = subprocess.run(
-            ['bash', '-c', SCRIPT],
+            ['bash', '-c', script],
             env=environ,
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=300,
         )
         self.assertEqual(0, result.returncode, result.stderr[-3000:])
+        # A stub called with the wrong arguments inside $(...) exits only
+        # its subshell: its record fails the test.
+        errors = environ['STUB_LOG'] + '.errors'
+        self.assertFalse(
+            os.path.exists(errors),
+            open(errors).read() if os.path.exists(errors) else '',
+        )
         with open(environ['STUB_LOG']) as f:
             log = f.read()
         return tmp, environ, log
@@ -97,7 +124,7 @@ class PluginTestCase(base.TestCase):
             [sys.executable, '-c', LOAD, path],
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=300,
         )
         self.assertEqual(0, result.returncode, result.stderr[-3000:])
         return json.loads(result.stdout)
@@ -202,3 +229,94 @@ class TestWithoutNova(PluginTestCase):
         )
         conf = self.load(os.path.join(env['FLEET_CONF_DIR'], 'fleet.conf'))
         self.assertEqual(['nova', 'prometheus'], conf['drivers']['monitoring'])
+
+
+class TestEveryPhase(PluginTestCase):
+    def test_install_to_clean(self):
+        tmp, env, log = self.run_plugin(
+            ['key', 'n-api', 'n-cpu', 'fleet-api', 'fleet-conductor'],
+            script=ALL_PHASES,
+        )
+        calls = log.splitlines()
+        # DevStack installs uwsgi itself (install_apache_uwsgi in
+        # stack.sh): the plugin installs fleet with its CLI extra only.
+        self.assertIn(f'setup_develop {ROOT} cli', calls)
+        self.assertFalse([c for c in calls if c.startswith('pip_install')])
+        self.assertIn('recreate_database fleet', calls)
+        dbsync = [c for c in calls if c.startswith('fleet-dbsync')]
+        self.assertEqual(1, len(dbsync), calls)
+        self.assertTrue(dbsync[0].endswith('upgrade'), dbsync)
+        run = [c for c in calls if c.startswith('run_process')]
+        self.assertEqual(
+            ['run_process fleet-conductor', 'run_process fleet-api'],
+            [' '.join(c.split()[:2]) for c in run],
+        )
+        self.assertIn('--ini', run[1])
+        self.assertIn('fleet-api-uwsgi.ini', run[1])
+        self.assertIn('apache ProxyPass /fleet unix:', log)
+        stop = [c for c in calls if c.startswith('stop_process')]
+        self.assertEqual(
+            ['stop_process fleet-api', 'stop_process fleet-conductor'], stop
+        )
+        self.assertIn(
+            'remove_uwsgi_config '
+            f'{env["FLEET_CONF_DIR"]}/fleet-api-uwsgi.ini fleet-api',
+            calls,
+        )
+        # clean removed what configure wrote.
+        self.assertFalse(os.path.exists(env['FLEET_CONF_DIR']))
+
+
+class TestStubsKeepDevStackSignatures(base.TestCase):
+    """The stubs fail on a call the real function would not take."""
+
+    def call(self, line):
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(subprocess.run, ['rm', '-rf', tmp], check=False)
+        return subprocess.run(
+            ['bash', '-c', f'set -e; source "$STUB_DIR/stubs.sh"; {line}'],
+            env={
+                'PATH': os.environ['PATH'],
+                'STUB_DIR': HERE,
+                'STUB_LOG': os.path.join(tmp, 'log'),
+            },
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+
+    def test_wrong_argument_counts_fail(self):
+        for line in (
+            # The old 4-argument form (no application name) is fine, 2 is
+            # not; nor is a WSGI file path.
+            'write_uwsgi_config /tmp/x.ini mod:app',
+            'write_uwsgi_config /tmp/x.ini /opt/app.wsgi /x',
+            'remove_uwsgi_config /tmp/x.ini',
+            'remove_uwsgi_config /tmp/x.ini /usr/local/bin/fleet-wsgi',
+            'iniset /tmp/x.ini section option',
+            'get_or_create_service fleet fleet',
+            'get_or_create_service fleet fleet "d" extra',
+            'get_or_create_endpoint fleet RegionOne',
+            'configure_keystone_authtoken_middleware /tmp/x.ini',
+            'create_service_user',
+            'trueorfalse True',
+            'setup_develop /opt/fleet "[cli]"',
+            'run_process fleet-api',
+            'wait_for_service 60',
+        ):
+            result = self.call(line)
+            self.assertEqual(97, result.returncode, (line, result.stderr))
+            self.assertIn('stub:', result.stderr, line)
+
+    def test_right_calls_pass(self):
+        for line in (
+            'write_uwsgi_config /tmp/$$.ini mod:app /x "" name',
+            'write_uwsgi_config /tmp/$$.ini mod:app /x',
+            'get_or_create_endpoint fleet RegionOne http://a http://b',
+            'configure_keystone_authtoken_middleware /tmp/$$.ini fleet',
+            'setup_develop -bindep /opt/fleet cli',
+            'iniset -sudo /tmp/$$.ini s o v',
+            'test "$(trueorfalse True NOPE)" = True',
+        ):
+            result = self.call(line + '; rm -f /tmp/$$.ini')
+            self.assertEqual(0, result.returncode, (line, result.stderr))

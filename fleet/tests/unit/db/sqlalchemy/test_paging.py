@@ -72,7 +72,10 @@ CASES = [
     (resource, key)
     for resource, (_, _, keys, _) in ENDPOINTS.items()
     for key in keys
-]
+] + [('host', key) for key in host_api.METRIC_SORT_KEYS]
+#: Values of a metric sort key: None is a host without a value of the
+#: metric (no host_metrics row), which sorts as NULL.
+METRIC_VALUES = st.one_of(st.none(), st.sampled_from([-2.0, 0.0, 1.5]))
 #: Columns unique on their own (or with a constant kind): no ties.
 UNIQUE = {('host', 'name'), ('runbook', 'name'), ('place', 'name')}
 
@@ -97,6 +100,8 @@ def scenarios(draw):
     n = draw(st.integers(min_value=0, max_value=14))
     if key == 'id':
         values = [None] * n
+    elif key.startswith('metric:'):
+        values = draw(st.lists(METRIC_VALUES, min_size=n, max_size=n))
     elif (resource, key) in UNIQUE:
         values = draw(st.permutations([f'n{i:02d}' for i in range(n)]))
     else:
@@ -111,6 +116,8 @@ class TestPaging(base.DbTestCase):
     def _fill(self, resource, key, values):
         model, _, _, required = ENDPOINTS[resource]
         rows = []
+        if key.startswith('metric:'):
+            return self._fill_metric(key.partition(':')[2], values)
         with sa_api._writer() as session:
             session.execute(sa.delete(model))
             for i, value in enumerate(values):
@@ -134,6 +141,40 @@ class TestPaging(base.DbTestCase):
                         .values({key: None})
                     )
                 rows.append((value, obj.id, obj.uuid))
+        return rows
+
+    def _fill_metric(self, metric, values):
+        """Hosts, each with ``values[i]`` as its value of ``metric`` (no
+        row for None), and a value of another metric that must not
+        leak into the order."""
+        _, _, _, required = ENDPOINTS['host']
+        rows = []
+        with sa_api._writer() as session:
+            session.execute(sa.delete(models.HostMetric))
+            session.execute(sa.delete(models.Host))
+            for i, value in enumerate(values):
+                host = models.Host(
+                    uuid=uuidutils.generate_uuid(),
+                    name=f'n{i:02d}',
+                    **required,
+                )
+                session.add(host)
+                session.flush()
+                other = 'power_watts' if metric != 'power_watts' else 'cpu'
+                samples = {other: 100.0 - i}
+                if value is not None:
+                    samples[metric] = value
+                for name, sample in samples.items():
+                    session.add(
+                        models.HostMetric(
+                            host_uuid=host.uuid,
+                            name=name,
+                            value=sample,
+                            source='test',
+                            sampled_at=T0,
+                        )
+                    )
+                rows.append((value, host.id, host.uuid))
         return rows
 
     @settings(
@@ -171,10 +212,14 @@ class TestPaging(base.DbTestCase):
         )
 
     def test_every_sort_key_is_covered(self):
-        # The property test draws from CASES: every API sort key is there.
+        # The property test draws from CASES: every API sort key is there,
+        # the host list's metric:<name> keys (API 1.9) too.
         self.assertEqual(
-            sum(len(e[2]) for e in ENDPOINTS.values()), len(CASES)
+            sum(len(e[2]) for e in ENDPOINTS.values())
+            + len(host_api.METRIC_SORT_KEYS),
+            len(CASES),
         )
+        self.assertIn(('host', 'metric:cpu_used_percent'), CASES)
 
     def test_unknown_sort_key_or_dir(self):
         self.assertRaises(

@@ -54,15 +54,15 @@ class TestSignalOf(base.TestCase):
         )
 
     def test_compute_exception(self):
+        # As nova's doc/notification_samples/compute-exception.json: the
+        # ExceptionPayload is flat, "exception" the class name.
         payload = _versioned(
             {
-                'exception': _versioned(
-                    {
-                        'exception': 'ComputeHostNotFound',
-                        'exception_message': 'boom',
-                    },
-                    'ExceptionPayload',
-                )
+                'exception': 'ComputeHostNotFound',
+                'exception_message': 'boom',
+                'function_name': '_build_and_run_instance',
+                'module_name': 'nova.compute.manager',
+                'traceback': 'Traceback (most recent call last): ...',
             },
             'ExceptionPayload',
         )
@@ -74,6 +74,7 @@ class TestSignalOf(base.TestCase):
         self.assertEqual(
             {'exception': 'ComputeHostNotFound'}, signal['labels']
         )
+        self.assertEqual('boom', signal['annotations']['message'])
 
     def test_instance_error(self):
         payload = _versioned(

@@ -1,7 +1,7 @@
 """Where the periodic inventory sync stands (its high-water mark), kept
 across restarts and changes of the leading conductor.
 
-Revision ID: 0010_sync_state
+Revision ID: 0009_sync_state
 Revises: 0008_plans
 Create Date: 2026-11-30
 
@@ -10,7 +10,7 @@ Create Date: 2026-11-30
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0010_sync_state'
+revision = '0009_sync_state'
 # 0009 is another branch's; the coordinator chains the two at merge.
 down_revision = '0008_plans'
 

@@ -8,16 +8,16 @@ table (about 500 ms at 100,000 hosts), and about 5 ms with this index.
 kind and state keep their single-column indexes: InnoDB appends the
 primary key to them, and MariaDB uses that for ORDER BY kind, id.
 
-Revision ID: 0013_list_perf
-Revises: 0008_plans
+Revision ID: 0011_list_perf
+Revises: 0010_metric_indexes
 Create Date: 2026-11-30
 
 """
 
 from alembic import op
 
-revision = '0013_list_perf'
-down_revision = '0008_plans'
+revision = '0011_list_perf'
+down_revision = '0010_metric_indexes'
 
 
 def upgrade():
