@@ -30,6 +30,10 @@ in this history:
   time.
 * 1.8 - Plans: ``/v1/plans`` (create with dry run, list, show, pause,
   resume, cancel): rolling maintenance under disruption budgets.
+* 1.10 - Plans: a selector of the hosts failing an audit rule
+  (``selector.audit``: ``profile`` and ``rule``), the budget
+  ``capacity_headroom``, and ``eta`` (remaining hosts and waves, ETA from
+  measured migration times) in a plan's ``GET``.
 """
 
 SERVICE_TYPE = 'fleet'
@@ -44,9 +48,12 @@ MINOR_5_HOST_RELEASE = 5
 MINOR_6_AUDITS = 6
 MINOR_7_HOST_METRICS = 7
 MINOR_8_PLANS = 8
+#: Renumber here (one line) if the merge order gives this bump another
+#: number.
+MINOR_10_PLAN_PROGRESS = 10
 
 MINOR_MIN_VERSION = MINOR_0_INITIAL
-MINOR_MAX_VERSION = MINOR_8_PLANS
+MINOR_MAX_VERSION = MINOR_10_PLAN_PROGRESS
 
 MIN_VERSION_STRING = f'1.{MINOR_MIN_VERSION}'
 MAX_VERSION_STRING = f'1.{MINOR_MAX_VERSION}'

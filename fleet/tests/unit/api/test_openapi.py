@@ -62,6 +62,11 @@ class TestDocument(base.APITestCase):
             op['x-openstack-microversion']['min_version']
             for path in doc['paths'].values()
             for op in path.values()
+        } | {
+            changed
+            for path in doc['paths'].values()
+            for op in path.values()
+            for changed in op['x-openstack-microversion'].get('changes', {})
         }
         expected = {
             f'1.{m}'
