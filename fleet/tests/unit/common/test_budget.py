@@ -696,3 +696,66 @@ class TestHeadroomAdmission(base.DbTestCase):
         self.config(capacity_headroom=False, group='budget')
         self.create('a')
         self.assertEqual(states.EXEC_PENDING, self.create('b')['state'])
+
+    def test_a_conductor_dying_mid_admission_leaves_the_run_waiting(self):
+        # The admission transaction is cut short (the process dies while
+        # it reads the zone's instances): nothing of it is committed. The
+        # run is still waiting and holds its host; the next re-check (any
+        # conductor's periodic) admits it, once.
+        from fleet.db.sqlalchemy import plans as plans_db
+
+        self.config(capacity_headroom=False, group='budget')
+        waiting = self.create('b')
+        self.assertEqual(states.EXEC_PENDING, waiting['state'])
+        self.config(capacity_headroom=True, group='budget')
+        run = self.create('a')
+        self.assertEqual(states.EXEC_WAITING, run['state'])
+        reason = run['waiting_reason']
+        self.assertIn('capacity headroom', reason)
+
+        class Died(BaseException):
+            """Not an Exception: nothing in fleet catches it."""
+
+        # b's drain ends (its instance moved to c), so a would fit now.
+        self.dbapi.apply_instance({'uuid': 'v2', 'host': 'c'})
+        with mock.patch.object(
+            plans_db._AdmissionReader, 'instances', side_effect=Died
+        ):
+            executions.mark_running(self.dbapi, waiting['uuid'])
+            self.assertRaises(
+                Died,
+                executions.finish,
+                self.dbapi,
+                waiting['uuid'],
+                states.EV_SUCCEED,
+                'drained',
+            )
+        run = self.dbapi.get_execution(run['uuid'])
+        self.assertEqual(states.EXEC_WAITING, run['state'])
+        self.assertEqual(reason, run['waiting_reason'])
+        self.assertEqual(
+            run['uuid'], self.dbapi.get_host('a')['execution_uuid']
+        )
+        self.assertNotIn(
+            'Admitted: every disruption budget has room.',
+            [
+                e['message']
+                for e in self.dbapi.list_execution_events(run['uuid'])
+            ],
+        )
+        # The finished run's own end was committed before the re-check.
+        self.assertEqual(
+            states.EXEC_SUCCEEDED,
+            self.dbapi.get_execution(waiting['uuid'])['state'],
+        )
+        started = []
+        self.assertEqual(
+            [run['uuid']],
+            executions.admit_waiting(
+                self.dbapi, start=lambda u: started.append(u) or True
+            ),
+        )
+        self.assertEqual([run['uuid']], started)
+        self.assertEqual(
+            [], executions.admit_waiting(self.dbapi, start=started.append)
+        )
