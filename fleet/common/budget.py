@@ -256,9 +256,10 @@ def headroom_reason(host, hosts, others, limits, reader):
         return None
     by_uuid = {h['uuid']: h for h in hosts}
     instances = reader.instances([h['name'] for h in scope])
-    demand = capacity.demand_of(
-        i for i in instances if i.get('host') == host['name']
-    )
+    on_host = {}
+    for inst in instances:
+        on_host.setdefault(inst.get('host'), []).append(inst)
+    demand = capacity.demand_of(on_host.get(host['name'], ()))
     if not demand:
         return None
     reservations = [
@@ -278,9 +279,7 @@ def headroom_reason(host, hosts, others, limits, reader):
                 'availability_zone': other.get('availability_zone'),
                 'instances': {
                     d['uuid']: {k: v for k, v in d.items() if k != 'uuid'}
-                    for d in capacity.demand_of(
-                        i for i in instances if i.get('host') == other['name']
-                    )
+                    for d in capacity.demand_of(on_host.get(other['name'], ()))
                 },
             }
         )
