@@ -164,7 +164,8 @@ def check(run, hosts, admitted, instances, limits, reader=None):
         the capacity headroom is checked: ``reader.instances(names)``
         (instances on those hosts, with their resources) and
         ``reader.reservations()`` (capacity reservations of active
-        runs). None: no headroom check.
+        runs), ``reader.plan_state(uuid)``. None: no headroom check, and
+        a plan's run is not held back by its plan's state.
     """
     by_uuid = {h['uuid']: h for h in hosts}
     host = by_uuid.get(run['host_uuid'])
@@ -173,6 +174,12 @@ def check(run, hosts, admitted, instances, limits, reader=None):
     others = [r for r in admitted if r['uuid'] != run['uuid']]
     out = out_of_service(hosts, others)
     plan = run.get('plan_uuid')
+    if plan and reader is not None:
+        # A paused or blocked plan starts no host: its runs already
+        # asked for wait too, instead of slipping in when room frees.
+        state = reader.plan_state(plan)
+        if state not in (None, states.PLAN_RUNNING):
+            return f'plan {plan} is {state}; its hosts start when it runs'
     if plan and limits.get('max_at_once'):
         mine = sorted(
             by_uuid[r['host_uuid']]['name']

@@ -556,8 +556,9 @@ class Connection(metaclass=abc.ABCMeta):
             more in the same transaction, on demand
             (``reader.instances(host_names)``: those hosts' instances with
             their resources; ``reader.reservations()``: the capacity
-            reservations of active runs); returns why the run must wait,
-            or None to admit it.
+            reservations of active runs; ``reader.plan_state(uuid)``: a
+            plan's state or None); returns why the run must wait, or None
+            to admit it.
         :returns: ``(run, admitted)``: the run as now stored (a refused
             one with the reason in ``waiting_reason``), and whether this
             call admitted it (False too if it was no longer waiting).

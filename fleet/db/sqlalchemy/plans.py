@@ -61,6 +61,12 @@ class _AdmissionReader:
             )
         return rows
 
+    def plan_state(self, uuid):
+        """The state of plan ``uuid``, or None if there is none."""
+        return self._session.execute(
+            sa.select(models.Plan.state).filter_by(uuid=uuid)
+        ).scalar_one_or_none()
+
     def reservations(self):
         going = sa.select(models.Execution.uuid).where(
             models.Execution.state.in_(states.EXEC_ACTIVE_STATES)

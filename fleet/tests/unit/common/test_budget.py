@@ -362,6 +362,9 @@ class FakeReader:
     def reservations(self):
         return list(self._reservations)
 
+    def plan_state(self, uuid):
+        return None
+
 
 def sized_host(name, vcpus=8, memory_mb=8192, zone='az1', **kw):
     host = {

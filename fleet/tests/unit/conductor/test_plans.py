@@ -605,3 +605,39 @@ class TestProgress(PlanTestCase):
             self.assertEqual(1, shown['progress']['failed'])
             self.assertEqual(0, shown['eta']['remaining_hosts'])
             self.assertIsNone(self.dbapi.get_host('c0')['execution_uuid'])
+
+
+class TestPausedPlanRuns(PlanTestCase):
+    def test_a_paused_plans_waiting_run_is_not_admitted(self):
+        # The zone allows one host out: the plan's second run waits. The
+        # plan is paused meanwhile; when the first ends, the second must
+        # not slip in: a paused plan starts no host.
+        self.config(max_out_per_az='1', group='budget')
+        plan = self.create(budget={'max_at_once': 2})
+        self.tick(plan)
+        rows = self.dbapi.list_plan_hosts(plan['uuid'])
+        first, second = (
+            self.dbapi.get_execution(r['execution_uuid']) for r in rows[:2]
+        )
+        self.assertEqual(states.EXEC_PENDING, first['state'])
+        self.assertEqual(states.EXEC_WAITING, second['state'])
+        plans.pause(self.dbapi, plan['uuid'], 'op')
+        self.end_run(rows[0]['host_name'])
+        second = self.dbapi.get_execution(second['uuid'])
+        self.assertEqual(states.EXEC_WAITING, second['state'])
+        self.assertEqual(
+            f'plan {plan["uuid"]} is paused; its hosts start when it runs',
+            second['waiting_reason'],
+        )
+        plans.tick_all(self.dbapi, self.start)
+        self.assertEqual(
+            states.EXEC_WAITING,
+            self.dbapi.get_execution(second['uuid'])['state'],
+        )
+        plans.resume(self.dbapi, plan['uuid'], 'op')
+        plans.tick_all(self.dbapi, self.start)
+        self.assertEqual(
+            states.EXEC_PENDING,
+            self.dbapi.get_execution(second['uuid'])['state'],
+        )
+        self.assertIn(second['uuid'], self.started)
