@@ -13,6 +13,12 @@ A runbook (data, see :mod:`fleet.api.schemas.runbook`)::
      "approval": "admin",                         # or "automatic"
      "limits": {"max_hosts": 1, "per": "availability_zone"}}
 
+``limits.max_hosts`` bounds the runbook's own runs admitted at once (in
+one ``per`` domain): the run records it (``parameters.runbook_limit``)
+and the one admission point (:mod:`fleet.common.budget`) enforces it
+atomically with the disruption budgets; a run beyond it is recorded and
+waits, its reason visible, until one of the runbook's runs ends.
+
 Audit findings are alerts too (source ``audit``, name ``AuditFailed``,
 labels ``profile`` and ``rule``, see :mod:`fleet.audits.auditor`); a
 runbook matches them with ``"match": {"audit": {"profile": "el9",
@@ -45,6 +51,7 @@ from oslo_log import log
 from oslo_utils import timeutils
 
 from fleet.alerts import states as alert_states
+from fleet.common import budget
 from fleet.common import exception
 from fleet.common import executions
 from fleet.common import states
@@ -137,17 +144,6 @@ def matches(runbook, alert, host):
     return True
 
 
-def _held_hosts(dbapi, host, limits):
-    """Hosts held by a run now in ``host``'s failure domain."""
-    per = limits.get('per')
-    filters = {}
-    if per:
-        filters[per] = host.get(per)
-    return [
-        h for h in dbapi.list_hosts(filters=filters) if h['execution_uuid']
-    ]
-
-
 def plan(runbook, alert, now=None, dbapi=None):
     """What ``runbook`` would do now about ``alert``, without doing it.
 
@@ -216,20 +212,11 @@ def plan(runbook, alert, now=None, dbapi=None):
         )
     action = remediation.get('action', 'maintenance')
     if action == 'maintenance':
-        limits = runbook['limits'] or {}
-        max_hosts = limits.get('max_hosts')
-        if max_hosts is not None:
-            held = _held_hosts(dbapi, host, limits)
-            if len(held) >= max_hosts:
-                where = (
-                    f' in {limits["per"]} {host.get(limits["per"])}'
-                    if limits.get('per')
-                    else ''
-                )
-                return no(
-                    f'limit reached: {len(held)} host(s) in remediation'
-                    f'{where}, at most {max_hosts}'
-                )
+        # limits.max_hosts is not checked here (that would be
+        # check-then-act): the run records it and the one admission
+        # point (fleet.common.budget) enforces it atomically; a run
+        # beyond it waits, with the reason, until one of the runbook's
+        # runs ends.
         decision['action'] = ACTION_EXECUTION
         decision['kind'] = remediation.get('kind', 'drain')
         decision['reason'] = (
@@ -269,6 +256,9 @@ def act(runbook, alert, decision, context, rpcapi, dbapi=None):
                     'rules': [labels['rule']],
                 }
         params = executions.prepare_parameters(body)
+        limit = budget.runbook_limit(runbook)
+        if limit:
+            params['runbook_limit'] = limit
         awaiting = runbook['approval'] == alert_states.APPROVAL_ADMIN
         try:
             execution = executions.create(
@@ -298,6 +288,8 @@ def act(runbook, alert, decision, context, rpcapi, dbapi=None):
             return decision
         decision['execution_uuid'] = execution['uuid']
         decision['execution_state'] = execution['state']
+        if execution.get('waiting_reason'):
+            decision['waiting_reason'] = execution['waiting_reason']
         dbapi.add_runbook_action(
             runbook['uuid'],
             {

@@ -116,6 +116,9 @@ class Operation:
     other_responses: dict = dataclasses.field(default_factory=dict)
     #: Media type of the success body.
     media_type: str = 'application/json'
+    #: {minor version: what it changed in this operation} of versions
+    #: after ``min_version`` that change its body or its answer.
+    changes: dict = dataclasses.field(default_factory=dict)
 
 
 OPERATIONS = []
@@ -711,6 +714,11 @@ register(
         request=plan_schema.CREATE,
         status=201,
         response={'oneOf': [responses.PLAN_DETAIL, responses.PLAN_DRY_RUN]},
+        changes={
+            _V.MINOR_10_PLAN_PROGRESS: 'selector "audit" (the hosts '
+            'failing an audit rule), budget "capacity_headroom", and "eta" '
+            'in the answer.'
+        },
         links=_links(
             'uuid',
             '$response.body#/uuid',
@@ -727,6 +735,10 @@ register(
         tag='plans',
         min_version=_V.MINOR_8_PLANS,
         response=responses.PLAN_DETAIL,
+        changes={
+            _V.MINOR_10_PLAN_PROGRESS: '"eta": remaining hosts and waves, '
+            'and the ETA from measured migration times.'
+        },
         path_params={'uuid': UUID},
     ),
     Operation(
@@ -1092,6 +1104,10 @@ def _operation(op, max_minor):
         'min_version': f'1.{op.min_version}',
         'max_version': f'1.{max_minor}',
     }
+    if op.changes:
+        body['x-openstack-microversion']['changes'] = {
+            f'1.{minor}': text for minor, text in sorted(op.changes.items())
+        }
     for name, schema in op.path_params.items():
         body['parameters'].append(_parameter(name, 'path', schema, True))
     for name, schema in op.query.items():

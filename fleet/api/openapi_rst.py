@@ -36,7 +36,15 @@ def render():
             for name, first in o.query_versions.items()
             if first == minor
         ]
-        out.append(f'* **1.{minor}**: {", ".join(new) or "(changes only)"}')
+        changed = [
+            f'``{o.method.upper()} {o.path}`` ({o.changes[minor]})'
+            for o in ops
+            if minor in o.changes
+        ]
+        text = ', '.join(new)
+        if changed:
+            text += ('; ' if text else '') + 'changed: ' + ', '.join(changed)
+        out.append(f'* **1.{minor}**: {text or "(changes only)"}')
     out.append('')
     for tag, description in openapi.TAGS:
         tagged = [o for o in ops if o.tag == tag]
@@ -75,5 +83,7 @@ def render():
                 fields = _fields(o.request)
                 if fields:
                     out += ['', f'  Body: {fields}.']
+            for minor, text in sorted(o.changes.items()):
+                out += ['', f'  1.{minor}: {text}']
             out.append('')
     return '\n'.join(out) + '\n'

@@ -44,7 +44,7 @@ MIN_HEADER = 'OpenStack-API-Minimum-Version'
 
 #: The oldest and newest API versions this library speaks.
 MIN_VERSION = (1, 0)
-MAX_VERSION = (1, 9)
+MAX_VERSION = (1, 10)
 LATEST = 'latest'
 
 _VERSION_RE = re.compile(r'^\s*(\d+)\.(\d+)\s*$')

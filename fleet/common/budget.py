@@ -18,6 +18,7 @@ from oslo_config import cfg
 
 from fleet.common import exception
 from fleet.common import states
+from fleet.inventory import capacity
 
 CONF = cfg.CONF
 
@@ -44,7 +45,10 @@ DOMAINS = {
 }
 
 #: Every key a plan's (or run's) ``budget`` may hold.
-KEYS = (*DOMAINS, 'max_at_once', 'anti_affinity')
+KEYS = (*DOMAINS, 'max_at_once', 'anti_affinity', 'capacity_headroom')
+
+#: Where a runbook's ``limits.per`` reads a host's domain.
+RUNBOOK_DOMAINS = ('availability_zone', 'rack', 'cell', 'region')
 
 
 def parse_limit(value, total):
@@ -88,6 +92,12 @@ def validate(overrides):
         )
     for key in DOMAINS:
         parse_limit(overrides.get(key), 1)
+    for key in ('anti_affinity', 'capacity_headroom'):
+        if key in overrides and not isinstance(overrides[key], bool):
+            raise exception.Invalid(
+                reason=f'budget "{key}" is true or false, not '
+                f'{overrides[key]!r}.'
+            )
     if 'max_at_once' in overrides:
         parse_limit(overrides['max_at_once'], 1)
         if str(overrides['max_at_once']).endswith('%'):
@@ -103,9 +113,28 @@ def limits_for(parameters):
     overrides its plan recorded in its parameters."""
     limits = {key: getattr(CONF.budget, key) for key in DOMAINS}
     limits['anti_affinity'] = CONF.budget.anti_affinity
+    limits['capacity_headroom'] = CONF.budget.capacity_headroom
     limits['max_at_once'] = None
     limits.update((parameters or {}).get('budget') or {})
+    # A runbook's own bound, recorded with its run (never a plan's).
+    limits['runbook'] = (parameters or {}).get('runbook_limit')
+    limits['capacity_scope'] = (parameters or {}).get('capacity_scope')
+    limits['target_host'] = (parameters or {}).get('target_host')
     return limits
+
+
+def runbook_limit(runbook):
+    """What a runbook's run records of its runbook's ``limits`` (in its
+    parameters' ``runbook_limit``) for the admission point, or None."""
+    limits = runbook.get('limits') or {}
+    if limits.get('max_hosts') is None:
+        return None
+    return {
+        'runbook_uuid': runbook['uuid'],
+        'runbook': runbook['name'],
+        'max_hosts': int(limits['max_hosts']),
+        'per': limits.get('per'),
+    }
 
 
 def out_of_service(hosts, admitted):
@@ -121,16 +150,22 @@ def out_of_service(hosts, admitted):
     return out
 
 
-def check(run, hosts, admitted, instances, limits):
+def check(run, hosts, admitted, instances, limits, reader=None):
     """Why ``run`` may not be admitted now, or None if it may.
 
     :param run: the waiting run (dict).
     :param hosts: every compute host (dicts) but retired ones.
     :param admitted: the other admitted runs (``uuid``, ``host_uuid``,
-        ``plan_uuid``).
+        ``plan_uuid``, ``requested_by``).
     :param instances: instances in a server group (``host``,
         ``server_group``, ``server_group_policy``).
     :param limits: from :func:`limits_for`.
+    :param reader: reads more in the admission's transaction, only when
+        the capacity headroom is checked: ``reader.instances(names)``
+        (instances on those hosts, with their resources) and
+        ``reader.reservations()`` (capacity reservations of active
+        runs), ``reader.plan_state(uuid)``. None: no headroom check, and
+        a plan's run is not held back by its plan's state.
     """
     by_uuid = {h['uuid']: h for h in hosts}
     host = by_uuid.get(run['host_uuid'])
@@ -139,6 +174,12 @@ def check(run, hosts, admitted, instances, limits):
     others = [r for r in admitted if r['uuid'] != run['uuid']]
     out = out_of_service(hosts, others)
     plan = run.get('plan_uuid')
+    if plan and reader is not None:
+        # A paused or blocked plan starts no host: its runs already
+        # asked for wait too, instead of slipping in when room frees.
+        state = reader.plan_state(plan)
+        if state not in (None, states.PLAN_RUNNING):
+            return f'plan {plan} is {state}; its hosts start when it runs'
     if plan and limits.get('max_at_once'):
         mine = sorted(
             by_uuid[r['host_uuid']]['name']
@@ -155,9 +196,123 @@ def check(run, hosts, admitted, instances, limits):
         reason = _domain_reason(host, hosts, out, limits)
         if reason:
             return reason
+    if limits.get('runbook'):
+        reason = _runbook_reason(host, by_uuid, others, limits['runbook'])
+        if reason:
+            return reason
     if limits.get('anti_affinity'):
-        return _anti_affinity_reason(host, by_uuid, out, instances)
+        reason = _anti_affinity_reason(host, by_uuid, out, instances)
+        if reason:
+            return reason
+    if (
+        limits.get('capacity_headroom')
+        and reader is not None
+        and host['uuid'] not in out
+    ):
+        return headroom_reason(host, hosts, others, limits, reader)
     return None
+
+
+def _runbook_reason(host, by_uuid, others, limit):
+    """A runbook's ``max_hosts``: its own admitted runs in the domain
+    (``per``) of ``host`` (all its runs without ``per``)."""
+    per = limit.get('per')
+    domain = host.get(per) if per else None
+    mine = sorted(
+        by_uuid[r['host_uuid']]['name']
+        for r in others
+        if r['host_uuid'] in by_uuid
+        and (r.get('requested_by') or {}).get('runbook_uuid')
+        == limit['runbook_uuid']
+        and (not per or by_uuid[r['host_uuid']].get(per) == domain)
+    )
+    if len(mine) >= limit['max_hosts']:
+        where = f' in {per} {domain}' if per else ''
+        return (
+            f'runbook {limit["runbook"]} has {len(mine)} of '
+            f'{limit["max_hosts"]} allowed hosts in remediation{where} '
+            f'({", ".join(mine)})'
+        )
+    return None
+
+
+def _has_capacity(host):
+    facts = host.get('facts') or {}
+    return any(facts.get(r) for r in capacity.RESOURCES)
+
+
+def headroom_reason(host, hosts, others, limits, reader):
+    """Capacity headroom: the instances of ``host`` must fit on the
+    in-service hosts of their availability zone (or the run's
+    ``capacity_scope`` / ``target_host``), after what every other
+    admitted run has still to move. The model is the drain's own
+    (:func:`fleet.inventory.capacity.check_drain`), on fleet's recorded
+    capacity (Placement's live numbers are the drain's own check).
+
+    A zone whose capacity fleet does not know (no host with capacity
+    facts: an inventory without Placement) is not judged: ``None``.
+    """
+    zone = host.get('availability_zone') or None
+    target = limits.get('target_host')
+    scope = [
+        h
+        for h in hosts
+        if (h.get('availability_zone') or None) == zone or h['name'] == target
+    ]
+    if not any(_has_capacity(h) for h in scope):
+        return None
+    by_uuid = {h['uuid']: h for h in hosts}
+    instances = reader.instances([h['name'] for h in scope])
+    on_host = {}
+    for inst in instances:
+        on_host.setdefault(inst.get('host'), []).append(inst)
+    demand = capacity.demand_of(on_host.get(host['name'], ()))
+    if not demand:
+        return None
+    reservations = [
+        r for r in reader.reservations() if r['host_name'] != host['name']
+    ]
+    reserved = {r['execution_uuid'] for r in reservations}
+    # An admitted run whose drain has not reserved yet (pending, or
+    # before its capacity check) will move all of its host's instances.
+    for run in others:
+        other = by_uuid.get(run['host_uuid'])
+        if run['uuid'] in reserved or other is None:
+            continue
+        reservations.append(
+            {
+                'execution_uuid': run['uuid'],
+                'host_name': other['name'],
+                'availability_zone': other.get('availability_zone'),
+                'instances': {
+                    d['uuid']: {k: v for k, v in d.items() if k != 'uuid'}
+                    for d in capacity.demand_of(on_host.get(other['name'], ()))
+                },
+            }
+        )
+    result = capacity.check_drain(
+        scope,
+        instances,
+        host['name'],
+        demand,
+        reservations=reservations,
+        target=target,
+        scope=limits.get('capacity_scope'),
+    )
+    if result['fits']:
+        return None
+    where = (
+        f'host {target}'
+        if target
+        else f'the in-service hosts of availability zone {zone or "-"}'
+    )
+    return (
+        f'capacity headroom: {len(result["unplaced"])} of {len(demand)} '
+        f'instance(s) of {host["name"]} would not fit on {where} '
+        f'({len(result["candidates"])} destination(s), '
+        f'{result["free_vcpus"]} vCPUs / {result["free_memory_mb"]} MiB '
+        f'free after {len(reservations)} other run(s))'
+    )
 
 
 def _domain_reason(host, hosts, out, limits):

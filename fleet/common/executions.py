@@ -269,9 +269,14 @@ def approve(dbapi, rpcapi, context, uuid):
     )
 
 
-def _budget_check(run, hosts, admitted, instances):
+def _budget_check(run, hosts, admitted, instances, reader=None):
     return budget.check(
-        run, hosts, admitted, instances, budget.limits_for(run['parameters'])
+        run,
+        hosts,
+        admitted,
+        instances,
+        budget.limits_for(run['parameters']),
+        reader,
     )
 
 

@@ -24,6 +24,7 @@ from oslo_log import log
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 
+from fleet.audits import rules as audit_rules
 from fleet.common import budget
 from fleet.common import exception
 from fleet.common import executions
@@ -39,6 +40,7 @@ SELECTOR_KEYS = (
     'cell',
     'rack',
     'labels',
+    'audit',
 )
 #: A plan host's run has ended with this row state.
 _ROW_OF_RUN = {
@@ -132,13 +134,20 @@ def select_hosts(dbapi, selector):
             + (f' (unknown: {", ".join(unknown)})' if unknown else '')
             + '.'
         )
+    failing = None
+    if selector.get('audit'):
+        failing = audit_failing(dbapi, selector['audit'])
     if selector.get('hosts'):
         hosts = [dbapi.get_host(name) for name in selector['hosts']]
     else:
         hosts = dbapi.list_hosts(filters={'kind': 'compute'})
-    chosen = []
+    chosen, seen = [], set()
     for host in hosts:
         if host['kind'] != 'compute' or host['state'] == states.HOST_RETIRED:
+            continue
+        if host['uuid'] in seen:
+            continue  # named twice
+        if failing is not None and host['uuid'] not in failing:
             continue
         if any(
             selector.get(key) not in (None, host.get(key))
@@ -154,6 +163,7 @@ def select_hosts(dbapi, selector):
         if any(host['labels'].get(k) != v for k, v in labels.items()):
             continue
         chosen.append(host)
+        seen.add(host['uuid'])
     if not chosen:
         raise exception.Invalid(
             reason=f'the selector {selector} matches no compute host that '
@@ -167,6 +177,79 @@ def select_hosts(dbapi, selector):
             h['name'],
         ),
     )
+
+
+def _audit_rules(selector):
+    rules = selector.get('rule')
+    return [rules] if isinstance(rules, str) else list(rules or [])
+
+
+def audit_failing(dbapi, selector):
+    """Uuids of the hosts whose latest finding of the audit ``rule``(s)
+    of ``profile`` (name or uuid) is ``fail`` (a host failing several of
+    them counts once).
+
+    :raises: AuditProfileNotFound; Invalid (a rule the profile does not
+        have, or no host fails it: never audited, or every host passes).
+    """
+    try:
+        profile = dbapi.get_audit_profile(selector['profile'])
+    except exception.NotFound:
+        raise exception.Invalid(
+            reason=f'the selector names audit profile '
+            f'{selector["profile"]!r}, which does not exist.'
+        ) from None
+    wanted = _audit_rules(selector)
+    known = [r['name'] for r in profile['rules'] or []]
+    unknown = sorted(set(wanted) - set(known))
+    if unknown:
+        raise exception.Invalid(
+            reason=f'audit profile {profile["name"]} has no rule '
+            f'{", ".join(unknown)}; its rules: {", ".join(known) or "none"}.'
+        )
+    failing, counts = set(), {}
+    for rule in wanted:
+        for finding in dbapi.list_audit_findings(
+            filters={'profile_uuid': profile['uuid'], 'rule': rule}
+        ):
+            counts[finding['result']] = counts.get(finding['result'], 0) + 1
+            if finding['result'] == audit_rules.FAIL:
+                failing.add(finding['host_uuid'])
+    if not failing:
+        seen = (
+            ', '.join(f'{n} {r}' for r, n in sorted(counts.items()))
+            if counts
+            else 'no finding at all: audit the hosts first (POST /v1/audits)'
+        )
+        raise exception.Invalid(
+            reason=f'no host fails rule {", ".join(wanted)} of audit '
+            f'profile {profile["name"]} ({seen}).'
+        )
+    return failing
+
+
+def still_failing(dbapi, plan, host_uuid):
+    """For a plan that selects hosts failing an audit rule: whether the
+    host still fails one (a host fixed since the plan was made is
+    skipped, not drained for nothing)."""
+    selector = (plan.get('selector') or {}).get('audit')
+    if not selector:
+        return True
+    try:
+        profile = dbapi.get_audit_profile(selector['profile'])
+    except exception.NotFound:
+        return True  # the profile is gone: keep to what was planned
+    for rule in _audit_rules(selector):
+        for finding in dbapi.list_audit_findings(
+            filters={
+                'profile_uuid': profile['uuid'],
+                'rule': rule,
+                'host_uuid': host_uuid,
+            }
+        ):
+            if finding['result'] == audit_rules.FAIL:
+                return True
+    return False
 
 
 def _prepare(dbapi, body):
@@ -377,7 +460,99 @@ def show(dbapi, uuid):
         for row in rows
     ]
     plan['progress'] = dict(counts, total=len(rows))
+    plan['eta'] = estimate(dbapi, plan, rows)
     return plan
+
+
+def estimate(dbapi, plan, rows, now=None):
+    """What is left of a plan and when it should end, from measured
+    per-instance migration times (:func:`_per_instance_seconds`).
+
+    A host being done (its run not ended) has left its instances still on
+    it x its zone's per-instance time; the queued hosts go in the waves
+    the plan's budget allows (:func:`plan_waves`), each as long as its
+    slowest host. ``eta_s`` is the longest host being done plus the
+    queued waves: working time only, so a paused, blocked or
+    out-of-window plan keeps its ``eta_s`` but has no ``eta_at``.
+
+    :returns: ``{'remaining_hosts', 'running_hosts', 'remaining_waves',
+        'eta_s' (None until a migration was measured), 'eta_at' (ISO
+        time, running plans only), 'per_instance_s' {zone: s}}``.
+    """
+    running = [r for r in rows if r['state'] == 'started']
+    queued = [r for r in rows if r['state'] == 'queued']
+    result = {
+        'remaining_hosts': len(running) + len(queued),
+        'running_hosts': len(running),
+        'remaining_waves': 0,
+        'eta_s': 0.0 if not (running or queued) else None,
+        'eta_at': None,
+        'per_instance_s': {},
+    }
+    if not (running or queued) or plan['state'] not in (
+        states.PLAN_ACTIVE_STATES
+    ):
+        return result
+    all_hosts = [
+        h
+        for h in dbapi.list_hosts(filters={'kind': 'compute'})
+        if h['state'] != states.HOST_RETIRED
+    ]
+    by_uuid = {h['uuid']: h for h in all_hosts}
+    left = [
+        by_uuid[r['host_uuid']]
+        for r in running + queued
+        if r['host_uuid'] in by_uuid
+    ]
+    instances = (
+        dbapi.list_instances(filters={'host': [h['name'] for h in left]})
+        if left
+        else []
+    )
+    limits = budget.limits_for({'budget': plan['budget']})
+    queued_hosts = [
+        by_uuid[r['host_uuid']] for r in queued if r['host_uuid'] in by_uuid
+    ]
+    groups = (
+        _anti_affinity_groups(instances, queued_hosts)
+        if limits.get('anti_affinity')
+        else {}
+    )
+    waves = plan_waves(queued_hosts, all_hosts, limits, groups)
+    result['remaining_waves'] = len(waves) + (1 if running else 0)
+    rates = _per_instance_seconds(dbapi, all_hosts)
+    result['per_instance_s'] = {str(k): v for k, v in rates.items()}
+    if not rates:
+        return result
+    counts = {}
+    for inst in instances:
+        counts[inst['host']] = counts.get(inst['host'], 0) + 1
+
+    def seconds(host):
+        zone = host.get('availability_zone')
+        return counts.get(host['name'], 0) * rates.get(zone, rates[None])
+
+    eta = max(
+        (
+            seconds(by_uuid[r['host_uuid']])
+            for r in running
+            if r['host_uuid'] in by_uuid
+        ),
+        default=0.0,
+    )
+    by_name = {h['name']: h for h in queued_hosts}
+    eta += sum(
+        max(seconds(by_name[n]) for n in wave) for wave in waves if wave
+    )
+    result['eta_s'] = round(eta, 1)
+    if plan['state'] == states.PLAN_RUNNING and in_windows(
+        plan['windows'], now
+    ):
+        now = now or timeutils.utcnow()
+        result['eta_at'] = (now + datetime.timedelta(seconds=eta)).isoformat(
+            timespec='seconds'
+        ) + 'Z'
+    return result
 
 
 def pause(dbapi, uuid, who):
@@ -572,6 +747,25 @@ def _start_host(dbapi, rpcapi, context, plan, row):
     already holds (a conductor died between asking and recording) is
     adopted, never drained twice."""
     host = dbapi.get_host(row['host_uuid'])
+    if not host['execution_uuid'] and not still_failing(
+        dbapi, plan, host['uuid']
+    ):
+        rules = ', '.join(_audit_rules(plan['selector']['audit']))
+        dbapi.update_plan_host(
+            plan['uuid'],
+            row['host_uuid'],
+            {
+                'state': 'skipped',
+                'result': f'passes audit rule {rules} now: nothing to do',
+            },
+        )
+        LOG.info(
+            'Plan %s: %s skipped, it passes %s now.',
+            plan['uuid'],
+            host['name'],
+            rules,
+        )
+        return None
     if host['execution_uuid']:
         try:
             held = dbapi.get_execution(host['execution_uuid'])

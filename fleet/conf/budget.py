@@ -40,6 +40,19 @@ opts = [
         default=['anti-affinity'],
         help='Server group policies the anti_affinity rule keeps apart.',
     ),
+    cfg.BoolOpt(
+        'capacity_headroom',
+        default=True,
+        help='Admit a run only if the instances of its host fit on the '
+        'hosts of its availability zone that stay in service (active, '
+        'nova-compute enabled and up, not held by another run), after '
+        'what the other admitted runs have still to move: the capacity '
+        'model of the drain\'s own check, on the capacity fleet recorded. '
+        'A run that does not fit waits ("capacity headroom: ...") instead '
+        'of failing its capacity check. A zone whose capacity fleet does '
+        'not know (no host with capacity facts) is not judged. A plan may '
+        'override it (budget "capacity_headroom").',
+    ),
     cfg.IntOpt(
         'default_plan_max_at_once',
         default=1,

@@ -633,13 +633,19 @@ class Connection(metaclass=abc.ABCMeta):
 
         :param target_state: the state an admitted run moves to (the
             machine's answer, from fleet.common.states).
-        :param check: ``check(run, hosts, admitted, instances)`` called
-            inside the transaction with the run, every compute host but
-            retired ones (``uuid``, ``name``, ``state``, place, ``facts``,
-            ``nova_service_status``), the admitted runs (``uuid``,
-            ``host_uuid``, ``plan_uuid``) and the instances in a server
-            group (``host``, ``server_group``, ``server_group_policy``);
-            returns why the run must wait, or None to admit it.
+        :param check: ``check(run, hosts, admitted, instances, reader)``
+            called inside the transaction with the run, every compute
+            host but retired ones (``uuid``, ``name``, ``state``, place,
+            ``facts``, ``nova_service_status``, ``nova_service_state``),
+            the admitted runs (``uuid``, ``host_uuid``, ``plan_uuid``,
+            ``requested_by``), the instances in a server group (``host``,
+            ``server_group``, ``server_group_policy``) and a reader of
+            more in the same transaction, on demand
+            (``reader.instances(host_names)``: those hosts' instances with
+            their resources; ``reader.reservations()``: the capacity
+            reservations of active runs; ``reader.plan_state(uuid)``: a
+            plan's state or None); returns why the run must wait, or None
+            to admit it.
         :returns: ``(run, admitted)``: the run as now stored (a refused
             one with the reason in ``waiting_reason``), and whether this
             call admitted it (False too if it was no longer waiting).

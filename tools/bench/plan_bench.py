@@ -18,6 +18,13 @@ on distinct hosts; then runs :func:`fleet.conductor.plans.plan_waves`
   a whole wave (it starts the next host as soon as a slot frees), so the
   wave makespan is an upper estimate of a real plan's duration.
 
+Then the capacity headroom at admission (``[budget] capacity_headroom``):
+the time :func:`fleet.common.budget.check` takes to judge one run in a
+zone of ``--zone-hosts`` hosts holding ``--zone-instances`` instances
+with ``--admitted`` other runs admitted (``headroom_ms``, the rule
+alone, on rows already read; the database read of the zone's instances
+comes on top), and whether it admits (``fits``).
+
 Usage::
 
     .tox/py3/bin/python tools/bench/plan_bench.py \
@@ -29,7 +36,73 @@ import random
 import time
 
 from fleet import conf  # noqa: F401  (registers the options)
+from fleet.common import budget
 from fleet.conductor import plans
+
+
+class Reader:
+    """The admission transaction's on-demand reads, from memory."""
+
+    def __init__(self, instances):
+        self._instances = instances
+
+    def instances(self, names):
+        names = set(names)
+        return [i for i in self._instances if i['host'] in names]
+
+    def reservations(self):
+        return []
+
+
+def bench_headroom(args, rng):
+    hosts = [
+        {
+            'uuid': f'z{i}',
+            'name': f'zcmp-{i:05d}',
+            'state': 'active',
+            'availability_zone': 'az0',
+            'rack': None,
+            'cell': None,
+            'region': None,
+            'facts': {'vcpus': 128, 'memory_mb': 524288, 'disk_gb': 4000},
+            'nova_service_status': 'enabled',
+            'nova_service_state': 'up',
+        }
+        for i in range(args.zone_hosts)
+    ]
+    instances = [
+        {
+            'uuid': f'i{n}',
+            'host': hosts[rng.randrange(len(hosts))]['name'],
+            'vcpus': rng.choice((1, 2, 4, 8)),
+            'memory_mb': rng.choice((2048, 4096, 8192, 16384)),
+            'disk_gb': 20,
+            'server_group': f'g{n // 3}' if n % 10 == 0 else None,
+            'server_group_policy': 'anti-affinity' if n % 10 == 0 else None,
+        }
+        for n in range(args.zone_instances)
+    ]
+    admitted = [
+        {'uuid': f'r{i}', 'host_uuid': f'z{i}', 'plan_uuid': None}
+        for i in range(1, args.admitted + 1)
+    ]
+    run = {'uuid': 'r0', 'host_uuid': 'z0', 'plan_uuid': None}
+    limits = {'capacity_headroom': True, 'anti_affinity': False}
+    reader = Reader(instances)
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        reason = budget.check(run, hosts, admitted, [], limits, reader)
+        times.append(time.perf_counter() - start)
+    times.sort()
+    print(
+        f'zone_hosts={args.zone_hosts} zone_instances={args.zone_instances} '
+        f'admitted={args.admitted}'
+    )
+    print(
+        f'headroom_ms={times[len(times) // 2] * 1000:.1f} '
+        f'(median of 5) fits={reason is None}'
+    )
 
 
 def build(args, rng):
@@ -69,6 +142,9 @@ def main():
     parser.add_argument('--max-out-per-rack', default='2')
     parser.add_argument('--per-instance-s', type=float, default=30.0)
     parser.add_argument('--seed', type=int, default=1)
+    parser.add_argument('--zone-hosts', type=int, default=500)
+    parser.add_argument('--zone-instances', type=int, default=10000)
+    parser.add_argument('--admitted', type=int, default=20)
     args = parser.parse_args()
     rng = random.Random(args.seed)  # noqa: S311 (a reproducible fleet)
     hosts, counts, groups = build(args, rng)
@@ -104,6 +180,7 @@ def main():
         f'makespan_s={makespan:.0f} lower_bound_s={bound:.0f} '
         f'ratio={makespan / bound:.2f}'
     )
+    bench_headroom(args, rng)
 
 
 if __name__ == '__main__':

@@ -54,6 +54,27 @@ CREATE = {
                 'cell': _NAME,
                 'rack': _NAME,
                 'labels': _LABELS,
+                # 1.10: the hosts failing an audit rule (or any of rules).
+                'audit': {
+                    'type': 'object',
+                    'properties': {
+                        'profile': _NAME,
+                        'rule': {
+                            'oneOf': [
+                                _NAME,
+                                {
+                                    'type': 'array',
+                                    'items': _NAME,
+                                    'minItems': 1,
+                                    'maxItems': 100,
+                                    'uniqueItems': True,
+                                },
+                            ]
+                        },
+                    },
+                    'required': ['profile', 'rule'],
+                    'additionalProperties': False,
+                },
             },
             'additionalProperties': False,
             'minProperties': 1,
@@ -72,6 +93,7 @@ CREATE = {
                 'max_out_per_cell': _LIMIT,
                 'max_out_per_rack': _LIMIT,
                 'anti_affinity': {'type': 'boolean'},
+                'capacity_headroom': {'type': 'boolean'},
             },
             'additionalProperties': False,
         },

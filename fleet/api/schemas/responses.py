@@ -517,6 +517,18 @@ PLAN_DETAIL = dict(
         PLAN['properties'],
         hosts={'type': 'array', 'items': _OBJ},
         progress=_OBJ,
+        # 1.10: what is left and when it should end.
+        eta={
+            'type': 'object',
+            'properties': {
+                'remaining_hosts': {'type': 'integer'},
+                'running_hosts': {'type': 'integer'},
+                'remaining_waves': {'type': 'integer'},
+                'eta_s': {'type': ['number', 'null']},
+                'eta_at': {'type': ['string', 'null']},
+                'per_instance_s': _OBJ,
+            },
+        },
     ),
     required=PLAN['required'] + ['hosts', 'progress'],
 )

@@ -41,6 +41,51 @@ def show_plan(plan):
     return tuple(fields), tuple(values)
 
 
+def _duration(seconds):
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f'{hours}h{minutes:02d}m'
+    if minutes:
+        return f'{minutes}m{secs:02d}s'
+    return f'{secs}s'
+
+
+def progress_line(plan):
+    """One line of ``plan show --wait``: state, hosts done of all,
+    what is left and the ETA (API 1.10), and why it does not go on."""
+    progress = plan.get('progress') or {}
+    total = progress.get('total', 0)
+    done = sum(
+        progress.get(k, 0)
+        for k in ('succeeded', 'failed', 'cancelled', 'skipped')
+    )
+    line = f'{plan["state"]}: {done}/{total} hosts done'
+    if progress.get('failed'):
+        line += f', {progress["failed"]} failed'
+    eta = plan.get('eta')
+    if eta:
+        line += (
+            f'; {eta["running_hosts"]} running, '
+            f'{eta["remaining_hosts"] - eta["running_hosts"]} queued in '
+            f'{eta["remaining_waves"]} wave(s)'
+        )
+        if eta.get('eta_s') is None:
+            line += '; ETA unknown (no migration measured yet)'
+        else:
+            line += f'; ETA {_duration(eta["eta_s"])}'
+            if eta.get('eta_at'):
+                line += f' (~{eta["eta_at"]})'
+    if (
+        plan['state'] != 'running'
+        or plan.get('state_reason')
+        and ('outside' in plan['state_reason'])
+    ):
+        line += f' [{plan.get("state_reason") or plan["state"]}]'
+    return line
+
+
 def _labels(items):
     labels = {}
     for item in items or []:
@@ -97,6 +142,19 @@ class CreatePlan(command.ShowOne):
             action='append',
             help='Hosts with this label (repeatable).',
         )
+        sel.add_argument(
+            '--audit-profile',
+            metavar='<profile>',
+            help='With --audit-rule: the hosts failing that rule of this '
+            'audit profile (API 1.10).',
+        )
+        sel.add_argument(
+            '--audit-rule',
+            metavar='<rule>',
+            action='append',
+            help='A rule of --audit-profile (repeatable: hosts failing '
+            'any of them).',
+        )
         parser.add_argument(
             '--kind',
             choices=('drain', 'drain_patch_reboot'),
@@ -132,6 +190,24 @@ class CreatePlan(command.ShowOne):
             action='store_true',
             help='Let hosts holding members of one anti-affinity server '
             'group be out at once.',
+        )
+        headroom = parser.add_mutually_exclusive_group()
+        headroom.add_argument(
+            '--capacity-headroom',
+            dest='capacity_headroom',
+            action='store_const',
+            const=True,
+            help='Start a host only if its instances fit on the hosts of '
+            'its zone that stay in service (API 1.10; default [budget] '
+            'capacity_headroom).',
+        )
+        headroom.add_argument(
+            '--no-capacity-headroom',
+            dest='capacity_headroom',
+            action='store_const',
+            const=False,
+            help='Do not judge capacity headroom at admission (the '
+            "drain's own capacity check still runs).",
         )
         parser.add_argument(
             '--block-on-alert',
@@ -181,10 +257,21 @@ class CreatePlan(command.ShowOne):
             )
             if v
         }
+        if bool(a.audit_profile) != bool(a.audit_rule):
+            raise exceptions.CommandError(
+                '--audit-profile and --audit-rule go together.'
+            )
+        if a.audit_profile:
+            selector['audit'] = {
+                'profile': a.audit_profile,
+                'rule': a.audit_rule[0]
+                if len(a.audit_rule) == 1
+                else a.audit_rule,
+            }
         if not selector:
             raise exceptions.CommandError(
                 'Select hosts: --host, --availability-zone, --aggregate, '
-                '--cell, --rack or --label.'
+                '--cell, --rack, --label or --audit-profile/--audit-rule.'
             )
         action = {}
         if a.kind:
@@ -202,6 +289,8 @@ class CreatePlan(command.ShowOne):
                 budget[f'max_out_per_{domain}'] = _limit(value)
         if a.no_anti_affinity:
             budget['anti_affinity'] = False
+        if a.capacity_headroom is not None:
+            budget['capacity_headroom'] = a.capacity_headroom
         body = {'selector': selector, 'action': action, 'budget': budget}
         blocking = {}
         if a.block_on_alert:
@@ -279,7 +368,7 @@ class ShowPlan(command.ShowOne):
         plan = client.plans.get(parsed_args.plan)
         last = None
         while parsed_args.wait and plan['state'] not in FINAL:
-            line = f'{plan["state"]}: {plan["progress"]}'
+            line = progress_line(plan)
             if line != last:
                 self.app.stderr.write(line + '\n')
                 last = line

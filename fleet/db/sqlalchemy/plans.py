@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from fleet.common import exception
 from fleet.common import states
 from fleet.db.sqlalchemy import base
+from fleet.db.sqlalchemy import capacity as capacity_db
 from fleet.db.sqlalchemy import models
 
 LOCK_NAME = 'admission'
@@ -25,9 +26,59 @@ HOST_COLUMNS = (
     'availability_zone',
     'cell',
     'rack',
+    'region',
     'facts',
     'nova_service_status',
+    'nova_service_state',
 )
+#: Instances are read in chunks of hosts (bound parameters per query).
+_CHUNK = 500
+
+
+class _AdmissionReader:
+    """What the budget rule may read on demand, in the admission's own
+    transaction (see ``admit_execution``'s ``check``)."""
+
+    def __init__(self, session):
+        self._session = session
+
+    def instances(self, host_names):
+        names = sorted({n for n in host_names if n})
+        rows = []
+        for i in range(0, len(names), _CHUNK):
+            rows.extend(
+                dict(row)
+                for row in self._session.execute(
+                    sa.select(
+                        *(
+                            getattr(models.HostInstance, column)
+                            for column in capacity_db.INSTANCE_COLUMNS
+                        )
+                    ).where(
+                        models.HostInstance.host.in_(names[i : i + _CHUNK])
+                    )
+                ).mappings()
+            )
+        return rows
+
+    def plan_state(self, uuid):
+        """The state of plan ``uuid``, or None if there is none."""
+        return self._session.execute(
+            sa.select(models.Plan.state).filter_by(uuid=uuid)
+        ).scalar_one_or_none()
+
+    def reservations(self):
+        going = sa.select(models.Execution.uuid).where(
+            models.Execution.state.in_(states.EXEC_ACTIVE_STATES)
+        )
+        return [
+            r.as_dict()
+            for r in self._session.execute(
+                sa.select(models.CapacityReservation)
+                .where(models.CapacityReservation.execution_uuid.in_(going))
+                .order_by(models.CapacityReservation.id)
+            ).scalars()
+        ]
 
 
 class PlanConnection:
@@ -61,6 +112,7 @@ class PlanConnection:
                         models.Execution.uuid,
                         models.Execution.host_uuid,
                         models.Execution.plan_uuid,
+                        models.Execution.requested_by,
                     )
                     .where(
                         models.Execution.state.in_(states.EXEC_ADMITTED_STATES)
@@ -80,7 +132,13 @@ class PlanConnection:
                     ).where(models.HostInstance.server_group.is_not(None))
                 ).mappings()
             ]
-            reason = check(run.as_dict(), hosts, admitted, instances)
+            reason = check(
+                run.as_dict(),
+                hosts,
+                admitted,
+                instances,
+                _AdmissionReader(session),
+            )
             if reason is None:
                 run.state = target_state
                 run.waiting_reason = None

@@ -197,3 +197,16 @@ def test_twenty_admissions_against_a_budget_of_two(dbapi):
     assert errors == []
     got = sorted(r['state'] for r in dbapi.list_executions())
     assert got == [states.EXEC_PENDING] * 2 + [states.EXEC_WAITING] * 18
+
+
+def test_twenty_runbook_triggers_against_max_hosts_two(dbapi):
+    """Twenty alerts of one runbook (``limits.max_hosts`` 2) evaluated at
+    once, each from its own thread and connection, on a real server: the
+    runbook's limit is enforced at the admission point, so never three of
+    its hosts are out and the other runs wait with the reason."""
+    from fleet.tests.unit.alerts import test_runbook_limits as t
+    from fleet.tests.unit.common import test_budget
+
+    names = test_budget.make_hosts(dbapi, 20, prefix='rbk-')
+    runbook, decisions, errors = t.race_runbook_triggers(dbapi, names)
+    t.check_race(dbapi, runbook, decisions, errors, 20)

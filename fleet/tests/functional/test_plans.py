@@ -337,3 +337,223 @@ def test_api_run_waits_for_the_budget_a_plan_uses(
         assert service.status == 'enabled', service.disabled_reason
     for server_id in uuids:
         assert nova.nova.servers.get(server_id).status == 'ACTIVE'
+
+
+@pytest.fixture
+def nova_fleet_budget(cloud, procs, tmp_path):
+    """fleet with the ``nova`` inventory driver (hosts, capacity facts
+    and server groups come from Nova) and ``[budget] max_out_per_az =
+    1`` for every run that does not override it."""
+    _bench, nova = cloud
+    config = nova.config
+    database = base.create_mysql_database()
+    api_port = base.free_port()
+    topic = base.unique('fleet-func-plan-aa-')
+    conf = base.write_config(
+        tmp_path / 'fleet.conf',
+        {
+            'DEFAULT': {
+                'host': base.unique('func-plan-aa-'),
+                'transport_url': config['transport_url'],
+            },
+            'database': {'connection': database.url},
+            'api': {
+                'auth_strategy': 'noauth',
+                'host_ip': '127.0.0.1',
+                'port': api_port,
+            },
+            'conductor': {
+                'topic': topic,
+                'inventory_sync_interval': 0,
+                'sync_inventory_on_start': False,
+            },
+            'budget': {'max_out_per_az': '1', 'recheck_interval': 1},
+            'drivers': {'inventory': 'nova', 'compute': 'nova'},
+            'maintenance': {'poll_interval': 0.5},
+            'nova': base.nova_options(config),
+            'oslo_messaging_notifications': {'driver': 'noop'},
+        },
+    )
+    try:
+        base.run(
+            [
+                base.fleet_command('fleet-dbsync'),
+                '--config-file',
+                conf,
+                'upgrade',
+            ]
+        )
+        cluster = maint.Fleet(procs, conf, api_port)
+        cluster.topic = topic
+        cluster.start_conductor()
+        procs.start(
+            'fleet-api',
+            [base.fleet_command('fleet-api'), '--config-file', conf],
+            port=api_port,
+        )
+        yield cluster
+    finally:
+        procs.stop_all()
+        database.drop()
+
+
+def _host_of(nova, server_id):
+    return getattr(nova.nova.servers.get(server_id), 'OS-EXT-SRV-ATTR:host')
+
+
+def test_anti_affinity_group_never_out_at_once_and_api_run_waits(
+    cloud, nova_fleet_budget, servers
+):
+    """An anti-affinity server group spread over two computes: a plan
+    over both, allowed two at once and the whole zone by its own budget,
+    still never has both out (the second waits, saying which group); an
+    API run started meanwhile on the third compute waits for the zone's
+    budget ([budget] max_out_per_az = 1); everything ends back in
+    service, every instance ACTIVE, the members still apart."""
+    from fleet.tests.functional import test_destinations as dest
+
+    bench, nova = cloud
+    fleet = nova_fleet_budget
+    usable = sorted(
+        s.host
+        for s in nova.nova.services.list(binary='nova-compute')
+        if s.host in nova.config['computes']
+        and s.status == 'enabled'
+        and s.state == 'up'
+    )
+    if len(usable) < 3:
+        pytest.skip(f'needs 3 enabled computes, found {usable}')
+    one, two, third = usable[:3]
+    group = nova.nova.server_groups.create(
+        name=base.unique('fleet-plan-aa-'), policy='anti-affinity'
+    )
+    members = []
+    try:
+        members.append(dest._boot(bench, nova, one, group.id))
+        members.append(dest._boot(bench, nova, two, group.id))
+        bench.wait_servers(nova, members, 300)
+        plain = servers(third, 1)
+        # The nova inventory creates the hosts (with their capacity) and
+        # records each instance's server group.
+        counts = dest._sync(fleet)
+        assert 'instances' in counts, counts
+        plan = _call(
+            fleet,
+            'POST',
+            '/v1/plans',
+            {
+                'selector': {'hosts': [one, two]},
+                # Nova's scheduler keeps a cached list of each host's
+                # instances, refreshed when a compute reports (every
+                # scheduler_instance_sync_interval, 120 s): right after
+                # the first member left its host, that host still counts
+                # as holding it and ServerGroupAntiAffinityFilter refuses
+                # every destination for the second member. Retrying
+                # (about every 16 s) outlasts it, as an operator would.
+                'action': {
+                    'kind': 'drain',
+                    'max_parallel': 1,
+                    'on_instance_failure': {'retries': 10},
+                },
+                # Two at once and no zone limit for the plan: only the
+                # server group keeps them apart.
+                'budget': {'max_at_once': 2, 'max_out_per_az': '100%'},
+            },
+            status=201,
+        )
+        uuid = plan['uuid']
+        plan = _wait_plan(
+            fleet,
+            uuid,
+            lambda p: all(h['state'] != 'queued' for h in p['hosts']),
+        )
+        rows = {h['host_name']: h for h in plan['hosts']}
+        # Paused: the second member's host waits until the test resumes
+        # the plan, after Nova's scheduler has refreshed its view (see
+        # above); a paused plan's waiting run is not admitted.
+        _call(fleet, 'POST', f'/v1/plans/{uuid}/pause', status=200)
+        first = fleet.get(rows[one]['execution_uuid'])
+        second = fleet.get(rows[two]['execution_uuid'])
+        api_run = fleet.run(
+            {
+                'host': third,
+                'kind': 'drain',
+                'max_parallel': 1,
+                'on_instance_failure': {'retries': 10},
+            }
+        )
+        checked = []
+        if first['state'] not in maint.FINAL:
+            checked.append('second waited for the group')
+            assert second['state'] == 'waiting', second
+            assert second['waiting_reason'] == (
+                f'server group {group.id} (anti-affinity) has members on '
+                f'{one}, out of service; {two} also holds one'
+            ), second
+            if fleet.get(first['uuid'])['state'] not in maint.FINAL:
+                checked.append('the API run waited for the zone')
+                assert api_run['state'] == 'waiting', api_run
+                assert api_run['waiting_reason'].startswith(
+                    'availability zone nova has 1 of 1 allowed hosts out '
+                    'of service'
+                ), api_run
+        deadline = time.monotonic() + PLAN_TIMEOUT
+        resume_at = None
+        while True:
+            disabled = {
+                s.host
+                for s in nova.nova.services.list(binary='nova-compute')
+                if s.host in usable and s.status == 'disabled'
+            }
+            assert not {one, two} <= disabled, disabled
+            plan = _call(fleet, 'GET', f'/v1/plans/{uuid}', status=200)
+            run = fleet.get(api_run['uuid'])
+            if run['state'] in maint.FINAL and resume_at is None:
+                assert run['state'] == 'succeeded', json.dumps(run, indent=1)
+                # Nova's scheduler refreshes a host's instance list every
+                # scheduler_instance_sync_interval (120 s).
+                resume_at = time.monotonic() + 130
+            if resume_at and plan['state'] == 'paused':
+                waiting = fleet.get(rows[two]['execution_uuid'])
+                assert waiting['state'] == 'waiting', waiting
+                if time.monotonic() >= resume_at:
+                    assert waiting['waiting_reason'] == (
+                        f'plan {uuid} is paused; its hosts start when it runs'
+                    ), waiting
+                    _call(
+                        fleet, 'POST', f'/v1/plans/{uuid}/resume', status=200
+                    )
+            if plan['state'] in ('succeeded', 'failed', 'cancelled'):
+                break
+            assert time.monotonic() < deadline, json.dumps(plan, indent=1)
+            time.sleep(0.5)
+        assert plan['state'] == 'succeeded', json.dumps(plan, indent=1)
+        runs = [fleet.get(h['execution_uuid']) for h in plan['hosts']]
+        # The members' hosts were never out together: one run after the
+        # other. The second waited for the group, saying so.
+        spans = sorted((r['started_at'], r['finished_at']) for r in runs)
+        assert spans[1][0] >= spans[0][1], spans
+        second = fleet.get(rows[two]['execution_uuid'])
+        assert any(
+            e['message'].startswith(f'Waiting: server group {group.id}')
+            for e in second['events']
+        ), second['events']
+        api_events = fleet.get(api_run['uuid'])['events']
+        print('checked while running:', checked)
+        print(
+            'API run waited:',
+            [e['message'] for e in api_events if 'Waiting' in e['message']],
+        )
+        for server_id in members + plain:
+            assert nova.nova.servers.get(server_id).status == 'ACTIVE'
+        assert _host_of(nova, members[0]) != _host_of(nova, members[1])
+        for host in usable:
+            service = nova.nova.services.list(
+                host=host, binary='nova-compute'
+            )[0]
+            assert service.status == 'enabled', service.disabled_reason
+            shown = fleet.call('GET', f'/v1/hosts/{host}', status=200)
+            assert shown['state'] == 'active' and shown['execution'] is None
+    finally:
+        bench.delete_all(nova, members)
+        nova.nova.server_groups.delete(group.id)

@@ -14,6 +14,7 @@ import pecan
 from pecan import rest
 
 from fleet.api.controllers.v1 import utils
+from fleet.api.controllers.v1 import versions
 from fleet.api.schemas import plan as schema
 from fleet.common import exception
 from fleet.common import policy
@@ -28,7 +29,10 @@ ACTIONS = ('pause', 'resume', 'cancel')
 
 
 def to_api(plan):
-    body = {k: v for k, v in plan.items() if k != 'id'}
+    hidden = {'id'}
+    if not utils.allow_plan_progress():
+        hidden.add('eta')
+    body = {k: v for k, v in plan.items() if k not in hidden}
     for key in ('created_at', 'updated_at', 'finished_at'):
         body[key] = utils.isoformat(plan.get(key))
     body['links'] = utils.self_links('plans', plan['uuid'])
@@ -40,6 +44,23 @@ def check_version():
         raise exception.NotFound(
             'The plans resource needs API version 1.8 or later (header '
             '"OpenStack-API-Version: fleet 1.8").'
+        )
+
+
+def _check_version_of_fields(body):
+    """What a plan body may hold only from 1.10 on."""
+    if utils.allow_plan_progress():
+        return
+    late = []
+    if 'audit' in (body.get('selector') or {}):
+        late.append('selector.audit')
+    if 'capacity_headroom' in (body.get('budget') or {}):
+        late.append('budget.capacity_headroom')
+    if late:
+        version = f'1.{versions.MINOR_10_PLAN_PROGRESS}'
+        raise exception.Invalid(
+            reason=f'{", ".join(late)} needs API version {version} or later '
+            f'(header "OpenStack-API-Version: fleet {version}").'
         )
 
 
@@ -94,6 +115,7 @@ class PlansController(rest.RestController):
         policy.authorize('fleet:plan:create', {}, ctx)
         body = utils.request_json()
         utils.validate_body(schema.CREATE, body)
+        _check_version_of_fields(body)
         body = dict(body)
         if body.pop('dry_run', False):
             return plans.dry_run(dbapi, body)

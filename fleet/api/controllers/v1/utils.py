@@ -184,6 +184,16 @@ def allow_plans():
     )
 
 
+def allow_plan_progress():
+    """Whether the request's version has plans' audit selector,
+    ``capacity_headroom`` budget and ``eta`` (1.10)."""
+    version = getattr(pecan.request, 'version', None)
+    return version is not None and version.as_tuple() >= (
+        1,
+        versions.MINOR_10_PLAN_PROGRESS,
+    )
+
+
 def allow_inventory():
     """Whether the request's version has /v1/places, /v1/capacity,
     /v1/inventory/ansible and the hosts' instances, variables, history

@@ -33,6 +33,10 @@ in this history:
 * 1.9 - Hosts: the host list filters on metrics (``metric=<name>``,
   ``metric=<name>:<gt|gte|lt|lte>:<number>``, repeatable) and sorts by
   one (``sort_key=metric:<name>``).
+* 1.10 - Plans: a selector of the hosts failing an audit rule
+  (``selector.audit``: ``profile`` and ``rule``), the budget
+  ``capacity_headroom``, and ``eta`` (remaining hosts and waves, ETA from
+  measured migration times) in a plan's ``GET``.
 """
 
 SERVICE_TYPE = 'fleet'
@@ -48,9 +52,10 @@ MINOR_6_AUDITS = 6
 MINOR_7_HOST_METRICS = 7
 MINOR_8_PLANS = 8
 MINOR_9_HOST_METRIC_LIST = 9
+MINOR_10_PLAN_PROGRESS = 10
 
 MINOR_MIN_VERSION = MINOR_0_INITIAL
-MINOR_MAX_VERSION = MINOR_9_HOST_METRIC_LIST
+MINOR_MAX_VERSION = MINOR_10_PLAN_PROGRESS
 
 MIN_VERSION_STRING = f'1.{MINOR_MIN_VERSION}'
 MAX_VERSION_STRING = f'1.{MINOR_MAX_VERSION}'

@@ -281,14 +281,33 @@ class TestRunbookActs(AlertsTestBase):
         self.start.assert_called_once_with(mock.ANY, run['uuid'])
 
     def test_limit_per_az(self):
-        other = self.create_host(
-            name='cmp-2', kind='compute', availability_zone='az1'
-        )
-        self.dbapi.reserve_host(other['uuid'], 'e0000000-0000-4000-8000-0')
+        # limits.max_hosts is enforced at the admission point: the
+        # runbook's second run in the zone is recorded and waits, with
+        # the reason, instead of being dropped.
+        self.create_host(name='cmp-2', kind='compute', availability_zone='az1')
+        self.dbapi.update_host('cmp-1', {'availability_zone': 'az1'})
         self.runbook(limits={'max_hosts': 1, 'per': 'availability_zone'})
+        for i in range(3):
+            self.hook(
+                payload(
+                    am_alert(
+                        host='cmp-2', fingerprint='fp2', starts=f'09:0{i}:00'
+                    )
+                )
+            )
         result = self.fire(3)
-        self.assertIn('limit reached', result['decisions'][0]['reason'])
-        self.assertEqual([], self.dbapi.list_executions())
+        decision = result['decisions'][0]
+        self.assertEqual('execution', decision['action'])
+        self.assertEqual(states.EXEC_WAITING, decision['execution_state'])
+        self.assertEqual(
+            'runbook compute-down-drain has 1 of 1 allowed hosts in '
+            'remediation in availability_zone az1 (cmp-2)',
+            decision['waiting_reason'],
+        )
+        self.assertEqual(
+            [states.EXEC_PENDING, states.EXEC_WAITING],
+            [r['state'] for r in self.dbapi.list_executions()],
+        )
 
     def test_handoff(self):
         self.runbook(

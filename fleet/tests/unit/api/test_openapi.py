@@ -62,6 +62,11 @@ class TestDocument(base.APITestCase):
             op['x-openstack-microversion']['min_version']
             for path in doc['paths'].values()
             for op in path.values()
+        } | {
+            changed
+            for path in doc['paths'].values()
+            for op in path.values()
+            for changed in op['x-openstack-microversion'].get('changes', {})
         }
         # A version may add only query parameters (1.9: the host list's
         # metric filters).

@@ -145,3 +145,144 @@ class TestPlansAPI(base.APITestCase):
         self.assertEqual('pending', shown['state'])
         self.assertIsNone(shown['waiting_reason'])
         self.assertEqual(2, self.start.call_count)
+
+
+V10 = 'fleet 1.10'
+
+
+class TestPlansAPI110(base.APITestCase):
+    """1.10: audit selector, capacity_headroom and eta."""
+
+    def setUp(self):
+        super().setUp()
+        for i in range(3):
+            self.create_host(
+                name=f'cmp-{i}', kind='compute', availability_zone='az1'
+            )
+        patcher = mock.patch.object(rpcapi.ConductorAPI, 'start_execution')
+        self.start = patcher.start()
+        self.addCleanup(patcher.stop)
+        self.addCleanup(executions.set_start_hook, None)
+        self.profile = self.dbapi.create_audit_profile(
+            {
+                'name': 'el9',
+                'rules': [
+                    {
+                        'name': 'kernel',
+                        'severity': 'critical',
+                        'check': {'type': 'fact', 'fact': 'k'},
+                    }
+                ],
+            }
+        )
+
+    def fail(self, *hosts):
+        self.dbapi.record_audit_results(
+            self.profile,
+            [
+                {
+                    'host_uuid': self.dbapi.get_host(h)['uuid'],
+                    'host_name': h,
+                    'rule': 'kernel',
+                    'severity': 'critical',
+                    'result': 'fail',
+                    'evidence': {},
+                    'message': None,
+                }
+                for h in hosts
+            ],
+        )
+
+    def test_new_fields_need_1_10(self):
+        self.fail('cmp-1')
+        for body, words in (
+            (
+                {'selector': {'audit': {'profile': 'el9', 'rule': 'kernel'}}},
+                'selector.audit needs API version 1.10',
+            ),
+            (
+                {
+                    'selector': {'availability_zone': 'az1'},
+                    'budget': {'capacity_headroom': False},
+                },
+                'budget.capacity_headroom needs API version 1.10',
+            ),
+        ):
+            self.assert_fault(
+                self.request('POST', '/v1/plans', body, version=V, status=400),
+                400,
+                words,
+            )
+        plan = self.request(
+            'POST',
+            '/v1/plans',
+            {'selector': {'availability_zone': 'az1'}},
+            version=V,
+            status=201,
+        ).json
+        self.assertNotIn('eta', plan)
+        self.assertNotIn(
+            'eta', self.get(f'/v1/plans/{plan["uuid"]}', version=V).json
+        )
+
+    def test_audit_selector_and_eta(self):
+        self.fail('cmp-2', 'cmp-0')
+        plan = self.request(
+            'POST',
+            '/v1/plans',
+            {
+                'selector': {'audit': {'profile': 'el9', 'rule': ['kernel']}},
+                'budget': {'capacity_headroom': False, 'max_at_once': 1},
+            },
+            version=V10,
+            status=201,
+        ).json
+        self.assertEqual(
+            ['cmp-0', 'cmp-2'], [h['host_name'] for h in plan['hosts']]
+        )
+        self.assertFalse(plan['budget']['capacity_headroom'])
+        shown = self.get(f'/v1/plans/{plan["uuid"]}', version=V10).json
+        self.assertEqual(
+            {
+                'remaining_hosts': 2,
+                'running_hosts': 0,
+                'remaining_waves': 2,
+                'eta_s': None,
+                'eta_at': None,
+                'per_instance_s': {},
+            },
+            shown['eta'],
+        )
+
+    def test_audit_selector_refusals(self):
+        for selector, status, words in (
+            (
+                {'audit': {'profile': 'el9', 'rule': 'kernel'}},
+                400,
+                'no host fails rule kernel of audit profile el9',
+            ),
+            (
+                {'audit': {'profile': 'el9', 'rule': 'nope'}},
+                400,
+                'has no rule nope',
+            ),
+            ({'audit': {'profile': 'el9'}}, 400, "'rule' is a required"),
+        ):
+            self.assert_fault(
+                self.request(
+                    'POST',
+                    '/v1/plans',
+                    {'selector': selector},
+                    version=V10,
+                    status=status,
+                ),
+                status,
+                words,
+            )
+        self.request(
+            'POST',
+            '/v1/plans',
+            {'selector': {'audit': {'profile': 'el9', 'rule': []}}},
+            version=V10,
+            status=400,
+        )

@@ -67,3 +67,88 @@ class TestPlanCLI(base.CLITestCase):
             rc=1,
         )  # fmt: skip
         self.assertIn('HH:MM-HH:MM', err)
+
+    def test_audit_selector_headroom_and_eta(self):
+        profile = self.dbapi.create_audit_profile(
+            {
+                'name': 'el9',
+                'rules': [
+                    {
+                        'name': 'kernel',
+                        'severity': 'critical',
+                        'check': {'type': 'fact', 'fact': 'k'},
+                    }
+                ],
+            }
+        )
+        _out, err = self.openstack(
+            'fleet', 'plan', 'create', '--audit-profile', 'el9', rc=1
+        )
+        self.assertIn('--audit-profile and --audit-rule go together', err)
+        _out, err = self.openstack(
+            'fleet', 'plan', 'create', '--audit-profile', 'el9',
+            '--audit-rule', 'kernel', rc=1,
+        )  # fmt: skip
+        self.assertIn('no host fails rule kernel', err)
+        self.dbapi.record_audit_results(
+            profile,
+            [
+                {
+                    'host_uuid': self.dbapi.get_host('c1')['uuid'],
+                    'host_name': 'c1',
+                    'rule': 'kernel',
+                    'severity': 'critical',
+                    'result': 'fail',
+                    'evidence': {},
+                    'message': None,
+                }
+            ],
+        )
+        plan = self.openstack_json(
+            'fleet', 'plan', 'create', '--audit-profile', 'el9',
+            '--audit-rule', 'kernel', '--no-capacity-headroom',
+        )  # fmt: skip
+        self.assertEqual('c1: queued', plan['hosts'])
+        self.assertEqual(
+            {'profile': 'el9', 'rule': 'kernel'}, plan['selector']['audit']
+        )
+        self.assertFalse(plan['budget']['capacity_headroom'])
+        self.assertEqual(1, plan['eta']['remaining_hosts'])
+
+
+class TestProgressLine(base.CLITestCase):
+    def test_lines(self):
+        from fleet.cli.v1 import plan as cli_plan
+
+        plan = {
+            'state': 'running',
+            'state_reason': None,
+            'progress': {'succeeded': 3, 'failed': 1, 'queued': 6,
+                         'started': 2, 'total': 12},
+            'eta': {
+                'remaining_hosts': 8,
+                'running_hosts': 2,
+                'remaining_waves': 4,
+                'eta_s': 3725.0,
+                'eta_at': '2026-11-30T23:02:05Z',
+            },
+        }  # fmt: skip
+        self.assertEqual(
+            'running: 4/12 hosts done, 1 failed; 2 running, 6 queued in 4 '
+            'wave(s); ETA 1h02m (~2026-11-30T23:02:05Z)',
+            cli_plan.progress_line(plan),
+        )
+        plan.update(state='blocked', state_reason='blocking alert(s) firing')
+        plan['eta'].update(eta_s=None, eta_at=None)
+        self.assertEqual(
+            'blocked: 4/12 hosts done, 1 failed; 2 running, 6 queued in 4 '
+            'wave(s); ETA unknown (no migration measured yet) '
+            '[blocking alert(s) firing]',
+            cli_plan.progress_line(plan),
+        )
+        # An older server (1.8) gives no eta.
+        del plan['eta']
+        self.assertEqual(
+            'blocked: 4/12 hosts done, 1 failed [blocking alert(s) firing]',
+            cli_plan.progress_line(plan),
+        )

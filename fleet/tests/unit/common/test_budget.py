@@ -345,3 +345,420 @@ class TestAdmission(base.DbTestCase):
         self.assertEqual(states.EXEC_FAILED, run['state'])
         self.assertIn('no bus', run['result'])
         self.assertIsNone(self.dbapi.get_host('h0')['execution_uuid'])
+
+
+class FakeReader:
+    """What the admission transaction reads on demand, from lists."""
+
+    def __init__(self, instances, reservations=()):
+        self._instances = instances
+        self._reservations = list(reservations)
+        self.asked = []
+
+    def instances(self, names):
+        self.asked.append(sorted(names))
+        return [i for i in self._instances if i['host'] in set(names)]
+
+    def reservations(self):
+        return list(self._reservations)
+
+    def plan_state(self, uuid):
+        return None
+
+
+def sized_host(name, vcpus=8, memory_mb=8192, zone='az1', **kw):
+    host = {
+        'uuid': name,
+        'name': name,
+        'state': 'active',
+        'availability_zone': zone,
+        'cell': None,
+        'rack': None,
+        'region': None,
+        'facts': {'vcpus': vcpus, 'memory_mb': memory_mb, 'disk_gb': 100},
+        'nova_service_status': 'enabled',
+        'nova_service_state': 'up',
+    }
+    host.update(kw)
+    return host
+
+
+def vm(uuid, host, vcpus=2, memory_mb=2048, **kw):
+    return dict(
+        {
+            'uuid': uuid,
+            'host': host,
+            'status': 'ACTIVE',
+            'vcpus': vcpus,
+            'memory_mb': memory_mb,
+            'disk_gb': 10,
+            'server_group': None,
+            'server_group_policy': None,
+        },
+        **kw,
+    )
+
+
+class TestHeadroom(base.TestCase):
+    """Capacity headroom at admission, on plain dicts."""
+
+    LIMITS = {'capacity_headroom': True, 'anti_affinity': True}
+
+    def run_on(self, host, uuid=None):
+        return {
+            'uuid': uuid or f'run-{host}',
+            'host_uuid': host,
+            'plan_uuid': None,
+        }
+
+    def check(self, run, hosts, admitted, reader, **limits):
+        return budget.check(
+            run, hosts, admitted, [], dict(self.LIMITS, **limits), reader
+        )
+
+    def test_instances_that_fit_nowhere_make_the_run_wait(self):
+        # a holds 6 GiB; b and c have 3 GiB free each: 3 + 3 >= 6 in
+        # sum, but an instance of 4 GiB cannot be split.
+        hosts = [sized_host('a'), sized_host('b'), sized_host('c')]
+        reader = FakeReader(
+            [
+                vm('v1', 'a', memory_mb=4096),
+                vm('v2', 'a', memory_mb=2048),
+                vm('v3', 'b', memory_mb=5120),
+                vm('v4', 'c', memory_mb=5120),
+            ]
+        )
+        reason = self.check(self.run_on('a'), hosts, [], reader)
+        self.assertIsNotNone(reason)
+        self.assertTrue(
+            reason.startswith(
+                'capacity headroom: 1 of 2 instance(s) of a would not fit '
+                'on the in-service hosts of availability zone az1'
+            ),
+            reason,
+        )
+        # Only the zone's hosts were read.
+        self.assertEqual([['a', 'b', 'c']], reader.asked)
+
+    def test_a_second_host_no_longer_fits_once_the_first_is_out(self):
+        # Mid-plan: a fits on b+c; once a's run is admitted (its
+        # instances not moved yet), b's would need the room a's take.
+        hosts = [sized_host('a'), sized_host('b'), sized_host('c')]
+        reader = FakeReader(
+            [
+                vm('v1', 'a', memory_mb=6144),
+                vm('v2', 'b', memory_mb=6144),
+                vm('v3', 'c', memory_mb=1024),
+            ]
+        )
+        self.assertIsNone(self.check(self.run_on('a'), hosts, [], reader))
+        reason = self.check(
+            self.run_on('b'), hosts, [self.run_on('a')], reader
+        )
+        self.assertIn('capacity headroom: 1 of 1 instance(s) of b', reason)
+        self.assertIn('after 1 other run(s)', reason)
+
+    def test_a_reserved_drain_counts_what_it_has_left_only(self):
+        # a's drain reserved v1 and has moved it to c already: its room
+        # on c is counted as c's use, not twice.
+        hosts = [sized_host('a'), sized_host('b'), sized_host('c')]
+        reader = FakeReader(
+            [
+                vm('v1', 'c', memory_mb=4096),
+                vm('v2', 'b', memory_mb=4096),
+            ],
+            reservations=[
+                {
+                    'execution_uuid': 'run-a',
+                    'host_name': 'a',
+                    'availability_zone': 'az1',
+                    'instances': {
+                        'v1': {'vcpus': 2, 'memory_mb': 4096, 'disk_gb': 10}
+                    },
+                }
+            ],
+        )
+        self.assertIsNone(
+            self.check(self.run_on('b'), hosts, [self.run_on('a')], reader)
+        )
+
+    def test_out_of_service_hosts_are_no_destinations(self):
+        hosts = [
+            sized_host('a'),
+            sized_host('b', nova_service_status='disabled'),
+            sized_host('c', state='maintenance'),
+        ]
+        reader = FakeReader([vm('v1', 'a')])
+        reason = self.check(self.run_on('a'), hosts, [], reader)
+        self.assertIn('(0 destination(s)', reason)
+
+    def test_other_zones_do_not_help(self):
+        hosts = [sized_host('a'), sized_host('b', zone='az2')]
+        reader = FakeReader([vm('v1', 'a')])
+        self.assertIn(
+            'availability zone az1',
+            self.check(self.run_on('a'), hosts, [], reader),
+        )
+
+    def test_unknown_capacity_and_empty_hosts_are_not_judged(self):
+        blind = [
+            dict(sized_host('a'), facts={}),
+            dict(sized_host('b'), facts={}),
+        ]
+        self.assertIsNone(
+            self.check(
+                self.run_on('a'), blind, [], FakeReader([vm('v1', 'a')])
+            )
+        )
+        hosts = [sized_host('a'), sized_host('b', memory_mb=1)]
+        self.assertIsNone(
+            self.check(self.run_on('a'), hosts, [], FakeReader([]))
+        )
+
+    def test_it_can_be_turned_off(self):
+        hosts = [sized_host('a'), sized_host('b', memory_mb=1)]
+        reader = FakeReader([vm('v1', 'a')])
+        self.assertIsNotNone(self.check(self.run_on('a'), hosts, [], reader))
+        self.assertIsNone(
+            self.check(
+                self.run_on('a'), hosts, [], reader, capacity_headroom=False
+            )
+        )
+        # And a host already out of service is not judged either.
+        hosts[0]['state'] = 'unmanaged'
+        self.assertIsNone(self.check(self.run_on('a'), hosts, [], reader))
+
+    def test_a_target_host_is_the_only_destination(self):
+        hosts = [
+            sized_host('a'),
+            sized_host('b'),
+            sized_host('t', memory_mb=1024, zone='az2'),
+        ]
+        reader = FakeReader([vm('v1', 'a')])
+        reason = self.check(
+            self.run_on('a'), hosts, [], reader, target_host='t'
+        )
+        self.assertIn('would not fit on host t', reason)
+
+    def test_validate_takes_booleans_only(self):
+        self.assertEqual(
+            {'capacity_headroom': False},
+            budget.validate({'capacity_headroom': False}),
+        )
+        self.assertRaises(
+            exception.Invalid, budget.validate, {'capacity_headroom': 'no'}
+        )
+
+
+class TestRunbookLimit(base.TestCase):
+    def hosts(self):
+        return [
+            sized_host('a', rack='r1'),
+            sized_host('b', rack='r1'),
+            sized_host('c', rack='r2'),
+        ]
+
+    def run_on(self, host, runbook=None):
+        return {
+            'uuid': f'run-{host}',
+            'host_uuid': host,
+            'plan_uuid': None,
+            'requested_by': {'runbook_uuid': runbook} if runbook else {},
+        }
+
+    def limits(self, per=None, max_hosts=1):
+        return {
+            'runbook': {
+                'runbook_uuid': 'rb1',
+                'runbook': 'mem-drain',
+                'max_hosts': max_hosts,
+                'per': per,
+            }
+        }
+
+    def test_only_the_runbooks_own_runs_count(self):
+        hosts = self.hosts()
+        # An operator's run and another runbook's run: not this one's.
+        admitted = [self.run_on('a'), self.run_on('c', runbook='rb2')]
+        self.assertIsNone(
+            budget.check(
+                self.run_on('b', 'rb1'), hosts, admitted, [], self.limits()
+            )
+        )
+        admitted = [self.run_on('a', runbook='rb1')]
+        self.assertEqual(
+            'runbook mem-drain has 1 of 1 allowed hosts in remediation (a)',
+            budget.check(
+                self.run_on('b', 'rb1'), hosts, admitted, [], self.limits()
+            ),
+        )
+
+    def test_per_domain(self):
+        hosts = self.hosts()
+        admitted = [self.run_on('a', runbook='rb1')]
+        limits = self.limits(per='rack')
+        self.assertEqual(
+            'runbook mem-drain has 1 of 1 allowed hosts in remediation in '
+            'rack r1 (a)',
+            budget.check(self.run_on('b', 'rb1'), hosts, admitted, [], limits),
+        )
+        self.assertIsNone(
+            budget.check(self.run_on('c', 'rb1'), hosts, admitted, [], limits)
+        )
+
+    def test_recorded_from_the_runbook(self):
+        self.assertIsNone(budget.runbook_limit({'uuid': 'x', 'limits': None}))
+        self.assertEqual(
+            {
+                'runbook_uuid': 'x',
+                'runbook': 'n',
+                'max_hosts': 2,
+                'per': 'cell',
+            },
+            budget.runbook_limit(
+                {
+                    'uuid': 'x',
+                    'name': 'n',
+                    'limits': {'max_hosts': 2, 'per': 'cell'},
+                }
+            ),
+        )
+
+
+class TestHeadroomAdmission(base.DbTestCase):
+    """The headroom through executions.create on the real database."""
+
+    def setUp(self):
+        super().setUp()
+        self.rpcapi = mock.Mock()
+        self.addCleanup(executions.set_start_hook, None)
+        for name in ('a', 'b', 'c'):
+            self.dbapi.create_host(
+                {
+                    'name': name,
+                    'kind': 'compute',
+                    'availability_zone': 'az1',
+                    'facts': {'vcpus': 8, 'memory_mb': 8192, 'disk_gb': 100},
+                }
+            )
+        for uuid, host, mem in (
+            ('v1', 'a', 6144),
+            ('v2', 'b', 6144),
+            ('v3', 'c', 1024),
+        ):
+            self.dbapi.apply_instance(
+                {
+                    'uuid': uuid,
+                    'host': host,
+                    'vcpus': 2,
+                    'memory_mb': mem,
+                    'disk_gb': 10,
+                }
+            )
+
+    def create(self, name):
+        return executions.create(
+            self.dbapi,
+            self.rpcapi,
+            None,
+            self.dbapi.get_host(name),
+            {'kind': 'drain'},
+            {'user_id': 'u'},
+        )
+
+    def test_waits_while_it_does_not_fit_then_goes(self):
+        first = self.create('a')
+        self.assertEqual(states.EXEC_PENDING, first['state'])
+        second = self.create('b')
+        self.assertEqual(states.EXEC_WAITING, second['state'])
+        self.assertIn(
+            'capacity headroom: 1 of 1 instance(s) of b would not fit',
+            second['waiting_reason'],
+        )
+        messages = [
+            e['message']
+            for e in self.dbapi.list_execution_events(second['uuid'])
+        ]
+        self.assertTrue(
+            any(m.startswith('Waiting: capacity headroom') for m in messages)
+        )
+        # a's drain moves v1 to c and ends: b's instance fits on a now.
+        self.dbapi.apply_instance({'uuid': 'v1', 'host': 'c'})
+        started = []
+        executions.set_start_hook(lambda uuid: started.append(uuid) or True)
+        executions.mark_running(self.dbapi, first['uuid'])
+        executions.finish(
+            self.dbapi, first['uuid'], states.EV_SUCCEED, 'drained'
+        )
+        self.assertEqual([second['uuid']], started)
+        self.assertIsNone(
+            self.dbapi.get_execution(second['uuid'])['waiting_reason']
+        )
+
+    def test_off_by_config(self):
+        self.config(capacity_headroom=False, group='budget')
+        self.create('a')
+        self.assertEqual(states.EXEC_PENDING, self.create('b')['state'])
+
+    def test_a_conductor_dying_mid_admission_leaves_the_run_waiting(self):
+        # The admission transaction is cut short (the process dies while
+        # it reads the zone's instances): nothing of it is committed. The
+        # run is still waiting and holds its host; the next re-check (any
+        # conductor's periodic) admits it, once.
+        from fleet.db.sqlalchemy import plans as plans_db
+
+        self.config(capacity_headroom=False, group='budget')
+        waiting = self.create('b')
+        self.assertEqual(states.EXEC_PENDING, waiting['state'])
+        self.config(capacity_headroom=True, group='budget')
+        run = self.create('a')
+        self.assertEqual(states.EXEC_WAITING, run['state'])
+        reason = run['waiting_reason']
+        self.assertIn('capacity headroom', reason)
+
+        class Died(BaseException):
+            """Not an Exception: nothing in fleet catches it."""
+
+        # b's drain ends (its instance moved to c), so a would fit now.
+        self.dbapi.apply_instance({'uuid': 'v2', 'host': 'c'})
+        with mock.patch.object(
+            plans_db._AdmissionReader, 'instances', side_effect=Died
+        ):
+            executions.mark_running(self.dbapi, waiting['uuid'])
+            self.assertRaises(
+                Died,
+                executions.finish,
+                self.dbapi,
+                waiting['uuid'],
+                states.EV_SUCCEED,
+                'drained',
+            )
+        run = self.dbapi.get_execution(run['uuid'])
+        self.assertEqual(states.EXEC_WAITING, run['state'])
+        self.assertEqual(reason, run['waiting_reason'])
+        self.assertEqual(
+            run['uuid'], self.dbapi.get_host('a')['execution_uuid']
+        )
+        self.assertNotIn(
+            'Admitted: every disruption budget has room.',
+            [
+                e['message']
+                for e in self.dbapi.list_execution_events(run['uuid'])
+            ],
+        )
+        # The finished run's own end was committed before the re-check.
+        self.assertEqual(
+            states.EXEC_SUCCEEDED,
+            self.dbapi.get_execution(waiting['uuid'])['state'],
+        )
+        started = []
+        self.assertEqual(
+            [run['uuid']],
+            executions.admit_waiting(
+                self.dbapi, start=lambda u: started.append(u) or True
+            ),
+        )
+        self.assertEqual([run['uuid']], started)
+        self.assertEqual(
+            [], executions.admit_waiting(self.dbapi, start=started.append)
+        )

@@ -420,3 +420,224 @@ class TestWindows(PlanTestCase):
             {'c0': 'succeeded', 'c2': 'started', 'c1': 'queued'},
             self.hosts(plan),
         )
+
+
+class TestAuditSelector(PlanTestCase):
+    """Plans over the hosts failing an audit rule."""
+
+    def setUp(self):
+        super().setUp()
+        self.profile = self.dbapi.create_audit_profile(
+            {
+                'name': 'el9',
+                'rules': [
+                    {
+                        'name': 'kernel',
+                        'severity': 'critical',
+                        'check': {'type': 'fact', 'fact': 'k'},
+                    },
+                    {
+                        'name': 'ssh',
+                        'severity': 'critical',
+                        'check': {'type': 'fact', 'fact': 's'},
+                    },
+                ],
+            }
+        )
+
+    def audit(self, rule, **results):
+        self.dbapi.record_audit_results(
+            self.profile,
+            [
+                {
+                    'host_uuid': self.dbapi.get_host(host)['uuid'],
+                    'host_name': host,
+                    'rule': rule,
+                    'severity': 'critical',
+                    'result': result,
+                    'evidence': {},
+                    'message': None,
+                }
+                for host, result in results.items()
+            ],
+        )
+
+    def selector(self, rule='kernel', **more):
+        return dict({'audit': {'profile': 'el9', 'rule': rule}}, **more)
+
+    def test_a_rule_with_no_findings_is_refused_and_says_why(self):
+        e = self.assertRaises(
+            exception.Invalid, self.create, selector=self.selector()
+        )
+        self.assertIn('no host fails rule kernel of audit profile el9', str(e))
+        self.assertIn('audit the hosts first', str(e))
+        # Findings, but every host passes: the counts say so.
+        self.audit('kernel', c0='pass', c1='pass', c2='error')
+        e = self.assertRaises(
+            exception.Invalid, self.create, selector=self.selector()
+        )
+        self.assertIn('(1 error, 2 pass)', str(e))
+
+    def test_unknown_profile_or_rule(self):
+        e = self.assertRaises(
+            exception.Invalid, self.create, selector=self.selector('nope')
+        )
+        self.assertIn('has no rule nope; its rules: kernel, ssh', str(e))
+        e = self.assertRaises(
+            exception.Invalid,
+            self.create,
+            selector={'audit': {'profile': 'ghost', 'rule': 'kernel'}},
+        )
+        self.assertIn("audit profile 'ghost'", str(e))
+
+    def test_only_failing_hosts_once_each_and_with_other_keys(self):
+        self.audit('kernel', c0='fail', c1='pass', c2='fail')
+        self.audit('ssh', c0='fail', c1='fail', c2='pass')
+        plan = self.create(selector=self.selector())
+        self.assertEqual(['c0', 'c2'], list(self.hosts(plan)))
+        # A host failing both rules is in the plan once.
+        plan = self.create(selector=self.selector(['kernel', 'ssh']))
+        self.assertEqual(['c0', 'c2', 'c1'], list(self.hosts(plan)))
+        # Combined with another key: both must match.
+        plan = self.create(
+            selector=self.selector(['kernel', 'ssh'], rack='r1')
+        )
+        self.assertEqual(['c1'], list(self.hosts(plan)))
+        self.assertRaises(
+            exception.Invalid, self.create, selector=self.selector(rack='r1')
+        )
+        # A dry run resolves the same way.
+        self.assertEqual(
+            ['c0', 'c2'],
+            plans.dry_run(self.dbapi, {'selector': self.selector()})['hosts'],
+        )
+
+    def test_a_host_fixed_since_the_plan_was_made_is_skipped(self):
+        self.audit('kernel', c0='fail', c2='fail')
+        plan = self.create(selector=self.selector())
+        self.audit('kernel', c0='pass')  # fixed by hand meanwhile
+        self.tick(plan)
+        rows = {
+            r['host_name']: r for r in self.dbapi.list_plan_hosts(plan['uuid'])
+        }
+        self.assertEqual('skipped', rows['c0']['state'])
+        self.assertIn('passes audit rule kernel now', rows['c0']['result'])
+        self.assertIsNone(self.dbapi.get_host('c0')['execution_uuid'])
+        self.assertEqual('started', rows['c2']['state'])
+        self.end_run('c2')
+        self.assertEqual(states.PLAN_SUCCEEDED, self.tick(plan)['state'])
+
+
+class TestProgress(PlanTestCase):
+    """ETA and what is left of a running plan."""
+
+    def measured(self, seconds=(10, 30)):
+        self.dbapi.create_execution(
+            {
+                'kind': 'drain',
+                'state': states.EXEC_SUCCEEDED,
+                'host_uuid': self.dbapi.get_host('ctl')['uuid'],
+                'progress': {
+                    'instances': {
+                        f'm{i}': {'state': 'migrated', 'seconds': s}
+                        for i, s in enumerate(seconds)
+                    }
+                },
+            }
+        )
+
+    def test_no_measure_no_made_up_eta(self):
+        plan = self.create()
+        eta = plans.show(self.dbapi, plan['uuid'])['eta']
+        self.assertIsNone(eta['eta_s'])
+        self.assertEqual(3, eta['remaining_hosts'])
+        self.assertEqual(3, eta['remaining_waves'])
+
+    def test_eta_follows_the_plan_as_it_goes(self):
+        for host, count in (('c0', 3), ('c1', 1), ('c2', 2)):
+            for n in range(count):
+                self.dbapi.apply_instance(
+                    {'uuid': f'{host}-{n}', 'host': host}
+                )
+        self.measured()  # 20 s per instance
+        plan = self.create(budget={'max_at_once': 1})
+        now = datetime.datetime(2026, 11, 30, 12, 0, 0)
+        rows = self.dbapi.list_plan_hosts(plan['uuid'])
+        eta = plans.estimate(
+            self.dbapi, self.dbapi.get_plan(plan['uuid']), rows, now=now
+        )
+        # 3 waves of one: (3 + 2 + 1) x 20 s.
+        self.assertEqual(120.0, eta['eta_s'])
+        self.assertEqual('2026-11-30T12:02:00Z', eta['eta_at'])
+        self.tick(plan)  # c0 starts; it has moved 2 of its 3 already
+        self.dbapi.apply_instance({'uuid': 'c0-0', 'host': 'c1'})
+        self.dbapi.apply_instance({'uuid': 'c0-1', 'host': 'c2'})
+        shown = plans.show(self.dbapi, plan['uuid'])
+        eta = shown['eta']
+        self.assertEqual(1, eta['running_hosts'])
+        self.assertEqual(3, eta['remaining_hosts'])
+        self.assertEqual(3, eta['remaining_waves'])
+        # c0: 1 left x 20; c2 now 3 x 20; c1 now 2 x 20.
+        self.assertEqual(120.0, eta['eta_s'])
+        self.end_run('c0')
+        self.tick(plan)
+        eta = plans.show(self.dbapi, plan['uuid'])['eta']
+        self.assertEqual(2, eta['remaining_hosts'])
+        # A paused plan keeps its working time, but no end time.
+        plans.pause(self.dbapi, plan['uuid'], 'op')
+        eta = plans.show(self.dbapi, plan['uuid'])['eta']
+        self.assertIsNotNone(eta['eta_s'])
+        self.assertIsNone(eta['eta_at'])
+
+    def test_a_host_failing_twice_is_not_counted_as_left(self):
+        # c0 fails; its row is final. A second plan over c0 that fails
+        # again stops the plan (max_failed_hosts 1) and leaves nothing to
+        # estimate.
+        self.measured()
+        for attempt in range(2):
+            plan = self.create(selector={'hosts': ['c0']})
+            self.tick(plan)
+            self.end_run('c0', states.EV_FAIL, f'failure {attempt}')
+            plan = self.tick(plan)
+            self.assertEqual(states.PLAN_FAILED, plan['state'])
+            self.assertIn(f'failure {attempt}', plan['state_reason'])
+            shown = plans.show(self.dbapi, plan['uuid'])
+            self.assertEqual(1, shown['progress']['failed'])
+            self.assertEqual(0, shown['eta']['remaining_hosts'])
+            self.assertIsNone(self.dbapi.get_host('c0')['execution_uuid'])
+
+
+class TestPausedPlanRuns(PlanTestCase):
+    def test_a_paused_plans_waiting_run_is_not_admitted(self):
+        # The zone allows one host out: the plan's second run waits. The
+        # plan is paused meanwhile; when the first ends, the second must
+        # not slip in: a paused plan starts no host.
+        self.config(max_out_per_az='1', group='budget')
+        plan = self.create(budget={'max_at_once': 2})
+        self.tick(plan)
+        rows = self.dbapi.list_plan_hosts(plan['uuid'])
+        first, second = (
+            self.dbapi.get_execution(r['execution_uuid']) for r in rows[:2]
+        )
+        self.assertEqual(states.EXEC_PENDING, first['state'])
+        self.assertEqual(states.EXEC_WAITING, second['state'])
+        plans.pause(self.dbapi, plan['uuid'], 'op')
+        self.end_run(rows[0]['host_name'])
+        second = self.dbapi.get_execution(second['uuid'])
+        self.assertEqual(states.EXEC_WAITING, second['state'])
+        self.assertEqual(
+            f'plan {plan["uuid"]} is paused; its hosts start when it runs',
+            second['waiting_reason'],
+        )
+        plans.tick_all(self.dbapi, self.start)
+        self.assertEqual(
+            states.EXEC_WAITING,
+            self.dbapi.get_execution(second['uuid'])['state'],
+        )
+        plans.resume(self.dbapi, plan['uuid'], 'op')
+        plans.tick_all(self.dbapi, self.start)
+        self.assertEqual(
+            states.EXEC_PENDING,
+            self.dbapi.get_execution(second['uuid'])['state'],
+        )
+        self.assertIn(second['uuid'], self.started)
