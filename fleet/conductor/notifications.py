@@ -40,6 +40,7 @@ from oslo_utils import timeutils
 
 from fleet.common import exception
 from fleet.common import rpc
+from fleet.conductor import waiters
 from fleet.db import api as db_api
 
 CONF = cfg.CONF
@@ -125,6 +126,17 @@ def instance_values(data, with_host):
     return values
 
 
+def wake(event_type, payload):
+    """Wake the tasks waiting on the instance of an ``instance.*``
+    notification (a migration's end): they then read Nova themselves; see
+    :mod:`fleet.conductor.waiters`. Never raises."""
+    if not (event_type or "").startswith("instance."):
+        return
+    data = _data(payload)
+    if isinstance(data, dict):
+        waiters.notify(data.get('uuid'), event_type)
+
+
 class InventoryEndpoint:
     """Applies Nova's notifications to the inventory; see the module."""
 
@@ -139,6 +151,7 @@ class InventoryEndpoint:
         self.ignored = 0
 
     def info(self, ctxt, publisher_id, event_type, payload, metadata):
+        wake(event_type, payload)
         try:
             done = self.apply(event_type, _data(payload), _timestamp(metadata))
         except (db_exc.DBConnectionError, db_exc.DBDeadlock) as e:
