@@ -323,26 +323,38 @@ class NovaCompute(base.ComputeDriver):
             for even that; hosts without a provider are left out.
         :raises: ComputeError
         """
-        member_of = self._member_of(scope) if scope else None
-        if member_of is None:
-            owners = {}
-            for hyp in self.adapter.list_hypervisors():
-                host = (hyp.get('service') or {}).get('host')
-                if host:
-                    owners[str(hyp['id'])] = host
-            summaries = self.adapter.get_allocation_candidate_summaries(
-                {'VCPU': 1, 'MEMORY_MB': 1}
-            )
-        else:
-            nodes = scope.get('nodes') or {}
-            owners = {
-                p['uuid']: nodes.get(p['name'], p['name'])
-                for p in self.adapter.list_resource_providers(member_of)
-                if p['root_provider_uuid'] == p['uuid'] and p.get('name')
-            }
-            summaries = self.adapter.get_allocation_candidate_summaries(
-                {'VCPU': 1, 'MEMORY_MB': 1}, member_of=member_of
-            )
+        if scope:
+            try:
+                member_of = self._member_of(scope)
+                if member_of is not None:
+                    return self._scoped(scope, member_of)
+            except exception.ComputeError as e:
+                # E.g. a Placement older than 1.32: read everything.
+                LOG.warning(
+                    'Scoped capacity read failed (%s); reading every '
+                    'provider.',
+                    e,
+                )
+        owners = {}
+        for hyp in self.adapter.list_hypervisors():
+            host = (hyp.get('service') or {}).get('host')
+            if host:
+                owners[str(hyp['id'])] = host
+        summaries = self.adapter.get_allocation_candidate_summaries(
+            {'VCPU': 1, 'MEMORY_MB': 1}
+        )
+        return _capacities(owners, summaries)
+
+    def _scoped(self, scope: dict, member_of: list[str]) -> dict:
+        nodes = scope.get('nodes') or {}
+        owners = {
+            p['uuid']: nodes.get(p['name'], p['name'])
+            for p in self.adapter.list_resource_providers(member_of)
+            if p['root_provider_uuid'] == p['uuid'] and p.get('name')
+        }
+        summaries = self.adapter.get_allocation_candidate_summaries(
+            {'VCPU': 1, 'MEMORY_MB': 1}, member_of=member_of
+        )
         return _capacities(owners, summaries)
 
     #: Seconds the host aggregates read from Nova are reused.

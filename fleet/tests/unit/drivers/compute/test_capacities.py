@@ -163,6 +163,19 @@ class TestScopedHostCapacities(base.TestCase):
         self.adapter.list_resource_providers.assert_not_called()
         self.assertEqual({'fc1'}, set(capacities))
 
+    def test_a_placement_refusing_the_scoped_read_reads_everything(self):
+        self.adapter.list_resource_providers.side_effect = (
+            exception.ComputeError(reason='406 Not Acceptable')
+        )
+        self.adapter.list_hypervisors.return_value = [
+            {'id': 'rp-1', 'service': {'host': 'fc1'}},
+        ]
+        capacities = self.driver.list_host_capacities(
+            scope={'availability_zone': 'az1'}
+        )
+        self.adapter.list_hypervisors.assert_called_once_with()
+        self.assertEqual(128, capacities['fc1']['vcpus'])
+
     def test_aggregates_are_read_once_a_minute(self):
         scope = {'availability_zone': 'az1'}
         self.driver.list_host_capacities(scope=scope)
