@@ -587,8 +587,7 @@ class NovaAdapter:
             {
                 'uuid': p['uuid'],
                 'name': p.get('name'),
-                'root_provider_uuid': p.get('root_provider_uuid')
-                or p['uuid'],
+                'root_provider_uuid': p.get('root_provider_uuid') or p['uuid'],
             }
             for p in response.json().get('resource_providers', [])
         ]

@@ -126,9 +126,7 @@ class CheckCapacity(base.MaintenanceTask):
                 live[name] = capacities[name]
         return live, unavailable
 
-    def _scope(
-        self, host_name: str, params: dict, services: dict
-    ) -> dict:
+    def _scope(self, host_name: str, params: dict, services: dict) -> dict:
         """What the check reads: the zone of the host (fleet's record, or
         Nova's service where fleet has none, as the check itself takes
         it), its aggregates with scope ``aggregate``, the hypervisor names

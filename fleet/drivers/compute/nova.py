@@ -395,7 +395,9 @@ class NovaCompute(base.ComputeDriver):
             member_of.append('in:' + ','.join(sorted(uuids)))
         zone = scope.get('availability_zone')
         zoned = [a for a in aggregates if a['availability_zone']]
-        mine = sorted(a['uuid'] for a in zoned if a['availability_zone'] == zone)
+        mine = sorted(
+            a['uuid'] for a in zoned if a['availability_zone'] == zone
+        )
         if zone and mine:
             member_of.append('in:' + ','.join(mine))
         elif zoned:

@@ -441,7 +441,9 @@ class TestCheckCapacityScope(utils.TaskTestCase):
             return found
 
         with mock.patch.object(
-            driver, 'list_host_capacities', autospec=True,
+            driver,
+            'list_host_capacities',
+            autospec=True,
             side_effect=capacities,
         ) as read:
             summary = task.execute(self.uuid, HOST, self.params)
@@ -473,7 +475,9 @@ class TestCheckCapacityScope(utils.TaskTestCase):
         )
         staying = self.on('sim-compute-003')
         for uuid in moving | staying:
-            self.dbapi.apply_instance({'uuid': uuid, 'host': 'sim-compute-003'})
+            self.dbapi.apply_instance(
+                {'uuid': uuid, 'host': 'sim-compute-003'}
+            )
         seen = {}
 
         def check(hosts, instances, others):

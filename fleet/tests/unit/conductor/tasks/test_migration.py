@@ -470,9 +470,7 @@ class TestWakeOnNotifications(MigrationTestCase):
                     return True
             return False
 
-        self.useFixture(
-            fixtures.MockPatchObject(waiters.Watch, 'wait', wait)
-        )
+        self.useFixture(fixtures.MockPatchObject(waiters.Watch, 'wait', wait))
 
     def test_polling_only_backs_off_to_poll_interval(self):
         started, result = self.move()

@@ -92,8 +92,16 @@ class TestScopedHostCapacities(base.TestCase):
         self.adapter = mock.Mock(spec=nova.NovaAdapter)
         self.driver = nova_driver.NovaCompute(adapter=self.adapter)
         self.adapter.list_aggregates.return_value = [
-            {'uuid': 'agg-az1', 'name': 'az1-hosts', 'availability_zone': 'az1'},
-            {'uuid': 'agg-az2', 'name': 'az2-hosts', 'availability_zone': 'az2'},
+            {
+                'uuid': 'agg-az1',
+                'name': 'az1-hosts',
+                'availability_zone': 'az1',
+            },
+            {
+                'uuid': 'agg-az2',
+                'name': 'az2-hosts',
+                'availability_zone': 'az2',
+            },
             {'uuid': 'agg-ssd', 'name': 'ssd', 'availability_zone': None},
         ]
         self.adapter.list_resource_providers.return_value = [
@@ -104,7 +112,11 @@ class TestScopedHostCapacities(base.TestCase):
                 'root_provider_uuid': 'rp-2',
             },
             # A child provider (NUMA node, GPU): counted for its root.
-            {'uuid': 'rp-2-c', 'name': 'fc2-numa0', 'root_provider_uuid': 'rp-2'},
+            {
+                'uuid': 'rp-2-c',
+                'name': 'fc2-numa0',
+                'root_provider_uuid': 'rp-2',
+            },
         ]
         self.adapter.get_allocation_candidate_summaries.return_value = {
             'rp-1': _summary((128, 2), (32256, 256)),
@@ -228,13 +240,16 @@ class TestDefaultHostCapacities(base.TestCase):
         def services():
             return [dict(s, zone=zones[s['host']]) for s in real()]
 
-        with mock.patch.object(
-            self.driver, 'list_services', side_effect=services
-        ), mock.patch.object(
-            self.driver,
-            'get_host_capacity',
-            side_effect=self.driver.get_host_capacity,
-        ) as read:
+        with (
+            mock.patch.object(
+                self.driver, 'list_services', side_effect=services
+            ),
+            mock.patch.object(
+                self.driver,
+                'get_host_capacity',
+                side_effect=self.driver.get_host_capacity,
+            ) as read,
+        ):
             capacities = self.driver.list_host_capacities(
                 scope={'availability_zone': 'az2'}
             )
