@@ -52,6 +52,22 @@ def _call(url, method='GET', body=None):
         return json.loads(response.read() or b'null')
 
 
+#: Notification pool (and RabbitMQ queue) of the bench's fleet.
+POOL = 'fleet-drain-bench'
+
+
+def _drop_queue(cloud):
+    """Delete the bench's notification queue, so that it does not fill
+    up with Nova's notifications once no one reads it (best effort)."""
+    try:
+        import kombu
+
+        with kombu.Connection(cloud.config['transport_url']) as conn:
+            conn.default_channel.queue_delete(POOL)
+    except Exception as e:  # noqa: BLE001 - cleanup only
+        print(f'cannot delete queue {POOL}: {e}', file=sys.stderr)
+
+
 def _free_port():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
@@ -65,14 +81,13 @@ def _start_fleet(cloud, workdir, args):
     listen = ''
     if not args.no_notifications:
         # fleet's conductor hears Nova's versioned notifications on the
-        # minicloud's RabbitMQ, in a pool of its own whose queue goes
-        # away with the bench (auto-delete).
+        # minicloud's RabbitMQ, in a pool of its own (a queue named after
+        # it, deleted when the bench ends: see _drop_queue).
         listen = (
             f'[inventory]\nlisten_notifications = true\n'
-            f'notifications_pool = fleet-drain-bench\n'
+            f'notifications_pool = {POOL}\n'
             f'[oslo_messaging_notifications]\n'
             f'transport_url = {cloud.config["transport_url"]}\n'
-            f'[oslo_messaging_rabbit]\namqp_auto_delete = true\n'
         )
     connection = args.connection or f'sqlite:///{workdir}/fleet.sqlite'
     with open(conf, 'w') as f:
@@ -268,6 +283,8 @@ def main():
             proc.wait(20)
         except subprocess.TimeoutExpired:
             proc.kill()
+        if not args.no_notifications:
+            _drop_queue(cloud)
     return 0
 
 
