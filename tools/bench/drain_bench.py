@@ -188,6 +188,7 @@ def one_fleet(cloud, url, args, booted):
         seconds, execution = fleet_drain(url, args.host, args.parallel)
     finally:
         baseline.delete_all(cloud, uuids)
+        del booted[-len(uuids) :]  # gone: not deleted again at the end
     moved = execution['progress']['instances_summary']['moved']
     if execution['state'] != 'succeeded' or moved != len(uuids):
         sys.exit(
@@ -206,6 +207,7 @@ def one_bare(cloud, args, booted):
         result = baseline.drain(cloud, args.host, args.parallel, only=uuids)
     finally:
         baseline.delete_all(cloud, uuids)
+        del booted[-len(uuids) :]  # gone: not deleted again at the end
     if result['by_status'] != {'completed': len(uuids)}:
         sys.exit(f'bare loop: {result["by_status"]}; no figure')
     return result['wall_seconds']
