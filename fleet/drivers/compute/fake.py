@@ -48,8 +48,6 @@ def _service(host: dict) -> dict:
         'status': host['status'],
         'state': host['state'],
         'disabled_reason': host['disabled_reason'],
-        # Nova's os-services shows each compute's availability zone.
-        'zone': host.get('availability_zone'),
         'updated_at': updated_at,
     }
 

@@ -366,6 +366,19 @@ class TestCheckCapacityScope(utils.TaskTestCase):
             self.dbapi.update_host(name, {'availability_zone': zone})
             self.cloud.hosts[name]['availability_zone'] = zone
         self.seen = {}
+        # Nova's os-services shows each compute's zone.
+        driver = type(compute.CheckCapacity().compute)
+        services = driver.list_services
+
+        def with_zones(self_):
+            return [
+                dict(s, zone=self.cloud.hosts[s['host']]['availability_zone'])
+                for s in services(self_)
+            ]
+
+        self.useFixture(
+            fixtures.MockPatchObject(driver, 'list_services', with_zones)
+        )
         real = compute.capacity.check_drain
 
         def spy(hosts, instances, *args, **kwargs):
