@@ -62,7 +62,9 @@ def _drop_queue(cloud):
     try:
         import kombu
 
-        with kombu.Connection(cloud.config['transport_url']) as conn:
+        # kombu names oslo.messaging's rabbit:// scheme amqp://.
+        url = cloud.config['transport_url'].replace('rabbit://', 'amqp://', 1)
+        with kombu.Connection(url) as conn:
             conn.default_channel.queue_delete(POOL)
     except Exception as e:  # noqa: BLE001 - cleanup only
         print(f'cannot delete queue {POOL}: {e}', file=sys.stderr)
@@ -190,7 +192,8 @@ def one_fleet(cloud, url, args, booted):
         baseline.delete_all(cloud, uuids)
         del booted[-len(uuids) :]  # gone: not deleted again at the end
     moved = execution['progress']['instances_summary']['moved']
-    if execution['state'] != 'succeeded' or moved != len(uuids):
+    # fleet drains the whole host: instances others left there move too.
+    if execution['state'] != 'succeeded' or moved < len(uuids):
         sys.exit(
             f'fleet run {execution["uuid"]} ended {execution["state"]} with '
             f'{moved}/{len(uuids)} moved; a failed drain is no figure'
