@@ -192,8 +192,9 @@ def one_fleet(cloud, url, args, booted):
         baseline.delete_all(cloud, uuids)
         del booted[-len(uuids) :]  # gone: not deleted again at the end
     moved = execution['progress']['instances_summary']['moved']
-    # fleet drains the whole host: instances others left there move too.
-    if execution['state'] != 'succeeded' or moved < len(uuids):
+    # fleet drains the whole host: more moved than booted (instances
+    # someone left there) would compare unequal work.
+    if execution['state'] != 'succeeded' or moved != len(uuids):
         sys.exit(
             f'fleet run {execution["uuid"]} ended {execution["state"]} with '
             f'{moved}/{len(uuids)} moved; a failed drain is no figure'
