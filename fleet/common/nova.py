@@ -56,6 +56,9 @@ PLACEMENT_API_VERSION = '1.0'
 #: Allocation candidates with root providers (1.29) and full provider
 #: summaries (1.27).
 ALLOCATION_CANDIDATES_VERSION = '1.29'
+#: Placement microversion of reads scoped by aggregate: ``member_of``
+#: repeated (1.24, every one must match) and forbidden (``!in:``, 1.32).
+MEMBER_OF_VERSION = '1.32'
 
 # Status codes worth a retry: a proxy or the service itself saying "not
 # now". 500 is not one: Nova answers it for bugs, and a retry repeats them.
@@ -528,7 +531,7 @@ class NovaAdapter:
         ]
 
     def get_allocation_candidate_summaries(
-        self, resources: dict[str, int]
+        self, resources: dict[str, int], member_of: list[str] | None = None
     ) -> dict:
         """``GET /allocation_candidates`` (Placement 1.29) for
         ``resources``: the summaries of every provider in the trees able
@@ -539,26 +542,56 @@ class NovaAdapter:
         ((total - reserved) x allocation_ratio) and ``used``.
 
         :param resources: e.g. ``{'VCPU': 1, 'MEMORY_MB': 1}``.
+        :param member_of: values of ``member_of`` (each must hold:
+            ``in:<agg>,<agg>`` one of them, ``!in:<agg>,...`` none of
+            them): only the providers of those aggregates (Placement 1.32).
         :returns: ``{provider uuid: {'resources': {rc: {'capacity',
             'used'}}, 'root_provider_uuid', 'parent_provider_uuid',
             'traits'}}``.
         """
-        query = parse.urlencode(
-            {
-                'resources': ','.join(
+        params = [
+            (
+                'resources',
+                ','.join(
                     f'{rc}:{amount}'
                     for rc, amount in sorted(resources.items())
-                )
-            }
-        )
-        url = f'/allocation_candidates?{query}'
+                ),
+            )
+        ]
+        params += [('member_of', value) for value in member_of or ()]
+        url = f'/allocation_candidates?{parse.urlencode(params)}'
         response = self._call(
             f'placement GET {url}',
             self.placement.get,
             url,
-            microversion=ALLOCATION_CANDIDATES_VERSION,
+            microversion=MEMBER_OF_VERSION
+            if member_of
+            else ALLOCATION_CANDIDATES_VERSION,
         )
         return response.json().get('provider_summaries', {})
+
+    def list_resource_providers(self, member_of: list[str]) -> list[dict]:
+        """``GET /resource_providers`` of the aggregates ``member_of``
+        (see :meth:`get_allocation_candidate_summaries`; Placement 1.32).
+
+        :returns: ``[{'uuid', 'name', 'root_provider_uuid'}, ...]``.
+        """
+        params = [('member_of', value) for value in member_of]
+        url = f'/resource_providers?{parse.urlencode(params)}'
+        response = self._call(
+            f'placement GET {url}',
+            self.placement.get,
+            url,
+            microversion=MEMBER_OF_VERSION,
+        )
+        return [
+            {
+                'uuid': p['uuid'],
+                'name': p.get('name'),
+                'root_provider_uuid': p.get('root_provider_uuid') or p['uuid'],
+            }
+            for p in response.json().get('resource_providers', [])
+        ]
 
     def get_provider_usage(self, provider_uuid: str) -> dict:
         """Inventories and usages of one resource provider.

@@ -28,6 +28,7 @@ from fleet.common import metrics
 from fleet.common import rpc
 from fleet.conductor import manager
 from fleet.conductor import notifications as inventory_notifications
+from fleet.conductor import waiters
 from fleet.drivers import factory
 
 CONF = cfg.CONF
@@ -144,6 +145,8 @@ class ConductorService(service.ServiceBase):
             self.inventory_listener = inventory_notifications.start(
                 inventory_notifications.get_listener()
             )
+            # Waits on an instance wake on its notifications from now on.
+            waiters.set_listening(True)
             LOG.info(
                 'Inventory listening to Nova notifications on %s (pool %s).',
                 CONF.inventory.notifications_topic,
@@ -183,6 +186,7 @@ class ConductorService(service.ServiceBase):
         monitoring.stop(self.monitoring)
         self.monitoring = None
         if self.inventory_listener is not None:
+            waiters.set_listening(False)
             self.inventory_listener.stop()
             if graceful:
                 self.inventory_listener.wait()

@@ -61,6 +61,7 @@ from oslo_utils import timeutils
 
 from fleet.common import metrics
 from fleet.common import rpc
+from fleet.conductor import waiters
 from fleet.db import api as db_api
 
 CONF = cfg.CONF
@@ -177,6 +178,17 @@ def instance_values(data, with_host):
     return values
 
 
+def wake(event_type, payload):
+    """Wake the tasks waiting on the instance of an ``instance.*``
+    notification (a migration's end): they then read Nova themselves; see
+    :mod:`fleet.conductor.waiters`. Never raises."""
+    if not (event_type or "").startswith("instance."):
+        return
+    data = _data(payload)
+    if isinstance(data, dict):
+        waiters.notify(data.get('uuid'), event_type)
+
+
 class InventoryEndpoint:
     """Applies batches of Nova's notifications to the inventory; see the
     module."""
@@ -217,6 +229,10 @@ class InventoryEndpoint:
             None: every message acknowledged.
         """
         start = time.monotonic()
+        for message in messages:
+            # Migrations waiting on these instances look at Nova now,
+            # before the batch's transaction.
+            wake(message.get('event_type'), message.get('payload'))
         outcomes = [None] * len(messages)
         events, slots = [], []
         for i, message in enumerate(messages):

@@ -459,7 +459,7 @@ class Connection(metaclass=abc.ABCMeta):
     # Capacity reservations
 
     @abc.abstractmethod
-    def reserve_capacity(self, execution_uuid, host_name, check):
+    def reserve_capacity(self, execution_uuid, host_name, check, scope=None):
         """Check capacity and reserve it for a drain, in ONE transaction.
 
         Every call takes the same lock first, so of two drains checking at
@@ -476,6 +476,12 @@ class Connection(metaclass=abc.ABCMeta):
             to refuse, else returns the reservation's values:
             ``availability_zone``, ``vcpus``, ``memory_mb``, ``disk_gb``,
             ``instances`` ({uuid: needs}), ``details``.
+        :param scope: None: ``check`` gets every compute host and every
+            instance. ``{'availability_zone': zone, 'hosts': [names]}``:
+            only the hosts of that zone, those with no zone recorded and
+            the ones named, with their instances and the instances the
+            other runs reserved: a drain's check then reads what its zone
+            holds, whatever the size of the cloud.
         :returns: the reservation (dict).
         :raises: whatever ``check`` raises; nothing is then recorded.
         """

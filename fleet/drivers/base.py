@@ -262,7 +262,7 @@ class ComputeDriver(BaseDriver):
     def get_host_capacity(self, host):
         """``{'vcpus', 'vcpus_used', 'memory_mb', 'memory_mb_used'}``."""
 
-    def list_host_capacities(self):
+    def list_host_capacities(self, scope=None):
         """Capacity of every compute host, at once (capacity checks).
 
         ``{host: {'vcpus', 'vcpus_used', 'memory_mb', 'memory_mb_used'}
@@ -271,9 +271,21 @@ class ComputeDriver(BaseDriver):
         without a provider is left out. This default asks
         :meth:`get_host_capacity` of each compute service; a driver with a
         bulk call overrides it.
+
+        :param scope: None for every host; else ``{'availability_zone':
+            zone, 'aggregates': [names], 'nodes': {node name: host}}``:
+            the caller needs only the hosts of that zone (and, with
+            ``aggregates``, in every one of them), so a driver reads only
+            those where it can; hosts outside may still be returned (the
+            caller filters) and a host of the scope missing from the
+            answer has no provider. ``nodes`` maps the hypervisor names
+            fleet's inventory knows to their hosts.
         """
+        zone = (scope or {}).get('availability_zone')
         capacities = {}
         for service in self.list_services():
+            if zone and service.get('zone') not in (None, zone):
+                continue
             try:
                 capacities[service['host']] = self.get_host_capacity(
                     service['host']

@@ -1,18 +1,24 @@
 #!/usr/bin/env python3
-"""Drain a minicloud compute of 20 instances through fleet, beside a bare
-loop of Nova live migrations with the same parallelism.
+"""Drain overhead: fleet's drain of a minicloud compute against a bare
+novaclient loop doing the same live migrations with the same parallelism.
 
 fleet runs as ``fleet-all-in-one`` with the ``nova`` compute driver (its
-own SQLite database, in-process bus); the instances are booted on the host,
-fleet drains it (``kind: drain``, ``max_parallel``), then the same number is
-booted again and drained by :func:`drain_nova_baseline.drain`. Prints both
-wall times and fleet / baseline.
+own SQLite database unless ``--connection``, in-process RPC bus) and, by
+default, listens to Nova's versioned notifications on the minicloud's
+RabbitMQ, as a deployed conductor does. Each *pair* boots ``--instances``
+on the host and drains them through fleet (``kind: drain``,
+``max_parallel``), boots as many again and drains them with
+:func:`drain_nova_baseline.drain`; the order alternates from pair to pair
+(fleet first, then the bare loop first, ...) so neither side always gets
+the warmer cloud. Instances are deleted after each drain. Prints each
+pair, then the median ratio fleet / bare loop, with ``uptime``.
 
-Usage::
+Run it under the minicloud lock (the cloud is shared)::
 
-    python3 tools/minicloud/minicloud up
-    .venv/bin/python tools/bench/drain_bench.py [--instances 20]
-        [--parallel 4] [--host fc1]
+    flock /tmp/fleet-minicloud.lock python3 tools/minicloud/minicloud up
+    flock /tmp/fleet-minicloud.lock .tox/functional/bin/python \\
+        tools/bench/drain_bench.py [--pairs 5] [--instances 8] \\
+        [--parallel 2] [--host fc1] [--no-notifications] [--timeline]
 """
 
 import argparse
@@ -21,6 +27,7 @@ import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,24 +52,59 @@ def _call(url, method='GET', body=None):
         return json.loads(response.read() or b'null')
 
 
+#: Notification pool (and RabbitMQ queue) of the bench's fleet.
+POOL = 'fleet-drain-bench'
+
+
+def _drop_queue(cloud):
+    """Delete the bench's notification queue, so that it does not fill
+    up with Nova's notifications once no one reads it (best effort)."""
+    try:
+        import kombu
+
+        # kombu names oslo.messaging's rabbit:// scheme amqp://.
+        url = cloud.config['transport_url'].replace('rabbit://', 'amqp://', 1)
+        with kombu.Connection(url) as conn:
+            conn.default_channel.queue_delete(POOL)
+    except Exception as e:  # noqa: BLE001 - cleanup only
+        print(f'cannot delete queue {POOL}: {e}', file=sys.stderr)
+
+
 def _free_port():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
 
 
-def _start_fleet(cloud, workdir):
+def _start_fleet(cloud, workdir, args):
     port = _free_port()
     creds = cloud.config['fleet']
     conf = os.path.join(workdir, 'fleet.conf')
+    listen = ''
+    if not args.no_notifications:
+        # fleet's conductor hears Nova's versioned notifications on the
+        # minicloud's RabbitMQ, in a pool of its own (a queue named after
+        # it, deleted when the bench ends: see _drop_queue).
+        listen = (
+            f'[inventory]\nlisten_notifications = true\n'
+            f'notifications_pool = {POOL}\n'
+            f'[oslo_messaging_notifications]\n'
+            f'transport_url = {cloud.config["transport_url"]}\n'
+        )
+    connection = args.connection or f'sqlite:///{workdir}/fleet.sqlite'
     with open(conf, 'w') as f:
         f.write(
             f'[DEFAULT]\nhost = bench\n'
             f'[api]\nport = {port}\nhost_ip = 127.0.0.1\n'
-            f'[database]\nconnection = sqlite:///{workdir}/fleet.sqlite\n'
+            f'[database]\nconnection = {connection}\n'
             f'[drivers]\ncompute = nova\n'
-            f'[maintenance]\npoll_interval = 0.5\n'
-            f'[nova]\nauth_type = password\n'
+            + (
+                f'[maintenance]\npoll_interval = {args.poll_interval}\n'
+                if args.poll_interval
+                else ''
+            )
+            + listen
+            + f'[nova]\nauth_type = password\n'
             f'auth_url = {cloud.config["auth_url"]}\n'
             f'username = {creds["username"]}\n'
             f'password = {creds["password"]}\n'
@@ -95,6 +137,8 @@ def _start_fleet(cloud, workdir):
 
 
 def fleet_drain(url, host, parallel):
+    """One fleet drain of ``host``, timed from the POST to the end state
+    seen by polling the API every 0.1 s (the poll adds at most that)."""
     started = time.monotonic()
     execution = _call(
         url + '/v1/executions',
@@ -102,47 +146,142 @@ def fleet_drain(url, host, parallel):
         {'host': host, 'kind': 'drain', 'max_parallel': parallel},
     )
     while execution['state'] not in ('succeeded', 'failed', 'cancelled'):
-        time.sleep(0.25)
+        time.sleep(0.1)
         execution = _call(url + f'/v1/executions/{execution["uuid"]}')
     return round(time.monotonic() - started, 2), execution
 
 
+def timeline(execution):
+    """Seconds from the run's start to each history event, per step."""
+    events = execution.get('events') or []
+    if not events:
+        return ''
+    t0 = _parse(execution['created_at'])
+    lines = []
+    for e in events:
+        lines.append(
+            f'    +{_parse(e["created_at"]) - t0:6.2f} s {e["step"]}: '
+            f'{e["message"][:90]}'
+        )
+    return '\n'.join(lines)
+
+
+def _parse(value):
+    from datetime import datetime
+
+    return datetime.fromisoformat(value.rstrip('Z')).timestamp()
+
+
+def _uptime():
+    try:
+        return subprocess.run(
+            ['uptime'], capture_output=True, text=True, check=False
+        ).stdout.strip()
+    except OSError:
+        return 'uptime unavailable'
+
+
+def one_fleet(cloud, url, args, booted):
+    uuids = baseline.boot_instances(
+        cloud, args.host, args.instances, prefix='fleet-bench'
+    )
+    booted += uuids
+    try:
+        seconds, execution = fleet_drain(url, args.host, args.parallel)
+    finally:
+        baseline.delete_all(cloud, uuids)
+        del booted[-len(uuids) :]  # gone: not deleted again at the end
+    moved = execution['progress']['instances_summary']['moved']
+    # fleet drains the whole host: more moved than booted (instances
+    # someone left there) would compare unequal work.
+    if execution['state'] != 'succeeded' or moved != len(uuids):
+        sys.exit(
+            f'fleet run {execution["uuid"]} ended {execution["state"]} with '
+            f'{moved}/{len(uuids)} moved; a failed drain is no figure'
+        )
+    return seconds, execution
+
+
+def one_bare(cloud, args, booted):
+    uuids = baseline.boot_instances(
+        cloud, args.host, args.instances, prefix='nova-bench'
+    )
+    booted += uuids
+    try:
+        result = baseline.drain(cloud, args.host, args.parallel, only=uuids)
+    finally:
+        baseline.delete_all(cloud, uuids)
+        del booted[-len(uuids) :]  # gone: not deleted again at the end
+    if result['by_status'] != {'completed': len(uuids)}:
+        sys.exit(f'bare loop: {result["by_status"]}; no figure')
+    return result['wall_seconds']
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--instances', type=int, default=20)
-    parser.add_argument('--parallel', type=int, default=4)
+    parser.add_argument('--instances', type=int, default=8)
+    parser.add_argument('--parallel', type=int, default=2)
+    parser.add_argument('--pairs', type=int, default=5)
     parser.add_argument('--host')
+    parser.add_argument(
+        '--no-notifications',
+        action='store_true',
+        help='fleet does not listen to Nova\'s notifications (polling only)',
+    )
+    parser.add_argument(
+        '--poll-interval',
+        type=float,
+        help='[maintenance] poll_interval of fleet (default: fleet\'s)',
+    )
+    parser.add_argument(
+        '--connection',
+        help='fleet\'s database URL (default: a new SQLite file); a '
+        'MariaDB database must exist and be empty',
+    )
+    parser.add_argument(
+        '--timeline',
+        action='store_true',
+        help='print the history of each fleet run with its timings',
+    )
     args = parser.parse_args()
     cloud = baseline.connect()
-    host = args.host or cloud.config['computes'][0]
+    args.host = args.host or cloud.config['computes'][0]
     workdir = tempfile.mkdtemp(prefix='fleet-bench-')
-    proc, url = _start_fleet(cloud, workdir)
+    proc, url = _start_fleet(cloud, workdir, args)
     booted = []
+    ratios = []
+    print(
+        f'{args.pairs} pairs: {args.instances} instances off {args.host}, '
+        f'{args.parallel} at a time, fake migrations of '
+        f'{cloud.config.get("migration_seconds")} s; notifications '
+        f'{"off" if args.no_notifications else "on"}; {_uptime()}'
+    )
     try:
         for name in cloud.config['computes']:
             _call(url + '/v1/hosts', 'POST', {'name': name})
-        uuids = baseline.boot_instances(
-            cloud, host, args.instances, prefix='fleet-bench'
-        )
-        booted += uuids
-        fleet_seconds, execution = fleet_drain(url, host, args.parallel)
-        moved = execution['progress']['instances_summary']['moved']
+        for pair in range(args.pairs):
+            fleet_first = pair % 2 == 0
+            if fleet_first:
+                fleet_s, execution = one_fleet(cloud, url, args, booted)
+                bare_s = one_bare(cloud, args, booted)
+            else:
+                bare_s = one_bare(cloud, args, booted)
+                fleet_s, execution = one_fleet(cloud, url, args, booted)
+            ratio = fleet_s / bare_s
+            ratios.append(ratio)
+            print(
+                f'pair {pair + 1} ({"fleet" if fleet_first else "bare"} '
+                f'first): fleet {fleet_s:.2f} s, bare loop {bare_s:.2f} s, '
+                f'ratio {ratio:.2f}',
+                flush=True,
+            )
+            if args.timeline:
+                print(timeline(execution), flush=True)
         print(
-            f'fleet:    {execution["state"]}, {moved} instances moved in '
-            f'{fleet_seconds} s (max_parallel {args.parallel})'
+            f'median ratio fleet / bare loop: {statistics.median(ratios):.2f}'
+            f' (min {min(ratios):.2f}, max {max(ratios):.2f}, '
+            f'{len(ratios)} pairs); {_uptime()}'
         )
-        uuids = baseline.boot_instances(
-            cloud, host, args.instances, prefix='nova-bench'
-        )
-        booted += uuids
-        result = baseline.drain(cloud, host, args.parallel)
-        print(
-            f'baseline: {result["by_status"]}, {result["instances"]} '
-            f'instances in {result["wall_seconds"]} s (parallel '
-            f'{args.parallel})'
-        )
-        ratio = fleet_seconds / result['wall_seconds']
-        print(f'ratio fleet / baseline: {ratio:.2f}')
     finally:
         baseline.delete_all(cloud, booted)
         proc.send_signal(signal.SIGTERM)
@@ -150,6 +289,8 @@ def main():
             proc.wait(20)
         except subprocess.TimeoutExpired:
             proc.kill()
+        if not args.no_notifications:
+            _drop_queue(cloud)
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from oslo_log import log
 
+from fleet.common import exception
 from fleet.common import states
 from fleet.conductor import inventory
 from fleet.conductor.tasks import base
@@ -83,30 +84,35 @@ class CheckCapacity(base.MaintenanceTask):
     a member of its anti-affinity server group; what other drains
     reserved and have not moved yet is placed first.
 
+    Its cost follows the zone, not the cloud: one read of Nova's
+    services, Placement read in bulk for the zone's providers only, and
+    fleet's records of the zone's hosts and their instances only (see
+    :meth:`_scope`).
+
     The check and the reservation are one database transaction
     (:meth:`fleet.db.api.Connection.reserve_capacity`). The revert drops
     the reservation; the end of the run drops it too
     (``release_reservations``).
     """
 
-    def _live(self, host_name: str, target: str | None):
-        """Nova's view now: its services, and Placement's capacity of
-        every compute (:meth:`~fleet.drivers.base.ComputeDriver.
-        list_host_capacities`: one bulk read, not one per host).
+    def _live(self, scope: dict):
+        """Placement's capacity of the possible destinations now, read in
+        bulk and scoped to the drain's zone (:meth:`~fleet.drivers.base.
+        ComputeDriver.list_host_capacities`): neither one read per host
+        nor one over the whole cloud.
 
-        :returns: ``(services, live capacities, {host: why not a
-            destination})``.
+        A destination the scoped read did not find (a zone or aggregate
+        Placement does not mirror as Nova describes it) is looked for once
+        more in an unscoped read before it counts as having no provider.
+
+        :returns: ``(live capacities, {host: why not a destination})``.
         """
-        services = {s['host']: s for s in self.compute.list_services()}
-        capacities = self.compute.list_host_capacities()
+        wanted = scope['destinations']
+        capacities = self.compute.list_host_capacities(scope=scope)
+        if any(name not in capacities for name in wanted):
+            capacities = self.compute.list_host_capacities()
         live, unavailable = {}, {}
-        for name, service in services.items():
-            if name == host_name or (target and name != target):
-                continue
-            if not target and (
-                service['status'] != 'enabled' or service['state'] != 'up'
-            ):
-                continue
+        for name in wanted:
             if name not in capacities:
                 unavailable[name] = 'no Placement resource provider'
                 LOG.info(
@@ -118,7 +124,83 @@ class CheckCapacity(base.MaintenanceTask):
                 unavailable[name] = 'no room left in Placement'
             else:
                 live[name] = capacities[name]
-        return services, live, unavailable
+        return live, unavailable
+
+    def _scope(self, host_name: str, params: dict, services: dict) -> dict:
+        """What the check reads: the zone of the host (fleet's record, or
+        Nova's service where fleet has none, as the check itself takes
+        it), its aggregates with scope ``aggregate``, the hypervisor names
+        fleet's inventory knows of the zone's hosts, and the computes of
+        the zone enabled and up in Nova (or the named target).
+
+        Two indexed reads of fleet's hosts, by zone and by name: the
+        zone's, whatever the size of the cloud.
+        """
+        target = params.get('target_host')
+        try:
+            host = self.dbapi.get_host(host_name)
+        except exception.HostNotFound:
+            host = {}
+        zone = (
+            host.get('availability_zone')
+            or (services.get(host_name) or {}).get('zone')
+            or None
+        )
+        in_zone = [
+            name
+            for name, service in services.items()
+            if (service.get('zone') or None) == zone
+        ]
+        records = {
+            h['name']: h
+            for h in self.dbapi.list_hosts(
+                filters={'kind': 'compute', 'name': in_zone}
+            )
+        }
+        if zone:
+            records.update(
+                (h['name'], h)
+                for h in self.dbapi.list_hosts(
+                    filters={'kind': 'compute', 'availability_zone': zone}
+                )
+            )
+
+        def zone_of(name):
+            record = records.get(name) or {}
+            return record.get('availability_zone') or (
+                (services.get(name) or {}).get('zone') or None
+            )
+
+        destinations = []
+        for name, service in services.items():
+            if name == host_name or (target and name != target):
+                continue
+            if not target and (
+                service['status'] != 'enabled'
+                or service['state'] != 'up'
+                or (zone_of(name) or None) != zone
+            ):
+                continue
+            destinations.append(name)
+        nodes = {
+            node: name
+            for name, record in records.items()
+            for node in (record.get('facts') or {}).get('hypervisors') or ()
+            if node
+        }
+        return {
+            'availability_zone': zone,
+            'aggregates': list(
+                (host.get('facts') or {}).get('aggregates') or ()
+            )
+            if params.get('capacity_scope') == capacity.SCOPE_AGGREGATE
+            else [],
+            'nodes': nodes,
+            'hosts': [host_name] + ([target] if target else []),
+            'destinations': destinations,
+            # Fleet's records of the computes Nova puts in the zone.
+            'known': sorted(records),
+        }
 
     def _hold(self, execution_uuid: str, services: dict) -> None:
         """Disable the nova-compute of every host fleet holds that is
@@ -163,11 +245,13 @@ class CheckCapacity(base.MaintenanceTask):
         target = params.get('target_host')
         scope = params.get('capacity_scope')
         demand = self._demand(host_name)
-        services, live, unavailable = self._live(host_name, target)
+        services = {s['host']: s for s in self.compute.list_services()}
+        reads = self._scope(host_name, params, services)
+        live, unavailable = self._live(reads)
         self._hold(execution_uuid, services)
 
         def check(hosts, instances, reservations):
-            hosts = _with_services(hosts, services)
+            hosts = _with_services(hosts, services, reads['known'])
             result = capacity.check_drain(
                 hosts,
                 instances,
@@ -195,7 +279,7 @@ class CheckCapacity(base.MaintenanceTask):
 
         try:
             reservation = self.dbapi.reserve_capacity(
-                execution_uuid, host_name, check
+                execution_uuid, host_name, check, scope=reads
             )
         except base.StepFailed as e:
             self.event(execution_uuid, str(e), level='error')
@@ -223,9 +307,13 @@ class CheckCapacity(base.MaintenanceTask):
             )
 
 
-def _with_services(hosts, services):
+def _with_services(hosts, services, known=()):
     """Fleet's hosts with Nova's status and state as read just now;
-    computes Nova knows and fleet does not are added as active hosts."""
+    computes Nova knows and fleet does not are added as active hosts.
+
+    :param known: hosts fleet has a record of though ``hosts`` (the
+        records of the drain's zone) lacks them: never added as new.
+    """
     merged = []
     for host in hosts:
         service = services.get(host['name'])
@@ -238,7 +326,7 @@ def _with_services(hosts, services):
             if not host.get('availability_zone') and service.get('zone'):
                 host['availability_zone'] = service['zone']
         merged.append(host)
-    known = {h['name'] for h in hosts}
+    known = {h['name'] for h in hosts} | set(known)
     for name, service in services.items():
         if name not in known:
             merged.append(

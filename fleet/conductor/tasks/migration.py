@@ -17,8 +17,13 @@ the run's progress *before* Nova is asked) is waited for, not started
 anew. Any other action in flight (a user's snapshot or resize, an earlier
 attempt's migration still being aborted) is waited for and never adopted.
 
-Waits poll quickly first (:data:`FIRST_POLL`), then every ``[maintenance]
-poll_interval``, and check the run's cancel request on each poll: a cancel
+Waits poll quickly first (:data:`FIRST_POLL`, doubling up to
+``[maintenance] poll_interval``) and, when the conductor listens to Nova's
+versioned notifications, wake up at once when one about the instance comes
+(:mod:`fleet.conductor.waiters`): the end of a migration is seen within a
+round trip of Nova's notification, not at the next poll; polling stays the
+fallback for a notification that never comes. Each poll checks the run's
+cancel request: a cancel
 aborts a live migration in flight (Nova cannot abort a cold one: it is
 let finish and confirmed, within ``abort_timeout``) and records where
 every instance is.
@@ -33,6 +38,7 @@ from taskflow import retry
 from fleet.common import exception
 from fleet.common import metrics
 from fleet.conductor import inventory
+from fleet.conductor import waiters
 from fleet.conductor.tasks import base
 from fleet.conductor.tasks import instance_states
 
@@ -80,6 +86,27 @@ def poll_pause(polls: int) -> float:
     """Seconds to wait before poll number ``polls`` (0-based)."""
     interval = CONF.maintenance.poll_interval
     return min(interval, FIRST_POLL * 2 ** min(polls, 16))
+
+
+def pause(watch: waiters.Watch, polls: int) -> int:
+    """Pause before the next poll of the watched instance.
+
+    With a notification listener in this process, the pause ends early
+    when a notification about the instance comes; the backoff then starts
+    again from :data:`FIRST_POLL`, since Nova's records follow its
+    notifications closely (the source marks a live migration
+    ``completed`` just after its ``live_migration_post`` notifications).
+    Without one, it is a plain :func:`base.sleep`.
+
+    :returns: the number of the next poll (for :func:`poll_pause`).
+    """
+    seconds = poll_pause(polls)
+    if waiters.listening():
+        if watch.wait(seconds):
+            return 0
+        return polls + 1
+    base.sleep(seconds)
+    return polls + 1
 
 
 def held_state(dbapi, name: str) -> str:
@@ -379,17 +406,19 @@ class LiveMigrateInstance(_InstanceTask):
         )
         deadline = time.monotonic() + timeout
         polls = 0
-        while inst is not None and instance_states.busy_on(inst, host_name):
-            self.check_cancel(execution_uuid)
-            if time.monotonic() > deadline:
-                raise base.MigrationFailed(
-                    instance=self.instance_uuid,
-                    reason=f'its task {task} was still in flight after '
-                    f'{timeout} s',
-                )
-            base.sleep(poll_pause(polls))
-            polls += 1
-            inst = self.get()
+        with waiters.watch(self.instance_uuid) as watch:
+            while inst is not None and instance_states.busy_on(
+                inst, host_name
+            ):
+                self.check_cancel(execution_uuid)
+                if time.monotonic() > deadline:
+                    raise base.MigrationFailed(
+                        instance=self.instance_uuid,
+                        reason=f'its task {task} was still in flight after '
+                        f'{timeout} s',
+                    )
+                polls = pause(watch, polls)
+                inst = self.get()
         return inst
 
     def revert(self, result, execution_uuid: str, *args, **kwargs) -> None:
@@ -419,14 +448,17 @@ class WaitForMigration(_InstanceTask):
 
     def execute(self, execution_uuid: str, started: dict) -> dict:
         try:
-            return self._wait(execution_uuid, started)
+            with waiters.watch(self.instance_uuid) as watch:
+                return self._wait(execution_uuid, started, watch)
         except base.MigrationFailed:
             metrics.MIGRATIONS.labels(
                 type=started.get('type'), outcome='failed'
             ).inc()
             raise
 
-    def _wait(self, execution_uuid: str, started: dict) -> dict:
+    def _wait(
+        self, execution_uuid: str, started: dict, watch: waiters.Watch
+    ) -> dict:
         uuid = self.instance_uuid
         if started['state'] in ('gone', SKIPPED, LEFT, 'offloaded'):
             return {'instance_uuid': uuid, 'state': started['state']}
@@ -499,8 +531,7 @@ class WaitForMigration(_InstanceTask):
                     f'{CONF.maintenance.migration_timeout} s; the instance '
                     f'is {self.place(inst)}',
                 )
-            base.sleep(poll_pause(polls))
-            polls += 1
+            polls = pause(watch, polls)
 
     @staticmethod
     def _busy(inst: dict) -> bool:
@@ -668,9 +699,14 @@ class WaitForMigration(_InstanceTask):
         kind = started.get('type')
         if started.get('state') not in ('started', 'adopted'):
             return self.get()
+        with waiters.watch(self.instance_uuid) as watch:
+            return self._stop_wait(execution_uuid, started, kind, watch)
+
+    def _stop_wait(self, execution_uuid, started, kind, watch):
         deadline = time.monotonic() + CONF.maintenance.abort_timeout
         aborted = False
         polls = 0
+        waited = False
         while True:
             inst = self.get()
             if inst is None:
@@ -704,7 +740,7 @@ class WaitForMigration(_InstanceTask):
                     except exception.FleetException as e:
                         LOG.warning('Run %s: %s', execution_uuid, e)
             if not self._busy(inst) and (
-                kind == OFFLOAD or migration is not None or polls > 0
+                kind == OFFLOAD or migration is not None or waited
             ):
                 return inst
             if time.monotonic() > deadline:
@@ -715,8 +751,8 @@ class WaitForMigration(_InstanceTask):
                     CONF.maintenance.abort_timeout,
                 )
                 return inst
-            base.sleep(poll_pause(polls))
-            polls += 1
+            polls = pause(watch, polls)
+            waited = True
 
 
 class VerifyHostDrained(base.MaintenanceTask):

@@ -61,32 +61,28 @@ class CapacityConnection:
     """Capacity reservations of running drains."""
 
     @base.retry
-    def reserve_capacity(self, execution_uuid, host_name, check):
+    def reserve_capacity(self, execution_uuid, host_name, check, scope=None):
         with base.writer() as session:
             base.lock_row(session, LOCK_NAME)
             # Read after the lock: on MariaDB the transaction's snapshot
             # starts at its first plain read, so this sees every
             # reservation committed before the lock was granted.
-            hosts = [
-                h.as_dict()
-                for h in session.execute(
-                    sa.select(models.Host).filter_by(kind='compute')
-                ).scalars()
-            ]
-            # Only what the model uses, as plain rows: ORM objects for
-            # every instance of a large cloud would hold the lock ~5x
-            # longer (tools/bench/capacity_bench.py).
-            instances = [
-                dict(row)
-                for row in session.execute(
-                    sa.select(
-                        *(
-                            getattr(models.HostInstance, column)
-                            for column in INSTANCE_COLUMNS
-                        )
+            query = sa.select(models.Host).filter_by(kind='compute')
+            if scope is not None:
+                # Only the zone in question: hosts in it, hosts whose zone
+                # fleet does not know (Nova's may put them in it) and the
+                # ones named (the source, a target).
+                zone = scope.get('availability_zone')
+                host = models.Host
+                query = query.where(
+                    sa.or_(
+                        host.availability_zone.is_(None),
+                        host.availability_zone == '',
+                        host.availability_zone == zone,
+                        host.name.in_(list(scope.get('hosts') or ())),
                     )
-                ).mappings()
-            ]
+                )
+            hosts = [h.as_dict() for h in session.execute(query).scalars()]
             others = [
                 r.as_dict()
                 for r in session.execute(
@@ -102,6 +98,32 @@ class CapacityConnection:
                 ).scalars()
             ]
             others = _drop_finished(session, others)
+            # Only what the model uses, as plain rows: ORM objects for
+            # every instance of a large cloud would hold the lock ~5x
+            # longer (tools/bench/capacity_bench.py).
+            query = sa.select(
+                *(
+                    getattr(models.HostInstance, column)
+                    for column in INSTANCE_COLUMNS
+                )
+            )
+            if scope is not None:
+                # The instances of those hosts, and those the other runs
+                # reserved wherever they are now (moved out of the zone,
+                # they no longer count against it).
+                reserved = sorted(
+                    {u for r in others for u in (r.get('instances') or {})}
+                )
+                names = [h['name'] for h in hosts]
+                query = query.where(
+                    sa.or_(
+                        models.HostInstance.host.in_(names),
+                        models.HostInstance.uuid.in_(reserved),
+                    )
+                )
+            instances = [
+                dict(row) for row in session.execute(query).mappings()
+            ]
             values = check(hosts, instances, others)
             # A resumed run checks again: its new answer replaces the old.
             session.execute(

@@ -19,6 +19,7 @@ migration records and the instance.
 """
 
 import threading
+import time
 
 from oslo_config import cfg
 from oslo_log import log
@@ -294,12 +295,27 @@ class NovaCompute(base.ComputeDriver):
                 capacity[key + '_used'] += usages.get(rc, 0)
         return capacity
 
-    def list_host_capacities(self) -> dict:
-        """Capacity of every compute host in two calls, whatever the size
-        of the cloud: Nova's hypervisors (their ids are the Placement
-        resource providers, from microversion 2.53) and Placement's
-        allocation candidates for 1 vCPU and 1 MiB, whose provider
-        summaries give each provider's capacity and use.
+    def list_host_capacities(self, scope: dict | None = None) -> dict:
+        """Capacity of the compute hosts in two calls.
+
+        Without ``scope``: every compute, whatever the size of the cloud:
+        Nova's hypervisors (their ids are the Placement resource
+        providers, from microversion 2.53) and Placement's allocation
+        candidates for 1 vCPU and 1 MiB, whose provider summaries give
+        each provider's capacity and use.
+
+        With ``scope`` (see :meth:`fleet.drivers.base.ComputeDriver.
+        list_host_capacities`): only the providers of the zone's host
+        aggregates (Nova mirrors its aggregates into Placement under the
+        same UUIDs), or, for a zone that has none (the default zone), of
+        no zone's aggregate; with ``aggregates``, of every one of them.
+        The reads then grow with the zone, not the cloud: Placement's
+        providers and allocation candidates filtered by ``member_of``;
+        providers are named after their node, mapped to hosts by
+        ``scope['nodes']`` (the node is the host for libvirt and the fake
+        drivers). The aggregates are read from Nova once a minute at most
+        (:meth:`_aggregates`). A zone Nova does not describe by
+        aggregates falls back to the unscoped read.
 
         :returns: ``{host: {'vcpus', 'vcpus_used', 'memory_mb',
             'memory_mb_used', and 'disk_gb', 'disk_gb_used' where the host
@@ -307,6 +323,18 @@ class NovaCompute(base.ComputeDriver):
             for even that; hosts without a provider are left out.
         :raises: ComputeError
         """
+        if scope:
+            try:
+                member_of = self._member_of(scope)
+                if member_of is not None:
+                    return self._scoped(scope, member_of)
+            except exception.ComputeError as e:
+                # E.g. a Placement older than 1.32: read everything.
+                LOG.warning(
+                    'Scoped capacity read failed (%s); reading every '
+                    'provider.',
+                    e,
+                )
         owners = {}
         for hyp in self.adapter.list_hypervisors():
             host = (hyp.get('service') or {}).get('host')
@@ -315,25 +343,95 @@ class NovaCompute(base.ComputeDriver):
         summaries = self.adapter.get_allocation_candidate_summaries(
             {'VCPU': 1, 'MEMORY_MB': 1}
         )
-        capacities = dict.fromkeys(set(owners.values()))
-        for uuid, summary in summaries.items():
-            host = owners.get(uuid) or owners.get(
-                summary.get('root_provider_uuid')
+        return _capacities(owners, summaries)
+
+    def _scoped(self, scope: dict, member_of: list[str]) -> dict:
+        nodes = scope.get('nodes') or {}
+        owners = {
+            p['uuid']: nodes.get(p['name'], p['name'])
+            for p in self.adapter.list_resource_providers(member_of)
+            if p['root_provider_uuid'] == p['uuid'] and p.get('name')
+        }
+        summaries = self.adapter.get_allocation_candidate_summaries(
+            {'VCPU': 1, 'MEMORY_MB': 1}, member_of=member_of
+        )
+        return _capacities(owners, summaries)
+
+    #: Seconds the host aggregates read from Nova are reused.
+    AGGREGATES_TTL = 60.0
+
+    def _aggregates(self) -> list[dict]:
+        """Nova's host aggregates (``uuid``, ``name``,
+        ``availability_zone``), read once per :attr:`AGGREGATES_TTL`: a
+        drain needs them for its scope; they change rarely."""
+        now = time.monotonic()
+        cached = getattr(self, '_aggregates_cache', None)
+        if cached is not None and now - cached[0] < self.AGGREGATES_TTL:
+            return cached[1]
+        found = [
+            {
+                'uuid': a.get('uuid'),
+                'name': a.get('name'),
+                'availability_zone': a.get('availability_zone')
+                or (a.get('metadata') or {}).get('availability_zone'),
+            }
+            for a in self.adapter.list_aggregates()
+        ]
+        self._aggregates_cache = (now, found)
+        return found
+
+    def _member_of(self, scope: dict) -> list[str] | None:
+        """Placement ``member_of`` values selecting the scope's providers,
+        or None when the aggregates cannot express it."""
+        aggregates = self._aggregates()
+        if any(not a['uuid'] for a in aggregates):
+            return None  # a Nova older than 2.41 shows no UUIDs
+        member_of = []
+        names = scope.get('aggregates') or ()
+        for name in names:
+            uuids = [a['uuid'] for a in aggregates if a['name'] == name]
+            if not uuids:
+                return None
+            member_of.append('in:' + ','.join(sorted(uuids)))
+        zone = scope.get('availability_zone')
+        zoned = [a for a in aggregates if a['availability_zone']]
+        mine = sorted(
+            a['uuid'] for a in zoned if a['availability_zone'] == zone
+        )
+        if zone and mine:
+            member_of.append('in:' + ','.join(mine))
+        elif zoned:
+            # The default zone (or none): the hosts of no zone's
+            # aggregate.
+            member_of.append(
+                '!in:' + ','.join(sorted(a['uuid'] for a in zoned))
             )
-            if host is None:
-                continue
-            entry = capacities[host]
-            if entry is None:
-                entry = capacities[host] = {}
-            for rc, key in (
-                ('VCPU', 'vcpus'),
-                ('MEMORY_MB', 'memory_mb'),
-                ('DISK_GB', 'disk_gb'),
-            ):
-                found = (summary.get('resources') or {}).get(rc)
-                if found is not None:
-                    entry[key] = entry.get(key, 0) + found['capacity']
-                    entry[key + '_used'] = (
-                        entry.get(key + '_used', 0) + found['used']
-                    )
-        return capacities
+        return member_of or None
+
+
+def _capacities(owners: dict, summaries: dict) -> dict:
+    """{host: capacity} of the hosts owning providers ``owners`` ({uuid:
+    host}) from Placement's provider summaries (child providers count
+    for their root's host)."""
+    capacities = dict.fromkeys(set(owners.values()))
+    for uuid, summary in summaries.items():
+        host = owners.get(uuid) or owners.get(
+            summary.get('root_provider_uuid')
+        )
+        if host is None:
+            continue
+        entry = capacities[host]
+        if entry is None:
+            entry = capacities[host] = {}
+        for rc, key in (
+            ('VCPU', 'vcpus'),
+            ('MEMORY_MB', 'memory_mb'),
+            ('DISK_GB', 'disk_gb'),
+        ):
+            found = (summary.get('resources') or {}).get(rc)
+            if found is not None:
+                entry[key] = entry.get(key, 0) + found['capacity']
+                entry[key + '_used'] = (
+                    entry.get(key + '_used', 0) + found['used']
+                )
+    return capacities

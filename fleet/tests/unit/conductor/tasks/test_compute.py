@@ -3,6 +3,8 @@ called directly on the simulated cloud."""
 
 from unittest import mock
 
+import fixtures
+
 from fleet.common import exception
 from fleet.common import states
 from fleet.conductor.tasks import base as tasks_base
@@ -350,6 +352,173 @@ class TestCheckCapacity(utils.TaskTestCase):
             utils.failure(ValueError('x')), self.uuid, HOST, self.params
         )
         self.assertEqual([], self.dbapi.list_reservations())
+
+
+class TestCheckCapacityScope(utils.TaskTestCase):
+    """The pre-check reads its zone, not the cloud: fleet's records of
+    the zone's hosts and their instances, Placement scoped to the zone;
+    with the same answers as before."""
+
+    def setUp(self):
+        super().setUp()
+        self.zones = {HOST: 'az1', OTHER: 'az1', 'sim-compute-003': 'az2'}
+        for name, zone in self.zones.items():
+            self.dbapi.update_host(name, {'availability_zone': zone})
+            self.cloud.hosts[name]['availability_zone'] = zone
+        self.seen = {}
+        # Nova's os-services shows each compute's zone.
+        driver = type(compute.CheckCapacity().compute)
+        services = driver.list_services
+
+        def with_zones(self_):
+            return [
+                dict(s, zone=self.cloud.hosts[s['host']]['availability_zone'])
+                for s in services(self_)
+            ]
+
+        self.useFixture(
+            fixtures.MockPatchObject(driver, 'list_services', with_zones)
+        )
+        real = compute.capacity.check_drain
+
+        def spy(hosts, instances, *args, **kwargs):
+            # fleet's records (computes only Nova knows have no uuid).
+            self.seen['hosts'] = {h['name'] for h in hosts if h.get('uuid')}
+            self.seen['instances'] = {i['uuid'] for i in instances}
+            return real(hosts, instances, *args, **kwargs)
+
+        self.useFixture(
+            fixtures.MockPatchObject(compute.capacity, 'check_drain', spy)
+        )
+
+    def check(self, uuid=None, host=HOST, **params):
+        return compute.CheckCapacity().execute(
+            uuid or self.uuid, host, dict(self.params, **params)
+        )
+
+    def on(self, name):
+        return {
+            u for u, i in self.cloud.instances.items() if i['host'] == name
+        }
+
+    def test_only_the_zones_hosts_and_instances_are_read(self):
+        # An instance fleet knows on a host of another zone.
+        for uuid in self.on('sim-compute-003'):
+            self.dbapi.apply_instance(
+                {'uuid': uuid, 'host': 'sim-compute-003', 'vcpus': 1}
+            )
+        summary = self.check()
+        self.assertEqual([OTHER], summary['candidates'])
+        self.assertEqual({HOST, OTHER}, self.seen['hosts'])
+        self.assertFalse(self.on('sim-compute-003') & self.seen['instances'])
+
+    def test_a_host_with_no_zone_recorded_is_read_and_placed_by_nova(self):
+        self.dbapi.update_host(OTHER, {'availability_zone': None})
+        self.dbapi.update_host(HOST, {'availability_zone': 'nova'})
+        for name in (HOST, OTHER):
+            self.cloud.hosts[name]['availability_zone'] = 'nova'
+        summary = self.check()
+        # Nova's service puts OTHER in "nova", the zone of HOST.
+        self.assertIn(OTHER, self.seen['hosts'])
+        self.assertEqual([OTHER], summary['candidates'])
+
+    def test_a_named_target_of_another_zone_is_read(self):
+        summary = self.check(target_host='sim-compute-003')
+        self.assertIn('sim-compute-003', self.seen['hosts'])
+        self.assertEqual(['sim-compute-003'], summary['candidates'])
+
+    def test_the_live_read_is_scoped_to_the_zone(self):
+        task = compute.CheckCapacity()
+        driver = type(task.compute)
+        with mock.patch.object(
+            driver,
+            'list_host_capacities',
+            autospec=True,
+            side_effect=driver.list_host_capacities,
+        ) as read:
+            task.execute(self.uuid, HOST, self.params)
+        [call] = read.call_args_list
+        scope = call.kwargs['scope']
+        self.assertEqual('az1', scope['availability_zone'])
+        self.assertEqual([OTHER], scope['destinations'])
+
+    def test_a_destination_the_scoped_read_missed_is_read_unscoped(self):
+        task = compute.CheckCapacity()
+        driver = type(task.compute)
+        real = driver.list_host_capacities
+
+        def capacities(self_, scope=None):
+            found = real(self_, scope=scope)
+            if scope is not None:
+                found.pop(OTHER, None)  # Placement lacks the aggregate
+            return found
+
+        with mock.patch.object(
+            driver,
+            'list_host_capacities',
+            autospec=True,
+            side_effect=capacities,
+        ) as read:
+            summary = task.execute(self.uuid, HOST, self.params)
+        self.assertEqual(2, read.call_count)
+        self.assertIsNone(read.call_args_list[1].kwargs.get('scope'))
+        self.assertEqual([OTHER], summary['candidates'])
+
+    def test_instances_other_runs_reserved_are_read_wherever_they_are(self):
+        # A run on OTHER reserved room for its instances; they then moved
+        # to the other zone: read, so that they no longer weigh on az1
+        # (an instance not read would count as still to move).
+        other = self.dbapi.get_host(OTHER)
+        run = self.dbapi.create_execution(
+            {
+                'kind': 'drain',
+                'state': states.EXEC_RUNNING,
+                'host_uuid': other['uuid'],
+                'parameters': dict(utils.PARAMS),
+            }
+        )
+        moving = self.on(OTHER)
+        self.dbapi.reserve_capacity(
+            run['uuid'],
+            OTHER,
+            lambda hosts, instances, others: {
+                'availability_zone': 'az1',
+                'instances': {u: {'vcpus': 1} for u in moving},
+            },
+        )
+        staying = self.on('sim-compute-003')
+        for uuid in moving | staying:
+            self.dbapi.apply_instance(
+                {'uuid': uuid, 'host': 'sim-compute-003'}
+            )
+        seen = {}
+
+        def check(hosts, instances, others):
+            seen['hosts'] = {h['name'] for h in hosts}
+            seen['instances'] = {i['uuid'] for i in instances}
+            return {'availability_zone': 'az1'}
+
+        self.dbapi.reserve_capacity(
+            self.uuid,
+            HOST,
+            check,
+            scope={'availability_zone': 'az1', 'hosts': [HOST]},
+        )
+        self.assertEqual({HOST, OTHER}, seen['hosts'])
+        self.assertTrue(moving <= seen['instances'])
+        self.assertFalse(staying & seen['instances'])
+
+    def test_a_host_nova_moved_to_the_zone_keeps_fleets_record(self):
+        # fleet holds sim-compute-003 and records it in az2; Nova's
+        # service now says az1. It is read as fleet knows it, never added
+        # as an unknown active compute of az1.
+        self.cloud.hosts['sim-compute-003']['availability_zone'] = 'az1'
+        self.dbapi.update_host(
+            'sim-compute-003', {'state': states.HOST_RETIRED}
+        )
+        summary = self.check()
+        self.assertEqual([OTHER], summary['candidates'])
+        self.assertNotIn('sim-compute-003', self.seen['hosts'])
 
 
 class TestDisableComputeService(utils.TaskTestCase):

@@ -11,6 +11,7 @@ from taskflow import retry
 from fleet.common import exception
 from fleet.common import states
 from fleet.conductor import inventory
+from fleet.conductor import waiters
 from fleet.conductor.tasks import base as tasks_base
 from fleet.conductor.tasks import instance_states
 from fleet.conductor.tasks import migration
@@ -439,6 +440,100 @@ class TestWaitForMigration(MigrationTestCase):
         result = self.wait.execute(self.uuid, started)
         self.assertEqual('gone', result['state'])
         self.assertEqual('gone', self.progress()[self.inst]['state'])
+
+
+class TestWakeOnNotifications(MigrationTestCase):
+    """With a notification listener in the process, a wait ends when
+    Nova announces something about the instance, not at the next poll;
+    without one (or with none coming) it polls with a backoff."""
+
+    def setUp(self):
+        super().setUp()
+        self.async_cloud(api_delay=0.5, migration_seconds=3.0)
+        self.addCleanup(waiters.set_listening, False)
+        self.pauses = []
+
+    def notifying_wait(self, notify=True):
+        """Watch.wait on the manual clock: Nova "sends a notification"
+        the moment the migration record changes status."""
+
+        def wait(watch, timeout):
+            self.pauses.append(timeout)
+            before = [m['status'] for m in self.migrations()]
+            step, waited = 0.05, 0.0
+            while waited < timeout:
+                self.cloud.advance(min(step, timeout - waited))
+                waited += step
+                if notify and [m['status'] for m in self.migrations()] != (
+                    before
+                ):
+                    return True
+            return False
+
+        self.useFixture(fixtures.MockPatchObject(waiters.Watch, 'wait', wait))
+
+    def test_polling_only_backs_off_to_poll_interval(self):
+        started, result = self.move()
+        self.assertEqual('migrated', result['state'])
+        pauses = [c.args[0] for c in self.sleep.call_args_list]
+        self.assertEqual([0.25, 0.5, 1.0, 1.0, 1.0], pauses[:5])
+        # Migration over at 3.5 s; the poll after it sees it.
+        self.assertGreaterEqual(result['seconds'], 3.7)
+
+    def test_a_notification_ends_the_wait_at_once(self):
+        waiters.set_listening(True)
+        self.notifying_wait()
+        started, result = self.move()
+        self.assertEqual('migrated', result['state'])
+        self.sleep.assert_not_called()
+        # Seen when Nova announced it (3.5 s), not at the next poll.
+        self.assertLess(result['seconds'], 3.6)
+        self.assertEqual(set(), waiters.watched())
+
+    def test_without_notifications_the_watch_falls_back_to_polling(self):
+        waiters.set_listening(True)
+        self.notifying_wait(notify=False)
+        started, result = self.move()
+        self.assertEqual('migrated', result['state'])
+        self.assertEqual([0.25, 0.5, 1.0, 1.0, 1.0], self.pauses[:5])
+        self.assertGreaterEqual(result['seconds'], 3.7)
+
+    def test_a_wake_restarts_the_backoff(self):
+        waiters.set_listening(True)
+        watch = mock.Mock()
+        watch.wait.return_value = True
+        self.assertEqual(0, migration.pause(watch, 5))
+        watch.wait.assert_called_once_with(1.0)
+        watch.wait.return_value = False
+        self.assertEqual(6, migration.pause(watch, 5))
+        self.sleep.assert_not_called()
+
+    def test_a_failed_migration_is_seen_at_once_too(self):
+        waiters.set_listening(True)
+        self.notifying_wait()
+        self.cloud.failure_rate = 1.0
+        started = self.live.execute(self.uuid, HOST, self.params, 1)
+        e = self.assertRaises(
+            tasks_base.MigrationFailed, self.wait.execute, self.uuid, started
+        )
+        self.assertIn('ended error', str(e))
+        self.assertLess(self.cloud.now, 3.6)
+
+    def test_cancel_during_a_wait_still_aborts(self):
+        waiters.set_listening(True)
+        self.notifying_wait(notify=False)
+        started = self.live.execute(self.uuid, HOST, self.params, 1)
+        self.cancel()
+        e = self.assertRaises(
+            tasks_base.ExecutionCancelled,
+            self.wait.execute,
+            self.uuid,
+            started,
+        )
+        self.wait.revert(utils.failure(e), self.uuid, started)
+        self.assertEqual('cancelled', self.migrations()[0]['status'])
+        self.assertEqual((HOST, 'ACTIVE'), self.where())
+        self.assertEqual('cancelled', self.progress()[self.inst]['state'])
 
 
 class TestInstanceStates(MigrationTestCase):
