@@ -292,16 +292,6 @@ class Connection(metaclass=abc.ABCMeta):
             that changed hosts, ``old_host`` and ``new_host``.
         """
 
-    @abc.abstractmethod
-    def sync_instances(self, reported, sources):
-        """Bring the instances in line with a full inventory, in bulk.
-
-        :param reported: {uuid: values} of every instance reported.
-        :param sources: inventory sources whose instances not reported
-            any more are deleted.
-        :returns: {'created', 'updated', 'deleted'} counts.
-        """
-
     # Inventory sync state and paged writes
 
     @abc.abstractmethod

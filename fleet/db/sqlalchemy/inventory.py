@@ -7,7 +7,6 @@ it shares the transaction helpers of :mod:`fleet.db.sqlalchemy.base`.
 
 from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
-from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import sqlalchemy as sa
 
@@ -219,67 +218,3 @@ class InventoryConnection:
             body = row.as_dict()
             session.delete(row)
             return body
-
-    @oslo_db_api.retry_on_deadlock
-    def sync_instances(self, reported, sources):
-        counts = {'created': 0, 'updated': 0, 'deleted': 0}
-        columns = (
-            'name',
-            'status',
-            'task_state',
-            'host',
-            'project_id',
-            'flavor',
-            'vcpus',
-            'memory_mb',
-            'disk_gb',
-            'server_group',
-            'server_group_policy',
-            'source',
-        )
-        now = timeutils.utcnow()
-        with base.writer() as session:
-            current = {
-                r.uuid: r
-                for r in session.execute(
-                    sa.select(
-                        models.HostInstance.id,
-                        models.HostInstance.uuid,
-                        models.HostInstance.source,
-                        *(
-                            getattr(models.HostInstance, c)
-                            for c in columns
-                            if c != 'source'
-                        ),
-                    )
-                )
-            }
-            inserts, updates = [], []
-            for uuid, values in reported.items():
-                row = current.get(uuid)
-                values = {k: values.get(k) for k in columns if k in values}
-                for key in ('vcpus', 'memory_mb', 'disk_gb'):
-                    values[key] = int(values.get(key) or 0)
-                if row is None:
-                    inserts.append(dict(values, uuid=uuid, created_at=now))
-                elif any(getattr(row, k) != v for k, v in values.items()):
-                    updates.append(dict(values, id=row.id, updated_at=now))
-            gone = [
-                r.id
-                for uuid, r in current.items()
-                if uuid not in reported and r.source in sources
-            ]
-            if inserts:
-                session.execute(sa.insert(models.HostInstance), inserts)
-            if updates:
-                session.execute(sa.update(models.HostInstance), updates)
-            for start in range(0, len(gone), 500):
-                session.execute(
-                    sa.delete(models.HostInstance).where(
-                        models.HostInstance.id.in_(gone[start : start + 500])
-                    )
-                )
-            counts.update(
-                created=len(inserts), updated=len(updates), deleted=len(gone)
-            )
-        return counts
