@@ -98,7 +98,13 @@ def _ks_opts():
 
 
 def register_opts(conf):
-    conf.register_group(group)
+    # A group of its own for each ConfigOpts: register_group keeps a
+    # shallow copy, so two of them given the same OptGroup share its
+    # options, and the auth plugin options keystoneauth registers on one
+    # (auth_url, required) would appear in the other.
+    conf.register_group(
+        cfg.OptGroup(group.name, title=group.title, help=group.help)
+    )
     conf.register_opts(opts, group=group)
     conf.register_opts(_ks_opts(), group=group)
     # auth_type and auth_section; the chosen plugin's own options are

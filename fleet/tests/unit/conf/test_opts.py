@@ -5,6 +5,7 @@ import io
 import os
 import pkgutil
 
+import fixtures
 from oslo_config import cfg
 from oslo_config import generator
 from oslo_middleware import sizelimit
@@ -146,3 +147,29 @@ class TestEntryPoints(base.TestCase):
             for opt in group_opts:
                 # An empty list default renders as "#name =".
                 self.assertRegex(sample, rf'\n#{opt.dest} =( |\n)')
+
+
+class TestNovaGroup(base.TestCase):
+    def test_auth_plugin_options_stay_in_their_own_conf(self):
+        # A NovaAdapter built on a ConfigOpts of its own (the functional
+        # tests', a tool's) loads the password plugin there; its required
+        # auth_url must not appear in the global CONF, whose next parse
+        # would then fail with RequiredOptError.
+        from keystoneauth1 import loading as ks_loading
+
+        from fleet.conf import nova as nova_conf
+
+        path = os.path.join(self.useFixture(fixtures.TempDir()).path, 'f')
+        with open(path, 'w') as f:
+            f.write(
+                '[nova]\nauth_type = password\n'
+                'auth_url = http://keystone:5000/v3\nusername = fleet\n'
+                'password = x\nproject_name = service\n'
+            )
+        own = cfg.ConfigOpts()
+        nova_conf.register_opts(own)
+        own(['--config-file', path], project='fleet')
+        ks_loading.load_auth_from_conf_options(own, 'nova')
+        self.assertIn('auth_url', own.nova)
+        self.assertNotIn('auth_url', fleet_conf.CONF.nova)
+        fleet_conf.CONF([], project='fleet', default_config_files=[])
