@@ -251,13 +251,24 @@ class TestStartStop(PrometheusTestCase):
         self.server.set('node_cpu_seconds_total', [({'instance': 'c1'}, 7)])
         self.config(poll_interval=1, group='prometheus')
         driver = prometheus.PrometheusMonitoring()
+        # The test reads the database only once the thread has stopped:
+        # the in-memory SQLite of unit tests is one connection, which two
+        # threads must not use at once.
+        polled = threading.Event()
+        poll = driver.poll
+
+        def poll_once_noted(now=None):
+            try:
+                return poll(now)
+            finally:
+                polled.set()
+
+        driver.poll = poll_once_noted
         driver.start(lambda signal: None)
         self.addCleanup(driver.stop)
-        for _ in range(200):
-            if self.metrics(self.c1):
-                break
-            # The poll runs in its own thread against a real server.
-            threading.Event().wait(0.05)
-        self.assertEqual({'cpu_used_percent': 7.0}, self.metrics(self.c1))
+        self.assertTrue(polled.wait(60))
+        thread = driver._poller
         driver.stop()
         self.assertIsNone(driver._poller)
+        self.assertFalse(thread.is_alive())
+        self.assertEqual({'cpu_used_percent': 7.0}, self.metrics(self.c1))
