@@ -51,7 +51,8 @@ POLL = 0.25
 #: Seconds left for late notifications before checking they did no harm.
 QUIET = 3
 REASON = 'fleet functional test: inventory notifications'
-SYNC_LOG = 'Inventory sync in '
+#: Any sync, full or incremental ("Inventory sync (full) in ...").
+SYNC_LOG = 'Inventory sync ('
 cloud = maint.cloud
 
 
