@@ -42,14 +42,20 @@ GOOD = (audit_rules.PASS, audit_rules.NOTAPPLICABLE)
 
 
 def _recorded(outcome, severity):
-    """(evidence document, digest) of an outcome, computed once per
-    distinct outcome (rules share them between hosts of the same facts)."""
+    """(evidence document, digest, ``"result digest"``) of an outcome,
+    computed once per distinct outcome (rules share them between hosts of
+    the same facts)."""
     memo = outcome.get('_recorded')
     if memo is None or memo[0] != severity:
         evidence = {'value': outcome['evidence']}
         digest = audit_rules.digest(severity, outcome['message'], evidence)
-        memo = outcome['_recorded'] = (severity, evidence, digest)
-    return memo[1], memo[2]
+        memo = outcome['_recorded'] = (
+            severity,
+            evidence,
+            digest,
+            f' {outcome["result"]} {digest}',
+        )
+    return memo[1], memo[2], memo[3]
 
 
 def alert_labels(profile_name, rule_name):
@@ -157,18 +163,42 @@ def _changed_hosts(profile, hosts, stored):
     return todo
 
 
-def evaluate(profile, hosts, stored):
+def evaluate(profile, hosts, stored, texts=None, known=None, counts=None):
     """Every rule of ``profile`` on ``hosts`` (no database).
 
     :param profile: a compiled profile.
     :param stored: ``{host_uuid: facts row}``.
+    :param texts: a dict to fill with each host's results as the one
+        text ``record_audit_results`` compares and stores (a line ``rule
+        result digest`` a rule), built here from parts computed once per
+        distinct outcome.
+    :param known: ``{host_uuid: text}`` recorded by the last audit: a
+        host whose text is the same gives no result dicts (nothing of it
+        to record), only its text and counts.
+    :param counts: a dict ``{result: n}`` to add every result to, the
+        hosts left out by ``known`` included.
     :returns: the result dicts ``record_audit_results`` takes.
     """
     results = []
+    names = [rule.name for rule in profile.rules]
+    known = known or {}
     for host in hosts:
         facts = audit_facts.effective(host, stored.get(host['uuid']))
-        for rule, outcome in profile.evaluate(facts, host):
-            evidence, digest = _recorded(outcome, rule.severity)
+        outcomes = profile.evaluate(facts, host)
+        recorded = [
+            _recorded(outcome, rule.severity) for rule, outcome in outcomes
+        ]
+        text = '\n'.join(map(str.__add__, names, [r[2] for r in recorded]))
+        if texts is not None:
+            texts[host['uuid']] = text
+        if counts is not None:
+            for _rule, outcome in outcomes:
+                counts[outcome['result']] += 1
+        if known.get(host['uuid']) == text:
+            continue
+        for (rule, outcome), (evidence, digest, _tail) in zip(
+            outcomes, recorded, strict=True
+        ):
             results.append(
                 {
                     'host_uuid': host['uuid'],
@@ -231,14 +261,28 @@ def audit(
             LOG.error('Audit profile %s cannot be used: %s', row['name'], e)
             continue
         todo = _changed_hosts(row, hosts, stored) if whole else hosts
-        results = evaluate(profile, todo, stored)
+        # What the last audit recorded: the hosts that give the same
+        # again need no result dicts and nothing written.
+        if not todo:
+            known = {}
+        elif whole and len(todo) == len(hosts):
+            known = dbapi.get_audit_host_results(row['uuid'])
+        else:
+            known = dbapi.get_audit_host_results(
+                row['uuid'], [h['uuid'] for h in todo]
+            )
+        texts = {}
         counts = dict.fromkeys(audit_rules.RESULTS, 0)
-        for r in results:
-            counts[r['result']] += 1
+        results = evaluate(profile, todo, stored, texts, known, counts)
         summary['profiles'][row['name']] = counts
         summary['unchanged'][row['name']] = len(hosts) - len(todo)
         changes = dbapi.record_audit_results(
-            row, results, whole=whole, audited_at=started
+            row,
+            results,
+            whole=whole,
+            audited_at=started,
+            texts=texts,
+            checked=[h['uuid'] for h in todo],
         )
         all_changes.extend(changes)
     _history(dbapi, all_changes)

@@ -550,12 +550,29 @@ class Connection(metaclass=abc.ABCMeta):
         AuditProfileNotFound"""
 
     @abc.abstractmethod
-    def record_audit_results(self, profile, results, whole=False):
+    def get_audit_host_results(self, profile_uuid, host_uuids=None):
+        """``{host_uuid: text}``: each host's results of a profile as the
+        last audit recorded them."""
+
+    @abc.abstractmethod
+    def record_audit_results(
+        self,
+        profile,
+        results,
+        whole=False,
+        audited_at=None,
+        texts=None,
+        checked=None,
+    ):
         """Record an audit of ``profile`` on hosts in one transaction.
 
         :param whole: it covered every host (stamps the profile's
             ``audited_at`` rather than each finding's ``checked_at``).
-
+        :param audited_at: with ``whole``, when the audit read the facts.
+        :param texts: each host's results as one text, if the caller
+            built it (see the SQLAlchemy implementation).
+        :param checked: every host audited, when ``results`` leaves out
+            those whose results are the recorded ones.
         :param results: dicts ``host_uuid``, ``host_name``, ``rule``,
             ``severity``, ``result``, ``evidence``, ``message``.
         :returns: the changes of result: dicts ``finding``,

@@ -8,6 +8,7 @@ and the changed ones' history in bulk, and stamps the unchanged ones'
 """
 
 from oslo_db import api as oslo_db_api
+from oslo_log import log
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import sqlalchemy as sa
@@ -29,6 +30,8 @@ FINDING_FILTERS = (
 )
 #: Rows per statement of a bulk write: under every backend's limit of
 #: bound parameters.
+LOG = log.getLogger(__name__)
+
 _CHUNK = 500
 
 
@@ -52,6 +55,51 @@ def _chunks(items):
     items = list(items)
     for i in range(0, len(items), _CHUNK):
         yield items[i : i + _CHUNK]
+
+
+def _result_digest(result):
+    return result.get('digest') or audit_rules.digest(
+        result['severity'], result['message'], result['evidence']
+    )
+
+
+def _host_results(results):
+    """``{host_uuid: text}``: a line ``rule result digest`` for each result
+    of the host, in the order of ``results`` (the profile's). Rule names
+    have no spaces (the profile schema), results and digests are words."""
+    lines = {}
+    for r in results:
+        lines.setdefault(r['host_uuid'], []).append(
+            f'{r["rule"]} {r["result"]} {_result_digest(r)}'
+        )
+    return {host_uuid: '\n'.join(text) for host_uuid, text in lines.items()}
+
+
+def _parse_host_results(text):
+    """``{rule: (result, digest)}`` of a :func:`_host_results` text.
+
+    :raises: ValueError if it is not one.
+    """
+    out = {}
+    for line in text.split('\n'):
+        rule, result, digest = line.split(' ')
+        out[rule] = (result, digest)
+    return out
+
+
+def _select_by_hosts(conn, query, column, host_uuids):
+    """The rows of ``query`` (its first column the host uuid) for
+    ``host_uuids``: IN lists for a few
+    hosts, one scan (filtered here) for a large part of the fleet, which
+    beats thousands of IN lists."""
+    if len(host_uuids) <= 4 * _CHUNK:
+        for chunk in _chunks(host_uuids):
+            yield from conn.execute(query.where(column.in_(chunk)))
+        return
+    wanted = set(host_uuids)
+    for row in conn.execute(query):
+        if row[0] in wanted:
+            yield row
 
 
 class AuditConnection:
@@ -178,13 +226,41 @@ class AuditConnection:
                     models.AuditFinding.profile_uuid == row.uuid
                 )
             )
+            session.execute(
+                sa.delete(models.AuditHostResults).where(
+                    models.AuditHostResults.profile_uuid == row.uuid
+                )
+            )
             session.delete(row)
 
     # Findings
 
+    def get_audit_host_results(self, profile_uuid, host_uuids=None):
+        """``{host_uuid: text}`` of each host's results of a profile as
+        the last audit recorded them (see :func:`_host_results`)."""
+        summaries = models.AuditHostResults.__table__
+        query = sa.select(summaries.c.host_uuid, summaries.c.results).where(
+            summaries.c.profile_uuid == profile_uuid
+        )
+        with base.reader() as session:
+            conn = session.connection()
+            if host_uuids is None:
+                return dict(conn.execute(query).all())
+            return dict(
+                _select_by_hosts(
+                    conn, query, summaries.c.host_uuid, sorted(host_uuids)
+                )
+            )
+
     @oslo_db_api.retry_on_deadlock
     def record_audit_results(
-        self, profile, results, whole=False, audited_at=None
+        self,
+        profile,
+        results,
+        whole=False,
+        audited_at=None,
+        texts=None,
+        checked=None,
     ):
         """Record one audit of ``profile`` on some hosts, in one
         transaction.
@@ -208,13 +284,26 @@ class AuditConnection:
             facts did not change since the last whole audit.
         :param audited_at: with ``whole``, when the audit read the facts
             (the next audit re-checks what was gathered after it).
+        :param texts: ``{host_uuid: text}`` of ``results`` as
+            :func:`_host_results` makes it, if the caller has it already
+            (:func:`fleet.audits.auditor.evaluate` builds it cheaply); it
+            may hold hosts ``results`` leaves out.
+        :param checked: the hosts audited, if ``results`` leaves out some
+            (those whose results are the recorded ones): without
+            ``whole``, their findings are stamped as checked too.
         :returns: the changes of result, as dicts ``finding`` (the row
             after), ``old_result`` (None for a first result) and
             ``new_result``, in the order of ``results``.
         """
         now = timeutils.utcnow()
         table = models.AuditFinding.__table__
+        summaries = models.AuditHostResults.__table__
         host_uuids = sorted({r['host_uuid'] for r in results})
+        if texts is None:
+            texts = _host_results(results)
+        else:
+            texts = {h: texts[h] for h in host_uuids}
+        stamped = host_uuids if checked is None else sorted(set(checked))
         changes = []
         # Only what tells whether a finding changed: no id, no uuid (two
         # 36-character strings a row, read again for the few that change
@@ -227,21 +316,44 @@ class AuditConnection:
         )
         with base.writer() as session:
             conn = session.connection()
+            # What each host gave last time, from its one row of results:
+            # a host that gives the same has nothing to write; the
+            # findings table is read only for hosts without such a row.
             existing = {}
-            query = sa.select(*columns).where(
-                table.c.profile_uuid == profile['uuid']
-            )
-            if len(host_uuids) <= 4 * _CHUNK:
-                queries = [
-                    query.where(table.c.host_uuid.in_(chunk))
-                    for chunk in _chunks(host_uuids)
-                ]
-            else:
-                # A large part of the fleet: one scan of the profile's
-                # findings beats thousands of IN lists.
-                queries = [query]
-            for q in queries:
-                for host_uuid, rule, result, digest in conn.execute(q):
+            same = set()
+            for host_uuid, text in _select_by_hosts(
+                conn,
+                sa.select(summaries.c.host_uuid, summaries.c.results).where(
+                    summaries.c.profile_uuid == profile['uuid']
+                ),
+                summaries.c.host_uuid,
+                host_uuids,
+            ):
+                if texts.get(host_uuid) == text:
+                    same.add(host_uuid)
+                    continue
+                try:
+                    existing[host_uuid] = _parse_host_results(text)
+                except ValueError:
+                    LOG.warning(
+                        'Audit results of host %s (profile %s) cannot be '
+                        'read; its findings are read instead.',
+                        host_uuid,
+                        profile['name'],
+                    )
+            if same:
+                results = [r for r in results if r['host_uuid'] not in same]
+            todo_hosts = sorted(set(texts) - same)
+            unknown = sorted(set(todo_hosts) - set(existing))
+            if unknown:
+                for host_uuid, rule, result, digest in _select_by_hosts(
+                    conn,
+                    sa.select(*columns).where(
+                        table.c.profile_uuid == profile['uuid']
+                    ),
+                    table.c.host_uuid,
+                    unknown,
+                ):
                     by_rule = existing.get(host_uuid)
                     if by_rule is None:
                         by_rule = existing[host_uuid] = {}
@@ -370,8 +482,36 @@ class AuditConnection:
                         ~table.c.rule.in_(rules),
                     )
                 )
+                conn.execute(
+                    sa.delete(summaries).where(
+                        summaries.c.profile_uuid == profile['uuid'],
+                        ~summaries.c.host_uuid.in_(
+                            sa.select(models.Host.__table__.c.uuid)
+                        ),
+                    )
+                )
             for chunk in _chunks(new_rows):
                 conn.execute(sa.insert(table), chunk)
+            # The results of the hosts whose findings were written.
+            for chunk in _chunks(todo_hosts):
+                conn.execute(
+                    sa.delete(summaries).where(
+                        summaries.c.profile_uuid == profile['uuid'],
+                        summaries.c.host_uuid.in_(chunk),
+                    )
+                )
+                conn.execute(
+                    sa.insert(summaries),
+                    [
+                        {
+                            'profile_uuid': profile['uuid'],
+                            'host_uuid': host_uuid,
+                            'results': texts[host_uuid],
+                            'created_at': now,
+                        }
+                        for host_uuid in chunk
+                    ],
+                )
             for group in _group_updates(updates):
                 # By the unique key (host, profile, rule): no id to read.
                 stmt = (
@@ -402,7 +542,7 @@ class AuditConnection:
                     )
                 )
             else:
-                for chunk in _chunks(host_uuids):
+                for chunk in _chunks(stamped):
                     conn.execute(
                         sa.update(table)
                         .where(

@@ -5,6 +5,7 @@ from oslo_db.sqlalchemy import types as db_types
 from sqlalchemy import orm
 from sqlalchemy import schema
 from sqlalchemy import types
+from sqlalchemy.dialects import mysql
 
 Base = orm.declarative_base(cls=models.TimestampMixin)
 
@@ -486,6 +487,30 @@ class AuditFinding(Base, FleetBase):
     #: When the rule was last checked, and when its result last changed.
     checked_at = schema.Column(types.DateTime, nullable=False)
     changed_at = schema.Column(types.DateTime, nullable=False)
+
+
+class AuditHostResults(Base, FleetBase):
+    """Every finding of one profile on one host, as one text: a line
+    ``rule result digest`` a rule, in the profile's order, written with
+    the findings. An audit compares it with what it found instead of
+    reading the host's findings (0012_audit_host_results)."""
+
+    __tablename__ = 'audit_host_results'
+    __table_args__ = (
+        schema.UniqueConstraint(
+            'profile_uuid',
+            'host_uuid',
+            name='uniq_audit_host_results0profile_host',
+        ),
+    )
+
+    id = schema.Column(types.Integer, primary_key=True, autoincrement=True)
+    profile_uuid = schema.Column(types.String(36), nullable=False)
+    host_uuid = schema.Column(types.String(36), nullable=False)
+    results = schema.Column(
+        types.Text().with_variant(mysql.MEDIUMTEXT(), 'mysql'),
+        nullable=False,
+    )
 
 
 class AuditFindingEvent(Base, FleetBase):

@@ -3,7 +3,11 @@ from unittest import mock
 from fleet.audits import auditor
 from fleet.audits import exception as audit_exc
 from fleet.audits import facts as audit_facts
+from fleet.audits import profiles
 from fleet.common import exception
+from fleet.db.sqlalchemy import audits as db_audits
+from fleet.db.sqlalchemy import base as db_base
+from fleet.db.sqlalchemy import models
 from fleet.drivers import fake_cloud
 from fleet.tests import base
 
@@ -504,4 +508,202 @@ class TestIncremental(AuditTestCase):
         self.assertEqual(['cmp-1'], names)
         self.assertEqual(
             'pass', self.findings()[('cmp-1', 'kernel-patch-level')]['result']
+        )
+
+
+class TestHostResults(AuditTestCase):
+    """A whole audit compares each host's results with its one row of
+    results of last time; the findings table is read only for a host
+    without such a row."""
+
+    def summaries(self):
+        with db_base.reader() as session:
+            return dict(
+                session.query(
+                    models.AuditHostResults.host_uuid,
+                    models.AuditHostResults.results,
+                ).filter_by(profile_uuid=self.profile['uuid'])
+            )
+
+    def full_recheck(self):
+        """Audit every host as after a change of the profile (every host
+        evaluated again); returns the hosts whose findings were read and
+        the summary."""
+        with db_base.writer() as session:
+            session.query(models.AuditProfile).filter_by(
+                uuid=self.profile['uuid']
+            ).update({'audited_digest': None})
+        real = db_audits._select_by_hosts
+        read = []
+
+        def spy(conn, query, column, host_uuids):
+            if column.table.name == 'audit_findings':
+                read.extend(host_uuids)
+            return real(conn, query, column, host_uuids)
+
+        with (
+            mock.patch.object(
+                auditor, 'evaluate', wraps=auditor.evaluate
+            ) as evaluate,
+            mock.patch.object(db_audits, '_select_by_hosts', spy),
+        ):
+            summary = auditor.audit(self.dbapi, act=False)
+        self.assertEqual(3, len(evaluate.call_args[0][1]))
+        return sorted(read), summary
+
+    def test_same_results_write_nothing_read_no_finding(self):
+        self.gather(self.h1, self.h2)
+        auditor.audit(self.dbapi, act=False)
+        first = self.summaries()
+        self.assertEqual(
+            {self.h1['uuid'], self.h2['uuid'], self.sw['uuid']}, set(first)
+        )
+        self.assertEqual(
+            ['kernel-patch-level fail', 'nova-compute-running pass'],
+            [
+                line.rsplit(' ', 1)[0]
+                for line in first[self.h1['uuid']].split('\n')
+            ],
+        )
+
+        def unchecked():
+            # checked_at moves on with every audit of the whole fleet.
+            return {
+                key: {k: v for k, v in f.items() if k != 'checked_at'}
+                for key, f in self.findings().items()
+            }
+
+        before = unchecked()
+        read, summary = self.full_recheck()
+        self.assertEqual([], read)
+        self.assertEqual([], summary['changes'])
+        self.assertEqual(before, unchecked())
+        self.assertEqual(first, self.summaries())
+
+    def test_changed_evidence_and_result_without_reading_findings(self):
+        self.gather(self.h1, self.h2)
+        auditor.audit(self.dbapi, act=False)
+        first = self.summaries()
+        # Same result (still below the level), other evidence.
+        self.cloud.update_facts('cmp-1', {'kernel': '5.14.0-430.el9.x86_64'})
+        self.gather(self.h1)
+        read, summary = self.full_recheck()
+        self.assertEqual([], read)
+        self.assertEqual([], summary['changes'])
+        self.assertEqual(
+            {'value': '5.14.0-430.el9.x86_64'},
+            self.findings()[('cmp-1', 'kernel-patch-level')]['evidence'],
+        )
+        after = self.summaries()
+        self.assertNotEqual(first[self.h1['uuid']], after[self.h1['uuid']])
+        self.assertEqual(first[self.h2['uuid']], after[self.h2['uuid']])
+        # Patched: a change of result, with its history and alert path.
+        self.cloud.update_facts('cmp-2', {'kernel': '5.14.0-503.el9'})
+        self.gather(self.h2)
+        read, summary = self.full_recheck()
+        self.assertEqual([], read)
+        self.assertEqual(
+            [('cmp-2', 'kernel-patch-level', 'fail', 'pass')],
+            [
+                (c['host'], c['rule'], c['old'], c['new'])
+                for c in summary['changes']
+            ],
+        )
+        finding = self.findings()[('cmp-2', 'kernel-patch-level')]
+        self.assertEqual('pass', finding['result'])
+        self.assertEqual(
+            ['fail', 'pass'],
+            [
+                e['new_result']
+                for e in self.dbapi.list_audit_finding_events(
+                    finding_uuid=finding['uuid']
+                )
+            ],
+        )
+
+    def test_hosts_without_a_row_or_an_unreadable_one_read_findings(self):
+        self.gather(self.h1, self.h2)
+        auditor.audit(self.dbapi, act=False)
+        first = self.summaries()
+        before = self.findings()
+        with db_base.writer() as session:
+            # As after the upgrade that added the rows: none for cmp-1;
+            # and a damaged one for cmp-2.
+            session.query(models.AuditHostResults).filter_by(
+                host_uuid=self.h1['uuid']
+            ).delete()
+            session.query(models.AuditHostResults).filter_by(
+                host_uuid=self.h2['uuid']
+            ).update({'results': 'garbage'})
+        self.cloud.update_facts('cmp-1', {'kernel': '5.14.0-503.el9'})
+        self.gather(self.h1)
+        read, summary = self.full_recheck()
+        self.assertEqual(sorted([self.h1['uuid'], self.h2['uuid']]), read)
+        # cmp-1's finding updated in place (no second finding), cmp-2's
+        # unchanged; both rows of results written again.
+        self.assertEqual(
+            [('cmp-1', 'kernel-patch-level', 'fail', 'pass')],
+            [
+                (c['host'], c['rule'], c['old'], c['new'])
+                for c in summary['changes']
+            ],
+        )
+        after = self.findings()
+        self.assertEqual(before.keys(), after.keys())
+        self.assertEqual(
+            before[('cmp-1', 'kernel-patch-level')]['uuid'],
+            after[('cmp-1', 'kernel-patch-level')]['uuid'],
+        )
+        self.assertEqual(
+            first[self.h2['uuid']], self.summaries()[self.h2['uuid']]
+        )
+        self.assertEqual(set(first), set(self.summaries()))
+
+    def test_removed_rule_deleted_host_and_destroyed_profile(self):
+        self.gather(self.h1, self.h2)
+        auditor.audit(self.dbapi, act=False)
+        self.dbapi.destroy_host('cmp-2')
+        self.dbapi.update_audit_profile('el9', {'rules': PROFILE['rules'][:1]})
+        auditor.audit(self.dbapi, act=False)
+        # The host that is gone has no row left; the others' rows and
+        # findings have the one rule left.
+        rows = self.summaries()
+        self.assertEqual({self.h1['uuid'], self.sw['uuid']}, set(rows))
+        self.assertTrue(
+            rows[self.h1['uuid']].startswith('kernel-patch-level fail ')
+        )
+        self.assertNotIn('\n', rows[self.h1['uuid']])
+        self.assertEqual(
+            {('cmp-1', 'kernel-patch-level'), ('sw-1', 'kernel-patch-level')},
+            set(self.findings()),
+        )
+        self.dbapi.destroy_audit_profile('el9')
+        self.assertEqual({}, self.summaries())
+
+    def test_texts_of_evaluate_are_those_of_the_results(self):
+        # The text evaluate builds from its memo is the one the database
+        # layer would build from the results: rows written from either
+        # read back the same.
+        self.gather(self.h1)
+        self.cloud.update_facts('cmp-2', {'kernel': '5.14.0-503.el9'})
+        self.gather(self.h2)
+        profile = profiles.compile_profile(self.dbapi.get_audit_profile('el9'))
+        hosts = self.dbapi.list_hosts()
+        stored = self.dbapi.list_host_facts([h['uuid'] for h in hosts])
+        texts = {}
+        results = auditor.evaluate(profile, hosts, stored, texts)
+        self.assertEqual(db_audits._host_results(results), texts)
+        self.assertEqual(
+            {
+                h['uuid']: {
+                    r['rule']: (r['result'], r['digest'])
+                    for r in results
+                    if r['host_uuid'] == h['uuid']
+                }
+                for h in hosts
+            },
+            {
+                uuid: db_audits._parse_host_results(text)
+                for uuid, text in texts.items()
+            },
         )
