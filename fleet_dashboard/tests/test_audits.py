@@ -39,6 +39,8 @@ class ProfilesTests(base.FleetAdminTestCase):
         self.assertIn('el9-baseline', html)
         self.assertIn('&quot;kind&quot;: [&quot;compute&quot;]', html)
         self.assertIn('every host', html)
+        self.assertIn('View Findings', html)
+        self.assertIn('All Findings', html)
         rows = {
             r.datum['name']: r
             for r in res.context['table'].get_rows()
@@ -102,6 +104,14 @@ class ProfilesTests(base.FleetAdminTestCase):
         )
         self.assertIn('kernel_version', html)
         self.assertIn('2 Fail', html)
+        # Findings have no zone filter: a zone's count links nowhere.
+        zone_row = html[
+            html.index('id="zones__row__kernel-patch-level@az1"') :
+        ]
+        zone_row = zone_row[: zone_row.index('</tr>')]
+        self.assertNotIn('<a ', zone_row)
+        # The row's own "View Findings", and the panel's "All Findings".
+        self.assertIn('View Findings', html)
         self.assertIn(RUN, html)
 
     @mock.patch.object(api, 'audit_profile_compliance')

@@ -66,6 +66,8 @@ class ProfileFindings(tables.LinkAction):
 
 
 class AllFindings(ProfileFindings):
+    # Its own name: Horizon keys a table's actions by name.
+    name = 'all_findings'
     verbose_name = _('All Findings')
 
 
@@ -104,20 +106,23 @@ class ProfilesTable(tables.DataTable):
         row_actions = (RunAudit, ProfileFindings)
 
 
-def _count_column(result, source='hosts'):
-    """A column of the hosts with ``result``, linking to those findings."""
+def _count_column(result, link=True):
+    """A column of the hosts with ``result``; with ``link``, a count
+    links to those findings (fleet's findings have no zone filter, so a
+    zone's count does not link)."""
 
-    def value(row):
-        return row[source].get(result, 0)
-
-    def link(row):
-        if not row[source].get(result):
+    def findings(row):
+        if not row['hosts'].get(result):
             return None
         return findings_url(
             profile=row['profile'], rule=row['rule'], result=result
         )
 
-    return tables.Column(value, verbose_name=RESULT_LABELS[result], link=link)
+    return tables.Column(
+        lambda row: row['hosts'].get(result, 0),
+        verbose_name=RESULT_LABELS[result],
+        link=findings if link else None,
+    )
 
 
 class RuleComplianceTable(tables.DataTable):
@@ -146,10 +151,10 @@ class ZoneComplianceTable(tables.DataTable):
 
     rule = tables.Column('rule', verbose_name=_('Rule'))
     zone = tables.Column('zone', verbose_name=_('Availability Zone'))
-    passed = _count_column('pass')
-    failed = _count_column('fail')
-    error = _count_column('error')
-    notapplicable = _count_column('notapplicable')
+    passed = _count_column('pass', link=False)
+    failed = _count_column('fail', link=False)
+    error = _count_column('error', link=False)
+    notapplicable = _count_column('notapplicable', link=False)
 
     def get_object_id(self, datum):
         return f'{datum["rule"]}@{datum["zone"]}'
