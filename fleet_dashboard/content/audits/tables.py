@@ -175,20 +175,20 @@ class FindingFilterAction(tables.FilterAction):
     )
 
 
-def _host_link(finding):
+def host_link(finding):
     name = finding.get('host_name')
     return reverse(HOST_DETAIL, args=[name]) if name else None
 
 
-def _profile_link(finding):
+def profile_link(finding):
     name = finding.get('profile_name')
     return reverse(PROFILE_DETAIL, args=[name]) if name else None
 
 
 class FindingsTable(tables.DataTable):
-    host = tables.Column('host_name', verbose_name=_('Host'), link=_host_link)
+    host = tables.Column('host_name', verbose_name=_('Host'), link=host_link)
     profile = tables.Column(
-        'profile_name', verbose_name=_('Profile'), link=_profile_link
+        'profile_name', verbose_name=_('Profile'), link=profile_link
     )
     rule = tables.WrappingColumn(
         'rule', verbose_name=_('Rule'), link=FINDING_DETAIL

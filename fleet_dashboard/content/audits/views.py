@@ -212,8 +212,8 @@ class FindingDetailView(tables.DataTableView):
         context['evidence'] = json.dumps(
             finding.get('evidence'), indent=2, sort_keys=True
         )
-        context['host_url'] = audit_tables._host_link(finding)
-        context['profile_url'] = audit_tables._profile_link(finding)
+        context['host_url'] = audit_tables.host_link(finding)
+        context['profile_url'] = audit_tables.profile_link(finding)
         context['url'] = reverse(FINDINGS_URL)
         return context
 
