@@ -21,6 +21,8 @@ FINDING = reverse('horizon:fleet:audits:finding', args=[data.FINDING_UUID])
 PLANS = reverse('horizon:fleet:plans:index')
 CREATE_PLAN = reverse('horizon:fleet:plans:create')
 PLAN_UUID = '9a3c1f52-0b7e-4e0c-8d7e-5d2b8c3f9a10'
+#: Horizon's default page size (API_RESULT_PAGE_SIZE).
+PAGE = 20
 REFUSED = 'Policy doesn\'t allow fleet:audit:run to be performed. (HTTP 403)'
 
 
@@ -149,7 +151,7 @@ class FindingsTests(base.FleetAdminTestCase):
         )
         self.assertIn(PROFILE, html)
         self.assertIn('kernel 5.14.0-427 &lt; 5.14.0-503', html)
-        finding_list.assert_called_once_with(mock.ANY)
+        finding_list.assert_called_once_with(mock.ANY, limit=PAGE + 1)
 
     @mock.patch.object(api, 'finding_list', return_value=[])
     def test_query_string_filters_go_to_the_api(self, finding_list):
@@ -166,6 +168,7 @@ class FindingsTests(base.FleetAdminTestCase):
         self.assertEqual(200, res.status_code)
         finding_list.assert_called_once_with(
             mock.ANY,
+            limit=PAGE + 1,
             profile='el9-baseline',
             rule='kernel-patch-level',
             result='fail',
@@ -188,7 +191,9 @@ class FindingsTests(base.FleetAdminTestCase):
                 },
                 follow=True,
             )
-            finding_list.assert_called_with(mock.ANY, **{field: value})
+            finding_list.assert_called_with(
+                mock.ANY, limit=PAGE + 1, **{field: value}
+            )
 
     @mock.patch.object(api, 'finding_list', return_value=[])
     def test_table_filter_and_query_string_together(self, finding_list):
@@ -203,15 +208,32 @@ class FindingsTests(base.FleetAdminTestCase):
             },
             follow=True,
         )
-        finding_list.assert_called_with(mock.ANY, host='cmp-1')
+        finding_list.assert_called_with(mock.ANY, limit=PAGE + 1, host='cmp-1')
         self.client.get(FINDINGS, {'profile': 'el9-baseline'})
         finding_list.assert_called_with(
-            mock.ANY, profile='el9-baseline', host='cmp-1'
+            mock.ANY, limit=PAGE + 1, profile='el9-baseline', host='cmp-1'
         )
         self.client.get(FINDINGS, {'profile': 'el9-baseline', 'host': 'cmp-2'})
         finding_list.assert_called_with(
-            mock.ANY, profile='el9-baseline', host='cmp-2'
+            mock.ANY, limit=PAGE + 1, profile='el9-baseline', host='cmp-2'
         )
+
+    @mock.patch.object(api, 'finding_list')
+    def test_pages_keep_the_query_filters(self, finding_list):
+        finding_list.return_value = [
+            data.finding(uuid=f'f-{i:02d}') for i in range(PAGE + 1)
+        ]
+        res = self.client.get(FINDINGS, {'result': 'fail', 'other': 'x'})
+        self.assertEqual(PAGE, len(res.context['table'].data))
+        # The next page starts after the last finding shown, same filters.
+        self.assertIn('?result=fail&amp;marker=f-19', res.content.decode())
+        finding_list.return_value = [data.finding(uuid='f-20')]
+        res = self.client.get(FINDINGS, {'result': 'fail', 'marker': 'f-19'})
+        finding_list.assert_called_with(
+            mock.ANY, limit=PAGE + 1, result='fail', marker='f-19'
+        )
+        self.assertEqual(1, len(res.context['table'].data))
+        self.assertNotIn('marker=f-20', res.content.decode())
 
     @mock.patch.object(api, 'finding_list')
     def test_bad_filter_value_is_fleets_message(self, finding_list):

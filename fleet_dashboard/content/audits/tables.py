@@ -15,6 +15,8 @@ RESULT_LABELS = {
     'error': _('Error'),
     'notapplicable': _('Not Applicable'),
 }
+#: Findings filters the findings page takes from its query string.
+FINDING_QUERY = ('profile', 'rule', 'result', 'host', 'severity')
 PROFILE_DETAIL = 'horizon:fleet:audits:profile'
 FINDINGS = 'horizon:fleet:audits:findings'
 FINDING_DETAIL = 'horizon:fleet:audits:finding'
@@ -208,6 +210,19 @@ class FindingsTable(tables.DataTable):
 
     def get_object_display(self, datum):
         return f'{datum.get("host_name")} {datum.get("rule")}'
+
+    def get_pagination_string(self):
+        """The next page's query: its marker, and the filters of this
+        page's query string (Horizon's own keeps only the marker)."""
+        query = {
+            k: v
+            for k, v in self.request.GET.items()
+            if k in FINDING_QUERY and v
+        }
+        query[self._meta.pagination_param] = (
+            self.get_object_id(self.data[-1]) if self.data else ''
+        )
+        return parse.urlencode(query)
 
     class Meta:
         name = 'findings'

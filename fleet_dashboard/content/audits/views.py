@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from horizon import exceptions
 from horizon import forms
 from horizon import tables
+from horizon.utils import functions
 
 from fleet_dashboard import permissions
 from fleet_dashboard.api import fleet as api
@@ -24,8 +25,6 @@ from fleet_dashboard.content.audits import tables as audit_tables
 
 INDEX_URL = 'horizon:fleet:audits:index'
 FINDINGS_URL = 'horizon:fleet:audits:findings'
-#: Findings filters the page takes from its query string.
-FINDING_QUERY = ('profile', 'rule', 'result', 'host', 'severity')
 
 
 class IndexView(tables.DataTableView):
@@ -155,20 +154,34 @@ class FindingsView(tables.DataTableView):
         compliance), empty ones left out."""
         return {
             k: self.request.GET[k]
-            for k in FINDING_QUERY
+            for k in audit_tables.FINDING_QUERY
             if self.request.GET.get(k)
         }
+
+    def has_more_data(self, table):
+        return self._more
 
     def get_data(self):
         # Both apply; on the same field the query string (a link just
         # followed) wins over the table's filter (kept in the session).
         filters = self.get_filters()
         filters.update(self.query_filters())
+        # A fleet has hosts x rules findings: one page at a time, one
+        # more than shown to know whether there is a next page.
+        size = functions.get_page_size(self.request)
+        marker = self.request.GET.get(self.table_class._meta.pagination_param)
+        if marker:
+            filters['marker'] = marker
+        self._more = False
         try:
-            return api.finding_list(self.request, **filters)
+            findings = api.finding_list(
+                self.request, limit=size + 1, **filters
+            )
         except Exception:
             exceptions.handle(self.request, _('Unable to list findings.'))
             return []
+        self._more = len(findings) > size
+        return findings[:size]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
