@@ -613,7 +613,25 @@ class CreatePlanTests(base.FleetAdminTestCase):
         res = self.client.post(CREATE_PLAN, plan_form(hosts='cmp-1'))
         self.assertEqual(200, res.status_code)
         self.assertMessageCount(res, error=1)
-        self.assertIn('fleet:plan:create', res.content.decode())
+        self.assertIn(
+            'Policy doesn&#x27;t allow fleet:plan:create to be performed. '
+            '(HTTP 403)',
+            res.content.decode(),
+        )
+
+    @mock.patch.object(api, 'plan_create')
+    def test_dry_run_refused_is_an_error_message(self, plan_create, *_):
+        plan_create.side_effect = api.FleetRequestError(
+            'No compute host matches the selector. (HTTP 400)', 400
+        )
+        res = self.client.post(
+            CREATE_PLAN, plan_form(aggregate='none', dry_run='on')
+        )
+        self.assertEqual(200, res.status_code)
+        self.assertMessageCount(res, error=1)
+        html = res.content.decode()
+        self.assertIn('No compute host matches the selector.', html)
+        self.assertNotIn('fleet-plan-preview', html)
 
 
 class ApiTests(base.FleetAdminTestCase):

@@ -77,13 +77,11 @@ class RunAuditForm(forms.SelfHandlingForm):
                 profiles=[profile],
                 gather=data['gather'],
             )
-        except api.FleetError as e:
-            # fleet's own one-line reason (policy, unknown host, ...).
-            exceptions.handle(
-                request,
-                _('Unable to run the audit of %(profile)s: %(error)s')
-                % {'profile': profile, 'error': e},
-            )
+        except api.FleetError:
+            # Horizon's error message with fleet's one-line reason (policy,
+            # unknown host, ...): exceptions.handle shows a
+            # HorizonException's own text, as it trusts it.
+            exceptions.handle(request)
             return False
         messages.success(request, summary_text(profile, result))
         return True

@@ -217,18 +217,11 @@ class CreatePlanForm(forms.SelfHandlingForm):
                 preview = api.plan_create(request, dict(body, dry_run=True))
             else:
                 plan = api.plan_create(request, body)
-        except api.FleetError as e:
-            # fleet's own one-line reason (no host selected, policy, ...).
-            exceptions.handle(
-                request,
-                _('Unable to %(what)s the plan: %(error)s')
-                % {
-                    'what': _('dry-run')
-                    if data.get('dry_run')
-                    else _('create'),
-                    'error': e,
-                },
-            )
+        except api.FleetError:
+            # Horizon's error message with fleet's one-line reason (no
+            # host selected, policy, ...): exceptions.handle shows a
+            # HorizonException's own text, as it trusts it.
+            exceptions.handle(request)
             return False
         if data.get('dry_run'):
             self.show_preview(preview)
