@@ -12,6 +12,7 @@ action is shown as Horizon's error message.
 """
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from horizon import exceptions
 from horizon import messages
@@ -64,3 +65,14 @@ class ActionMixin:
             )
             # Handled: Horizon adds no second, reason-less message.
             raise exceptions.HandledException([type(e), e, None]) from e
+
+
+class ActViewMixin:
+    """A form view only for users who may act (see :func:`can_act`):
+    the button is hidden from the others, and a typed or bookmarked URL
+    answers 403 rather than a form fleet would refuse anyway."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not can_act(request):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)

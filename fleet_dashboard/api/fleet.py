@@ -4,7 +4,9 @@ Every call finds fleet's endpoint in the service catalog of the user's
 token (service type ``fleet``, Horizon's ``OPENSTACK_ENDPOINT_TYPE`` and
 region) and sends the user's token, so fleet's own RBAC decides what the
 user may see and do. Requests carry ``OpenStack-API-Version: fleet 1.8``
-(facts and findings are 1.6, host metrics 1.7, plans 1.8).
+(facts, audits and findings are 1.6, host metrics 1.7, plans 1.8); a plan
+whose selector names a failing audit rule is created at 1.10, the version
+that added it.
 
 The functions return plain dicts, as the API shows them. Failures are
 :class:`FleetError` subclasses that ``horizon.exceptions.handle`` knows,
@@ -30,6 +32,8 @@ SERVICE_TYPE = 'fleet'
 #: The API version the dashboard is written against (1.6: facts and
 #: findings, 1.7: host metrics, 1.8: plans).
 API_VERSION = '1.8'
+#: The version of a plan selector by failing audit rule (``selector.audit``).
+PLAN_AUDIT_SELECTOR_VERSION = '1.10'
 #: What a runbook's PUT takes: its own fields, not the read-only ones.
 RUNBOOK_FIELDS = (
     'name',
@@ -90,7 +94,7 @@ def _translate(error):
     return cls(str(error), status)
 
 
-def _client(endpoint, token, insecure, cacert):
+def _client(endpoint, token, insecure, cacert, api_version=API_VERSION):
     verify = False if insecure else (cacert or True)
     sess = ksa_session.Session(
         auth=token_endpoint.Token(endpoint, token), verify=verify
@@ -98,12 +102,12 @@ def _client(endpoint, token, insecure, cacert):
     return fleet_client.Client(
         session=sess,
         endpoint=endpoint,
-        api_version=API_VERSION,
+        api_version=api_version,
         timeout=TIMEOUT,
     )
 
 
-def fleetclient(request):
+def fleetclient(request, api_version=API_VERSION):
     """A fleet client for ``request``'s user, found in the catalog."""
     endpoint = base.url_for(request, SERVICE_TYPE)
     return _client(
@@ -111,12 +115,13 @@ def fleetclient(request):
         request.user.token.id,
         getattr(settings, 'OPENSTACK_SSL_NO_VERIFY', False),
         getattr(settings, 'OPENSTACK_SSL_CACERT', None),
+        api_version=api_version,
     )
 
 
-def _call(request, fn, *args, **kwargs):
+def _call(request, fn, api_version=API_VERSION):
     try:
-        return fn(fleetclient(request), *args, **kwargs)
+        return fn(fleetclient(request, api_version=api_version))
     except client_exc.FleetClientError as e:
         LOG.info('fleet API call failed: %s', e)
         raise _translate(e) from e
@@ -270,6 +275,37 @@ def finding_list(request, **filters):
     return _call(request, lambda c: c.findings.list(**filters))
 
 
+def finding_get(request, uuid):
+    """One finding with its ``history`` (every change of its result)."""
+    return _call(request, lambda c: c.findings.get(uuid))
+
+
+def audit_profile_list(request, **filters):
+    filters = {k: v for k, v in filters.items() if v not in (None, '')}
+    return _call(request, lambda c: c.audit_profiles.list(**filters))
+
+
+def audit_profile_get(request, ident):
+    return _call(request, lambda c: c.audit_profiles.get(ident))
+
+
+def audit_profile_compliance(request, ident):
+    """``{'profile', 'uuid', 'totals': {result: hosts}, 'rules': [{'rule',
+    'severity', 'hosts': {result: n}, 'availability_zones': {az: {result:
+    n}}}]}``: the hosts per rule, result and availability zone."""
+    return _call(request, lambda c: c.audit_profiles.compliance(ident))
+
+
+def audit_run(request, hosts=None, profiles=None, gather=False):
+    """Audit now (``POST /v1/audits``): the summary (``hosts``,
+    ``profiles`` with counts per result, ``changes``); with ``gather``,
+    ``{'accepted': True, ...}`` (the conductor gathers the facts first)."""
+    return _call(
+        request,
+        lambda c: c.audits.run(hosts=hosts, profiles=profiles, gather=gather),
+    )
+
+
 def host_metrics(request, ident):
     return _call(
         request,
@@ -296,6 +332,18 @@ def plan_list(request, **filters):
 
 def plan_get(request, uuid):
     return _call(request, lambda c: c.plans.get(uuid))
+
+
+def plan_create(request, body):
+    """Create a plan from ``body`` (``POST /v1/plans``); with
+    ``"dry_run": true``, its order, waves and ETA, recording nothing. A
+    selector by failing audit rule needs API 1.10."""
+    version = (
+        PLAN_AUDIT_SELECTOR_VERSION
+        if 'audit' in (body.get('selector') or {})
+        else API_VERSION
+    )
+    return _call(request, lambda c: c.plans.create(body), api_version=version)
 
 
 def plan_pause(request, uuid):

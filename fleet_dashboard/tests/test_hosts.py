@@ -311,6 +311,14 @@ class HostAuditTabsTests(base.FleetAdminTestCase):
         html = res.content.decode()
         self.assertIn('sshd-no-root', html)
         self.assertIn('PermitRootLogin yes', html)
+        # To the finding's evidence and history, and to its profile.
+        self.assertIn(
+            reverse('horizon:fleet:audits:finding', args=['f-1']), html
+        )
+        self.assertIn(
+            reverse('horizon:fleet:audits:profile', args=['el9-baseline']),
+            html,
+        )
         finding_list.assert_called_once_with(
             mock.ANY, host=host_get.return_value['uuid']
         )

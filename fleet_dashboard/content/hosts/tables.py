@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from horizon import tables
 
 from fleet_dashboard import permissions
+from fleet_dashboard.content.audits import tables as audit_tables
 
 EXECUTION_DETAIL = 'horizon:fleet:executions:detail'
 
@@ -200,8 +201,15 @@ class FactsTable(tables.DataTable):
 
 
 class FindingsTable(tables.DataTable):
-    profile = tables.Column('profile_name', verbose_name=_('Profile'))
-    rule = tables.Column('rule', verbose_name=_('Rule'))
+    profile = tables.Column(
+        'profile_name',
+        verbose_name=_('Profile'),
+        link=audit_tables.profile_link,
+    )
+    # The finding's page has its evidence and history (Audits panel).
+    rule = tables.Column(
+        'rule', verbose_name=_('Rule'), link='horizon:fleet:audits:finding'
+    )
     severity = tables.Column('severity', verbose_name=_('Severity'))
     result = tables.Column('result', verbose_name=_('Result'))
     message = tables.Column(

@@ -98,6 +98,14 @@ class CancelPlan(_PlanAction):
         api.plan_cancel(request, obj_id)
 
 
+class CreatePlan(permissions.ActionMixin, tables.LinkAction):
+    name = 'create'
+    verbose_name = _('Create Plan')
+    url = 'horizon:fleet:plans:create'
+    classes = ('ajax-modal',)
+    icon = 'plus'
+
+
 class PlanFilterAction(tables.FilterAction):
     filter_type = 'server'
     filter_choices = (
@@ -149,7 +157,7 @@ class PlansTable(tables.DataTable):
         verbose_name = _('Plans')
         status_columns = ('state',)
         row_class = UpdatePlan
-        table_actions = (PlanFilterAction,)
+        table_actions = (PlanFilterAction, CreatePlan)
         row_actions = (PausePlan, ResumePlan, CancelPlan)
 
 

@@ -1,11 +1,15 @@
 import json
 
 from django.urls import reverse
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from horizon import exceptions
+from horizon import forms
 from horizon import tables
 
+from fleet_dashboard import permissions
 from fleet_dashboard.api import fleet as api
+from fleet_dashboard.content.plans import forms as plan_forms
 from fleet_dashboard.content.plans import tables as plan_tables
 
 INDEX_URL = 'horizon:fleet:plans:index'
@@ -72,4 +76,29 @@ class DetailView(tables.DataTableView):
         context['actions'] = plan_tables.PlansTable(
             self.request
         ).render_row_actions(plan)
+        return context
+
+
+class CreateView(permissions.ActViewMixin, forms.ModalFormView):
+    form_class = plan_forms.CreatePlanForm
+    template_name = 'fleet/plans/create.html'
+    ajax_template_name = 'fleet/plans/_create.html'
+    success_url = reverse_lazy(INDEX_URL)
+    submit_url = reverse_lazy('horizon:fleet:plans:create')
+    modal_id = 'create_plan_modal'
+    modal_header = _('Create Plan')
+    submit_label = _('Create Plan')
+    page_title = _('Create Plan')
+
+    def get_success_url_from_handled(self, plan):
+        return plan_forms.detail_url(plan)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context['help_text'] = _(
+            'fleet drains the selected hosts in waves, as many at once as '
+            'the budget allows, and runs the chosen action on each; it '
+            'stops after a failed host. With "Dry run first" ticked, '
+            'submitting shows the order, waves and ETA and creates nothing.'
+        )
         return context
