@@ -18,6 +18,23 @@ ON_INSTANCE_FAILURE = (
 )
 
 
+def action_choices(request):
+    """The catalogued executor actions as choices, the server's default
+    first; an error listing them is shown and leaves only the default."""
+    choices = [('', _('Server default'))]
+    try:
+        actions = api.action_list(request)
+    except Exception:
+        actions = []
+        exceptions.handle(
+            request, _('Unable to list the executor actions.'), ignore=True
+        )
+    for action in actions:
+        name = action['name'] if isinstance(action, dict) else action
+        choices.append((name, name))
+    return choices
+
+
 class StartMaintenanceForm(forms.SelfHandlingForm):
     host = forms.CharField(label=_('Host'), widget=forms.HiddenInput())
     kind = forms.ChoiceField(label=_('Kind'), choices=KINDS)
@@ -44,18 +61,7 @@ class StartMaintenanceForm(forms.SelfHandlingForm):
 
     def __init__(self, request, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
-        choices = [('', _('Server default'))]
-        try:
-            actions = api.action_list(request)
-        except Exception:
-            actions = []
-            exceptions.handle(
-                request, _('Unable to list the executor actions.'), ignore=True
-            )
-        for action in actions:
-            name = action['name'] if isinstance(action, dict) else action
-            choices.append((name, name))
-        self.fields['action'].choices = choices
+        self.fields['action'].choices = action_choices(request)
 
     def clean(self):
         data = super().clean()

@@ -129,18 +129,7 @@ class CreatePlanForm(forms.SelfHandlingForm):
         super().__init__(request, *args, **kwargs)
         #: What the last dry run answered, for the template.
         self.preview = None
-        actions = [('', _('Server default'))]
-        try:
-            found = api.action_list(request)
-        except Exception:
-            found = []
-            exceptions.handle(
-                request, _('Unable to list the executor actions.'), ignore=True
-            )
-        for action in found:
-            name = action['name'] if isinstance(action, dict) else action
-            actions.append((name, name))
-        self.fields['action'].choices = actions
+        self.fields['action'].choices = host_forms.action_choices(request)
         profiles = [('', _('None'))]
         try:
             found = api.audit_profile_list(request)
