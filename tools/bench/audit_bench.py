@@ -167,7 +167,15 @@ def main():
     conf_([], project='fleet')
     if args.db_url:
         url = sa.engine.make_url(args.db_url)
-        server = sa.create_engine(url.set(database=''))
+        # PostgreSQL drops and creates databases outside a transaction.
+        server = sa.create_engine(
+            url.set(
+                database='postgres'
+                if url.get_backend_name() == 'postgresql'
+                else ''
+            ),
+            isolation_level='AUTOCOMMIT',
+        )
         with server.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS {url.database}'))
             conn.execute(sa.text(f'CREATE DATABASE {url.database}'))

@@ -246,6 +246,15 @@ class Connection(
                     host=host.name, execution=host.execution_uuid
                 )
             _add_history(session, host, 'delete', {}, history)
+            # What audits kept of it goes with it (their history stays).
+            for model in (
+                models.AuditFinding,
+                models.AuditHostResults,
+                models.HostFacts,
+            ):
+                session.execute(
+                    sa.delete(model).where(model.host_uuid == host.uuid)
+                )
             session.delete(host)
 
     @_retry

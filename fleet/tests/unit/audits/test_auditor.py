@@ -420,10 +420,12 @@ class TestStaleFindings(AuditTestCase):
         self.gather(self.h1, self.h2)
         auditor.audit(self.dbapi, act=False)
         self.dbapi.destroy_host('cmp-2')
+        # A host's findings go with it.
+        self.assertNotIn(('cmp-2', 'kernel-patch-level'), self.findings())
         self.dbapi.update_audit_profile('el9', {'rules': PROFILE['rules'][:1]})
         # An audit of some hosts keeps what it did not look at.
         auditor.audit(self.dbapi, hosts=[self.h1], act=False)
-        self.assertIn(('cmp-2', 'kernel-patch-level'), self.findings())
+        self.assertIn(('sw-1', 'nova-compute-running'), self.findings())
         auditor.audit(self.dbapi, act=False)
         self.assertEqual(
             {('cmp-1', 'kernel-patch-level'), ('sw-1', 'kernel-patch-level')},
@@ -707,3 +709,53 @@ class TestHostResults(AuditTestCase):
                 for uuid, text in texts.items()
             },
         )
+
+    def test_a_finding_missing_behind_its_row_is_written_again(self):
+        # The row of results says cmp-1 has a finding that is gone (deleted
+        # by hand): a changed evidence writes it back whole, not into the
+        # void.
+        self.gather(self.h1)
+        auditor.audit(self.dbapi, act=False)
+        with db_base.writer() as session:
+            session.query(models.AuditFinding).filter_by(
+                host_uuid=self.h1['uuid'], rule='kernel-patch-level'
+            ).delete()
+        self.cloud.update_facts('cmp-1', {'kernel': '5.14.0-430.el9.x86_64'})
+        self.gather(self.h1)
+        self.full_recheck()
+        finding = self.findings()[('cmp-1', 'kernel-patch-level')]
+        self.assertEqual('fail', finding['result'])
+        self.assertEqual(
+            {'value': '5.14.0-430.el9.x86_64'}, finding['evidence']
+        )
+        self.assertIsNotNone(finding['uuid'])
+        self.assertIsNotNone(finding['changed_at'])
+
+    def test_destroy_host_takes_its_findings_facts_and_row(self):
+        self.gather(self.h1, self.h2)
+        auditor.audit(self.dbapi, act=False)
+        self.dbapi.destroy_host('cmp-2')
+        self.assertNotIn(self.h2['uuid'], self.summaries())
+        self.assertEqual(
+            set(),
+            {k for k in self.findings() if k[0] == 'cmp-2'},
+        )
+        self.assertIsNone(self.dbapi.get_host_facts(self.h2['uuid']))
+        self.assertIsNotNone(self.dbapi.get_host_facts(self.h1['uuid']))
+
+    def test_whole_audit_forgets_a_host_gone_another_way(self):
+        # The net: a host row gone without destroy_host (a database
+        # restored, a hand-made DELETE): the next whole audit finds it
+        # from its row of results and deletes its findings, even though
+        # nothing else changed.
+        self.gather(self.h1, self.h2)
+        auditor.audit(self.dbapi, act=False)
+        with db_base.writer() as session:
+            session.query(models.Host).filter_by(uuid=self.h2['uuid']).delete()
+        auditor.audit(self.dbapi, act=False)
+        self.assertEqual(
+            set(),
+            {k for k in self.findings() if k[0] == 'cmp-2'},
+        )
+        self.assertNotIn(self.h2['uuid'], self.summaries())
+        self.assertIn(('cmp-1', 'kernel-patch-level'), self.findings())

@@ -42,3 +42,12 @@ def upgrade():
         mysql_engine='InnoDB',
         mysql_charset='utf8mb4',
     )
+    hosts = sa.table('hosts', sa.column('uuid', sa.String(36)))
+    findings = sa.table(
+        'audit_findings', sa.column('host_uuid', sa.String(36))
+    )
+    op.execute(
+        findings.delete().where(
+            ~findings.c.host_uuid.in_(sa.select(hosts.c.uuid))
+        )
+    )
