@@ -683,8 +683,7 @@ def _buttons_named(driver, label):
     return [
         e
         for e in driver.find_elements(By.CSS_SELECTOR, 'a, button')
-        if e.get_attribute('textContent').strip() == label
-        and e.is_displayed()
+        if e.get_attribute('textContent').strip() == label and e.is_displayed()
     ]
 
 
@@ -928,11 +927,13 @@ def test_admin_audits_and_previews_a_plan_observer_sees_no_buttons(
     modal.find_element(By.CSS_SELECTOR, '.modal-footer .cancel').click()
     _wait(
         browser,
-        lambda d: not [
-            m
-            for m in d.find_elements(By.ID, 'create_plan_modal')
-            if m.is_displayed()
-        ],
+        lambda d: (
+            not [
+                m
+                for m in d.find_elements(By.ID, 'create_plan_modal')
+                if m.is_displayed()
+            ]
+        ),
         'the form to close',
     )
     plans = fleet_api('GET', f'/v1/plans?name={plan_name}').json()['plans']
