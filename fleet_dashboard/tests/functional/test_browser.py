@@ -4,10 +4,12 @@ Keystone and Nova.
 * Keystone and Nova: the minicloud's (``$FLEET_MINICLOUD_DIR/fleet.json``).
 * fleet: ``fleet-conductor`` with the ``nova`` inventory and compute
   drivers (hosts synced from Nova at start; runs live-migrate through
-  Nova's API) and ``fleet-api`` with ``[api] auth_strategy = keystone``,
-  on a MariaDB database of their own, registered as the catalog's public
-  "fleet" endpoint at ``$FLEET_FUNCTIONAL_CLI_PORT`` (default 19880, the
-  port test_cli.py registers too).
+  Nova's API) and the ``static`` facts driver (a file in which the last
+  compute's kernel lags behind the others') and ``fleet-api`` with
+  ``[api] auth_strategy = keystone``, on a MariaDB database of their
+  own, registered as the catalog's public "fleet" endpoint at
+  ``$FLEET_FUNCTIONAL_CLI_PORT`` (default 19880, the port test_cli.py
+  registers too).
 * Horizon: ``django-admin runserver`` with fleet_dashboard.devserver.
 * Chromium headless (Debian's chromium and chromium-driver) via Selenium.
 
@@ -17,8 +19,20 @@ compute from the form and watches the run page, which updates without
 reloading, until it says ``succeeded`` with every instance moved; Nova
 then shows the servers ACTIVE elsewhere and the compute enabled again.
 A user with only the ``fleet_observer`` role then logs in and sees the
-panels, the hosts and the run, and no action button. Screenshots go to
-``$FLEET_FUNCTIONAL_OUTPUT`` (default: the test's tmp_path).
+panels, the hosts and the run, and no action button.
+
+The second test imports an audit profile through fleet's API (a kernel
+rule the lagging compute fails, a service rule every compute passes),
+has the conductor gather the facts and audit, then, as the admin, opens
+Fleet > Audits, the profile's compliance, the findings of the failing
+rule (that compute alone) and one finding's evidence, runs Run Audit on
+that compute and reads the summary; then Plans > Create Plan for it
+(drain): the dry run's order and ETA, then Cancel, nothing created. The
+observer sees those pages with the read-only "View Findings" and no Run
+Audit or Create Plan.
+
+Screenshots go to ``$FLEET_FUNCTIONAL_OUTPUT`` (default: the test's
+tmp_path).
 
 Runs only with ``FLEET_FUNCTIONAL=1`` (``tox -e horizon`` with it set),
 under ``flock /tmp/fleet-minicloud.lock``: it changes the shared catalog
