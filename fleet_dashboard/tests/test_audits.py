@@ -349,6 +349,48 @@ class RunAuditTests(base.FleetAdminTestCase):
             messages,
         )
 
+    @mock.patch.object(
+        api, 'audit_profile_compliance', return_value=data.compliance()
+    )
+    @mock.patch.object(
+        api, 'audit_profile_get', return_value=data.audit_profile()
+    )
+    @mock.patch.object(api, 'audit_run')
+    def test_run_every_host_says_which_were_checked(self, audit_run, *_):
+        # A whole audit checks again only the hosts that changed: the
+        # failing host left as it was is not in the counts.
+        audit_run.return_value = {
+            'hosts': 3,
+            'profiles': {
+                'el9-baseline': {
+                    'pass': 2, 'fail': 0, 'error': 0, 'notapplicable': 0,
+                }
+            },
+            'unchanged': {'el9-baseline': 2},
+            'changes': [],
+        }  # fmt: skip
+        res = self.client.post(
+            RUN, {'profile': 'el9-baseline', 'hosts': ''}, follow=True
+        )
+        self.assertNoFormErrors(res)
+        audit_run.assert_called_once_with(
+            mock.ANY, hosts=None, profiles=['el9-baseline'], gather=False
+        )
+        messages = [(m.level_tag, str(m)) for m in res.context['messages']]
+        self.assertEqual(
+            [
+                (
+                    'success',
+                    'Audited 3 host(s) against el9-baseline: 2 pass, 0 fail, '
+                    '0 error, 0 notapplicable; 0 result(s) changed. The '
+                    'counts are of the hosts checked again: 2 host(s) had '
+                    'not changed since the last audit and keep their '
+                    'findings.',
+                )
+            ],
+            messages,
+        )
+
     @mock.patch.object(api, 'audit_run')
     def test_run_every_host_gathering_first(self, audit_run):
         audit_run.return_value = {'accepted': True, 'message': 'later'}

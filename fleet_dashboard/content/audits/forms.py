@@ -26,7 +26,7 @@ def summary_text(profile, result):
             'facts, then audits; the findings change when it is done.'
         ) % {'profile': profile}
     counts = (result.get('profiles') or {}).get(profile) or {}
-    return _(
+    text = _(
         'Audited %(hosts)s host(s) against %(profile)s: %(counts)s; '
         '%(changes)s result(s) changed.'
     ) % {
@@ -37,6 +37,18 @@ def summary_text(profile, result):
         ),
         'changes': len(result.get('changes') or []),
     }
+    # An audit of every host checks again only the hosts whose facts or
+    # place changed since the last one (fleet.audits.auditor): the counts
+    # are of those; without this, a failing host left as it was would
+    # read as "0 fail".
+    unchanged = (result.get('unchanged') or {}).get(profile)
+    if unchanged:
+        text += ' ' + _(
+            'The counts are of the hosts checked again: %(unchanged)s '
+            'host(s) had not changed since the last audit and keep their '
+            'findings.'
+        ) % {'unchanged': unchanged}
+    return text
 
 
 class RunAuditForm(forms.SelfHandlingForm):

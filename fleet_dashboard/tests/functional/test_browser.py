@@ -4,10 +4,12 @@ Keystone and Nova.
 * Keystone and Nova: the minicloud's (``$FLEET_MINICLOUD_DIR/fleet.json``).
 * fleet: ``fleet-conductor`` with the ``nova`` inventory and compute
   drivers (hosts synced from Nova at start; runs live-migrate through
-  Nova's API) and ``fleet-api`` with ``[api] auth_strategy = keystone``,
-  on a MariaDB database of their own, registered as the catalog's public
-  "fleet" endpoint at ``$FLEET_FUNCTIONAL_CLI_PORT`` (default 19880, the
-  port test_cli.py registers too).
+  Nova's API) and the ``static`` facts driver (a file in which the last
+  compute's kernel lags behind the others') and ``fleet-api`` with
+  ``[api] auth_strategy = keystone``, on a MariaDB database of their
+  own, registered as the catalog's public "fleet" endpoint at
+  ``$FLEET_FUNCTIONAL_CLI_PORT`` (default 19880, the port test_cli.py
+  registers too).
 * Horizon: ``django-admin runserver`` with fleet_dashboard.devserver.
 * Chromium headless (Debian's chromium and chromium-driver) via Selenium.
 
@@ -17,8 +19,20 @@ compute from the form and watches the run page, which updates without
 reloading, until it says ``succeeded`` with every instance moved; Nova
 then shows the servers ACTIVE elsewhere and the compute enabled again.
 A user with only the ``fleet_observer`` role then logs in and sees the
-panels, the hosts and the run, and no action button. Screenshots go to
-``$FLEET_FUNCTIONAL_OUTPUT`` (default: the test's tmp_path).
+panels, the hosts and the run, and no action button.
+
+The second test imports an audit profile through fleet's API (a kernel
+rule the lagging compute fails, a service rule every compute passes),
+has the conductor gather the facts and audit, then, as the admin, opens
+Fleet > Audits, the profile's compliance, the findings of the failing
+rule (that compute alone) and one finding's evidence, runs Run Audit on
+that compute and reads the summary; then Plans > Create Plan for it
+(drain): the dry run's order and ETA, then Cancel, nothing created. The
+observer sees those pages with the read-only "View Findings" and no Run
+Audit or Create Plan.
+
+Screenshots go to ``$FLEET_FUNCTIONAL_OUTPUT`` (default: the test's
+tmp_path).
 
 Runs only with ``FLEET_FUNCTIONAL=1`` (``tox -e horizon`` with it set),
 under ``flock /tmp/fleet-minicloud.lock``: it changes the shared catalog
@@ -50,6 +64,41 @@ CHROMIUM = shutil.which('chromium') or '/usr/bin/chromium'
 CHROMEDRIVER = shutil.which('chromedriver') or '/usr/bin/chromedriver'
 SERVERS = 2
 FINAL = ('succeeded', 'failed', 'cancelled')
+API_VERSION = 'fleet 1.8'
+#: The kernel of every compute in the static facts, but the last one's.
+KERNEL = '6.1.0-28-amd64'
+KERNEL_BEHIND = '6.1.0-18-amd64'
+#: An audit profile with a rule the last compute fails (its kernel is
+#: behind) and one every compute passes.
+PROFILE = {
+    'name': 'debian12-compute-baseline',
+    'description': 'Kernel patch level and nova-compute of the computes.',
+    'applies_to': {'kind': ['compute']},
+    'rules': [
+        {
+            'name': 'kernel-patch-level',
+            'severity': 'critical',
+            'check': {
+                'type': 'kernel_version',
+                'op': '>=',
+                'version': '6.1.0-28',
+            },
+        },
+        {
+            'name': 'nova-compute-running',
+            'severity': 'warning',
+            'check': {
+                'type': 'service',
+                'service': 'nova-compute',
+                'running': True,
+                'enabled': True,
+            },
+        },
+    ],
+}
+#: Row and table actions that only read (links to other pages, the
+#: tables' filter): an observer may see them.
+READ_ONLY_ACTIONS = ('filter', 'findings', 'all_findings')
 
 ENABLED = os.environ.get('FLEET_FUNCTIONAL', '').lower() not in (
     '',
@@ -138,6 +187,26 @@ def observer(cloud):
             ks._identity(keystone, 'DELETE', path, raise_exc=False)
 
 
+def _behind(cloud):
+    """The compute whose kernel the static facts say is behind."""
+    return sorted(cloud['computes'])[-1]
+
+
+def _static_facts(cloud):
+    """The static facts driver's file: a Debian 12 compute with
+    nova-compute running, on :data:`KERNEL` but for :func:`_behind`."""
+    return {
+        '_defaults': {
+            'os': {'name': 'Debian', 'version': '12.8', 'family': 'Debian'},
+            'kernel': KERNEL,
+            'services': {
+                'nova-compute': {'state': 'running', 'enabled': True}
+            },
+        },
+        _behind(cloud): {'kernel': KERNEL_BEHIND},
+    }
+
+
 @pytest.fixture(scope='module')
 def services(cloud, tmp_path_factory):
     """fleet-conductor (nova drivers) and fleet-api behind Keystone, in
@@ -149,6 +218,8 @@ def services(cloud, tmp_path_factory):
         )
     tmp = tmp_path_factory.mktemp('horizon')
     database = base.create_mysql_database()
+    facts = tmp / 'facts.yaml'
+    facts.write_text(json.dumps(_static_facts(cloud)))
     conf = base.write_config(
         tmp / 'fleet.conf',
         {
@@ -169,7 +240,17 @@ def services(cloud, tmp_path_factory):
                 'sync_inventory_on_start': True,
                 'inventory_sync_interval': 5,
             },
-            'drivers': {'inventory': 'nova', 'compute': 'nova'},
+            # The computes' facts from a file (the "static" driver):
+            # the minicloud's computes share this machine's kernel, so
+            # one is made to lag behind for the audit to find it.
+            'drivers': {
+                'inventory': 'nova',
+                'compute': 'nova',
+                'facts': 'static',
+            },
+            # Gathered and audited on demand only: the test decides when.
+            'facts': {'static_file': str(facts), 'interval': 0},
+            'auditing': {'interval': 0},
             'executor': {'actions_dir': ACTIONS_DIR},
             'maintenance': {'poll_interval': 0.5},
             'nova': base.nova_options(cloud),
@@ -234,6 +315,31 @@ def services(cloud, tmp_path_factory):
     finally:
         procs.stop_all()
         database.drop()
+
+
+@pytest.fixture(scope='module')
+def fleet_api(cloud, services):
+    """``call(method, path, body=None)``: fleet's REST API as the admin,
+    through the catalog's "fleet" endpoint (errors raise)."""
+    sess = ks._session(cloud['auth_url'], **cloud['admin'])
+
+    def call(method, path, body=None):
+        return sess.request(
+            path,
+            method,
+            endpoint_filter={
+                'service_type': 'fleet',
+                'interface': 'public',
+                'region_name': cloud['region'],
+            },
+            headers={
+                'OpenStack-API-Version': API_VERSION,
+                'Accept': 'application/json',
+            },
+            json=body,
+        )
+
+    return call
 
 
 def _new_browser():
@@ -364,9 +470,18 @@ def _choose(driver, select, value):
     assert select.get_attribute('value') == value, value
 
 
+def _read_only(element_id):
+    """Whether ``element_id`` is a Horizon action that only reads
+    (``<table>__action_<name>`` or ``<table>__row_<id>__action_<name>``
+    with a name of :data:`READ_ONLY_ACTIONS`)."""
+    _, sep, name = element_id.rpartition('__action_')
+    return bool(sep) and name in READ_ONLY_ACTIONS
+
+
 def _action_buttons(driver):
     """The page's action buttons and links (row, table and detail-page
-    actions; modal links), but not a table's server-side filter."""
+    actions; modal links), but not those that only read (a table's
+    server-side filter, a profile's "View Findings")."""
     from selenium.webdriver.common.by import By
 
     found = driver.find_elements(
@@ -377,7 +492,7 @@ def _action_buttons(driver):
     return [
         e.get_attribute('id') or e.text
         for e in found
-        if not (e.get_attribute('id') or '').endswith('__action_filter')
+        if not _read_only(e.get_attribute('id') or '')
     ]
 
 
@@ -572,4 +687,321 @@ def test_admin_drains_a_real_compute_and_observer_sees_no_buttons(
             )
     finally:
         reader.save_screenshot(os.path.join(output_dir, 'observer-last.png'))
+        _quit(reader)
+
+
+def _buttons_named(driver, label):
+    """The visible links and buttons whose text is ``label``."""
+    from selenium.webdriver.common.by import By
+
+    return [
+        e
+        for e in driver.find_elements(By.CSS_SELECTOR, 'a, button')
+        if e.get_attribute('textContent').strip() == label and e.is_displayed()
+    ]
+
+
+def _cells(row):
+    """The texts of a table row's cells, without the (hidden) column
+    of check boxes Horizon puts first."""
+    from selenium.webdriver.common.by import By
+
+    return [
+        c.text
+        for c in row.find_elements(
+            By.CSS_SELECTOR, 'td:not(.multi_select_column)'
+        )
+    ]
+
+
+def _no_errors(driver, where):
+    from selenium.webdriver.common.by import By
+
+    errors = driver.find_elements(By.CSS_SELECTOR, '.alert-danger')
+    assert not [e.text for e in errors if e.text], (
+        where,
+        [e.text for e in errors],
+    )
+
+
+def _modal(driver, modal_id, what):
+    from selenium.webdriver.common.by import By
+
+    return _wait(
+        driver,
+        lambda d: [
+            m for m in d.find_elements(By.ID, modal_id) if m.is_displayed()
+        ],
+        what,
+    )[0]
+
+
+def _audited(fleet_api, profile, rule, hosts, timeout=60):
+    """Wait until ``rule`` of ``profile`` has a finding on every host of
+    ``hosts``; returns the findings by host name."""
+    deadline = time.monotonic() + timeout
+    while True:
+        findings = fleet_api(
+            'GET', f'/v1/findings?profile={profile}&rule={rule}&limit=1000'
+        ).json()['findings']
+        by_host = {f['host_name']: f for f in findings}
+        if set(hosts) <= set(by_host):
+            return by_host
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f'{rule} not audited on {sorted(set(hosts) - set(by_host))} '
+                f'within {timeout} s: {findings}'
+            )
+        time.sleep(1)
+
+
+def test_admin_audits_and_previews_a_plan_observer_sees_no_buttons(
+    services, cloud, fleet_api, observer, browser, output_dir
+):
+    from selenium.webdriver.common.by import By
+
+    name = PROFILE['name']
+    kernel_rule = PROFILE['rules'][0]['name']
+    behind = _behind(cloud)
+
+    # The hosts come from Nova's computes at the conductor's start.
+    deadline = time.monotonic() + 60
+    while True:
+        hosts = fleet_api('GET', '/v1/hosts?limit=1000').json()['hosts']
+        computes = sorted(h['name'] for h in hosts if h['kind'] == 'compute')
+        if set(cloud['computes']) <= set(computes):
+            break
+        assert time.monotonic() < deadline, computes
+        time.sleep(1)
+
+    # The profile, imported as "openstack fleet audit profile import"
+    # does (created, or replaced if a run before left it); then the
+    # conductor gathers the facts (the static file) and audits.
+    counts = fleet_api(
+        'POST', '/v1/audit_profiles/import', {'profiles': [PROFILE]}
+    ).json()
+    assert counts['created'] + counts['updated'] == 1, counts
+    accepted = fleet_api(
+        'POST', '/v1/audits', {'profiles': [name], 'gather': True}
+    )
+    assert accepted.status_code == 202, accepted.text
+    findings = _audited(fleet_api, name, kernel_rule, computes)
+    failing = sorted(h for h, f in findings.items() if f['result'] == 'fail')
+    assert failing == [behind], findings
+    compliance = fleet_api(
+        'GET', f'/v1/audit_profiles/{name}/compliance'
+    ).json()
+    print(f'compliance of {name}: {compliance}')
+    assert compliance['totals']['fail'] == 1, compliance
+
+    # Fleet > Audits: the profile.
+    admin = cloud['admin']
+    _login(
+        browser,
+        services,
+        admin['username'],
+        admin['password'],
+        '/fleet/audits/',
+    )
+    row = _wait(
+        browser,
+        lambda d: d.find_element(By.ID, f'profiles__row__{name}'),
+        f'{name} in the Audit Profiles table',
+    )
+    cells = _cells(row)
+    assert cells[:4] == [
+        name,
+        PROFILE['description'],
+        'Yes',
+        str(len(PROFILE['rules'])),
+    ], cells
+    assert row.find_elements(By.ID, f'profiles__row_{name}__action_run_audit')
+    _no_errors(browser, 'audits')
+    browser.save_screenshot(os.path.join(output_dir, 'audits.png'))
+
+    # The profile's page: the totals and each rule's counts of hosts.
+    row.find_element(By.LINK_TEXT, name).click()
+    totals = _wait(
+        browser,
+        lambda d: d.find_element(By.ID, 'fleet-audit-totals'),
+        f'the page of {name}',
+    )
+    expected = compliance['totals']
+    for label, result in (('Pass', 'pass'), ('Fail', 'fail')):
+        assert f'{expected[result]} {label}' in totals.text, totals.text
+    rule_row = browser.find_element(By.ID, f'rules__row__{kernel_rule}')
+    cells = _cells(rule_row)
+    # Rule, severity, check, then pass, fail, error, not applicable.
+    assert cells[0] == kernel_rule and cells[1] == 'critical', cells
+    assert cells[3:7] == [str(len(computes) - 1), '1', '0', '0'], cells
+    zones = browser.find_element(By.ID, 'zones').text
+    assert kernel_rule in zones, zones
+    _no_errors(browser, 'profile page')
+    browser.save_screenshot(os.path.join(output_dir, 'audit-profile.png'))
+
+    # The rule's failure count links to those findings: the lagging host.
+    rule_row.find_element(By.CSS_SELECTOR, 'a[href*="result=fail"]').click()
+    query = _wait(
+        browser,
+        lambda d: d.find_element(By.ID, 'fleet-findings-query'),
+        'the findings of the failing rule',
+    )
+    for key, value in (
+        ('profile', name),
+        ('rule', kernel_rule),
+        ('result', 'fail'),
+    ):
+        assert f'{key}={value}' in query.text, query.text
+    rows = browser.find_elements(
+        By.CSS_SELECTOR, '#findings tbody tr[id^="findings__row__"]'
+    )
+    texts = [r.text for r in rows]
+    assert len(rows) == 1 and behind in texts[0], texts
+    assert 'fail' in texts[0] and 'critical' in texts[0], texts
+    _no_errors(browser, 'findings')
+    browser.save_screenshot(os.path.join(output_dir, 'findings.png'))
+
+    # A finding's page: the evidence is the kernel the facts gave.
+    rows[0].find_element(By.LINK_TEXT, kernel_rule).click()
+    _wait(
+        browser,
+        lambda d: KERNEL_BEHIND in d.find_element(By.ID, 'main_content').text,
+        'the evidence of the finding',
+    )
+    _no_errors(browser, 'finding')
+    browser.save_screenshot(os.path.join(output_dir, 'finding.png'))
+
+    # Run Audit, from the profile's page, of the lagging compute: the
+    # facts held. (An audit of every host would check again only the
+    # hosts changed since the last one, which the inventory sync decides.)
+    browser.get(f'{services}/fleet/audits/profiles/{name}/')
+    _wait(
+        browser,
+        lambda d: d.find_element(
+            By.ID, f'profiles__row_{name}__action_run_audit'
+        ),
+        'Run Audit on the profile page',
+    ).click()
+    modal = _modal(browser, 'run_audit_modal', 'the Run Audit form')
+    assert not modal.find_element(By.ID, 'id_gather').is_selected()
+    modal.find_element(By.ID, 'id_hosts').send_keys(behind)
+    browser.save_screenshot(os.path.join(output_dir, 'run-audit.png'))
+    modal.find_element(By.CSS_SELECTOR, '.modal-footer .btn-primary').click()
+
+    def success(d):
+        # Horizon fades success messages out after a few seconds:
+        # textContent still reads a hidden one.
+        for alert in d.find_elements(By.CSS_SELECTOR, '.alert-success'):
+            text = alert.get_attribute('textContent')
+            if 'Audited' in text:
+                return ' '.join(text.split())
+        return None
+
+    message = _wait(browser, success, 'the Run Audit success message')
+    browser.save_screenshot(os.path.join(output_dir, 'run-audit-done.png'))
+    print(f'Run Audit: {message}')
+    rules = len(PROFILE['rules'])
+    assert (
+        f'Audited 1 host(s) against {name}: {rules - 1} pass, 1 fail, '
+        '0 error, 0 notapplicable; 0 result(s) changed.'
+    ) in message, message
+    assert f'/fleet/audits/profiles/{name}/' in browser.current_url
+
+    # Plans > Create Plan: the dry run's order and ETA, then Cancel.
+    plan_name = base.unique('hz-drain-')
+    browser.get(f'{services}/fleet/plans/')
+    _wait(
+        browser,
+        lambda d: d.find_element(By.ID, 'plans__action_create'),
+        'Create Plan on the Plans page',
+    ).click()
+    modal = _modal(browser, 'create_plan_modal', 'the Create Plan form')
+    modal.find_element(By.ID, 'id_name').send_keys(plan_name)
+    modal.find_element(By.ID, 'id_hosts').send_keys(behind)
+    _choose(browser, modal.find_element(By.ID, 'id_kind'), 'drain')
+    assert modal.find_element(By.ID, 'id_dry_run').is_selected()
+    modal.find_element(By.CSS_SELECTOR, '.modal-footer .btn-primary').click()
+    preview = _wait(
+        browser,
+        lambda d: [
+            p
+            for p in d.find_elements(By.ID, 'fleet-plan-preview')
+            if p.is_displayed()
+        ],
+        'the dry run of the plan',
+    )[0]
+    print(f'plan preview: {preview.text}')
+    assert 'Dry run: nothing was created' in preview.text, preview.text
+    assert behind in preview.text, preview.text
+    eta = browser.find_element(By.ID, 'fleet-plan-preview-eta').text
+    assert eta, preview.text
+    modal = _modal(browser, 'create_plan_modal', 'the form after the dry run')
+    # The box is cleared: the next submit would create the plan.
+    assert not modal.find_element(By.ID, 'id_dry_run').is_selected()
+    assert modal.find_element(By.ID, 'id_hosts').get_attribute('value') == (
+        behind
+    )
+    browser.save_screenshot(os.path.join(output_dir, 'plan-create.png'))
+    modal.find_element(By.CSS_SELECTOR, '.modal-footer .cancel').click()
+    _wait(
+        browser,
+        lambda d: (
+            not [
+                m
+                for m in d.find_elements(By.ID, 'create_plan_modal')
+                if m.is_displayed()
+            ]
+        ),
+        'the form to close',
+    )
+    plans = fleet_api('GET', f'/v1/plans?name={plan_name}').json()['plans']
+    assert plans == [], plans
+
+    # The read-only persona: the same pages, the read-only links, and no
+    # Run Audit or Create Plan.
+    reader = _new_browser()
+    try:
+        _login(
+            reader,
+            services,
+            observer['username'],
+            observer['password'],
+            '/fleet/audits/',
+        )
+        row = _wait(
+            reader,
+            lambda d: d.find_element(By.ID, f'profiles__row__{name}'),
+            f'{name} for the observer',
+        )
+        reader.save_screenshot(os.path.join(output_dir, 'observer-audits.png'))
+        # Read-only actions are shown (so the check below looks at a
+        # page with actions), acting ones not.
+        assert row.find_elements(
+            By.ID, f'profiles__row_{name}__action_findings'
+        )
+        for path, element in (
+            ('/fleet/audits/', f'profiles__row__{name}'),
+            (f'/fleet/audits/profiles/{name}/', 'fleet-audit-totals'),
+            (f'/fleet/audits/findings/?profile={name}', 'findings'),
+            ('/fleet/plans/', 'plans'),
+        ):
+            reader.get(services + path)
+            _wait(
+                reader,
+                lambda d, e=element: d.find_elements(By.ID, e),
+                f'{path} for the observer',
+            )
+            assert _action_buttons(reader) == [], (
+                path,
+                _action_buttons(reader),
+            )
+            assert not reader.find_elements(
+                By.CSS_SELECTOR,
+                '[id$="__action_run_audit"], [id$="__action_create"]',
+            ), path
+            for label in ('Run Audit', 'Create Plan'):
+                assert not _buttons_named(reader, label), (path, label)
+            _no_errors(reader, path)
+        reader.save_screenshot(os.path.join(output_dir, 'observer-plans.png'))
+    finally:
         _quit(reader)
