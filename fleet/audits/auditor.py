@@ -42,7 +42,8 @@ GOOD = (audit_rules.PASS, audit_rules.NOTAPPLICABLE)
 
 
 def _recorded(outcome, severity):
-    """(evidence document, digest, ``"result digest"``) of an outcome,
+    """(evidence document, digest, ``" result digest"``, the end of its
+    line in a host's results text) of an outcome,
     computed once per distinct outcome (rules share them between hosts of
     the same facts)."""
     memo = outcome.get('_recorded')
@@ -174,7 +175,8 @@ def evaluate(profile, hosts, stored, texts=None, known=None, counts=None):
         distinct outcome.
     :param known: ``{host_uuid: text}`` recorded by the last audit: a
         host whose text is the same gives no result dicts (nothing of it
-        to record), only its text and counts.
+        to record), one whose text differs gives only the rules whose
+        line differs (``record_audit_results(known=...)``).
     :param counts: a dict ``{result: n}`` to add every result to, the
         hosts left out by ``known`` included.
     :returns: the result dicts ``record_audit_results`` takes.
@@ -194,11 +196,16 @@ def evaluate(profile, hosts, stored, texts=None, known=None, counts=None):
         if counts is not None:
             for _rule, outcome in outcomes:
                 counts[outcome['result']] += 1
-        if known.get(host['uuid']) == text:
+        before = known.get(host['uuid'])
+        if before == text:
             continue
-        for (rule, outcome), (evidence, digest, _tail) in zip(
+        # The lines of the last audit that still hold need no dict.
+        lines = set(before.split('\n')) if before is not None else None
+        for (rule, outcome), (evidence, digest, tail) in zip(
             outcomes, recorded, strict=True
         ):
+            if lines is not None and rule.name + tail in lines:
+                continue
             results.append(
                 {
                     'host_uuid': host['uuid'],
@@ -281,8 +288,11 @@ def audit(
             results,
             whole=whole,
             audited_at=started,
-            texts=texts,
+            # Only the hosts whose results changed: their rows are
+            # written; the others stand as they are.
+            texts={h: t for h, t in texts.items() if known.get(h) != t},
             checked=[h['uuid'] for h in todo],
+            known=known,
         )
         all_changes.extend(changes)
     _history(dbapi, all_changes)

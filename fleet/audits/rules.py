@@ -166,6 +166,43 @@ def digest(severity, message, evidence):
     return f'{zlib.crc32(text.encode("utf-8")):08x}'
 
 
+def result_line(rule, result, digest):
+    """One line of a host's results text (see :func:`results_text`):
+    rule names have no spaces (the profile schema), results and digests
+    are words."""
+    return f'{rule} {result} {digest}'
+
+
+def results_text(results):
+    """``{host_uuid: text}`` of result dicts (``host_uuid``, ``rule``,
+    ``result``, ``digest`` or what :func:`digest` reads): a
+    :func:`result_line` a result, in their order (the profile's). The one
+    row of results a host the database keeps beside its findings."""
+    lines = {}
+    for r in results:
+        lines.setdefault(r['host_uuid'], []).append(
+            result_line(
+                r['rule'],
+                r['result'],
+                r.get('digest')
+                or digest(r['severity'], r['message'], r['evidence']),
+            )
+        )
+    return {host_uuid: '\n'.join(text) for host_uuid, text in lines.items()}
+
+
+def parse_results_text(text):
+    """``{rule: (result, digest)}`` of a :func:`results_text` text.
+
+    :raises: ValueError if it is not one.
+    """
+    out = {}
+    for line in text.split('\n'):
+        rule, result, found = line.split(' ')
+        out[rule] = (result, found)
+    return out
+
+
 def profile_digest(profile):
     """A digest of what a profile checks (its rules and scope)."""
     return digest(

@@ -563,6 +563,7 @@ class Connection(metaclass=abc.ABCMeta):
         audited_at=None,
         texts=None,
         checked=None,
+        known=None,
     ):
         """Record an audit of ``profile`` on hosts in one transaction.
 
@@ -573,6 +574,8 @@ class Connection(metaclass=abc.ABCMeta):
             built it (see the SQLAlchemy implementation).
         :param checked: every host audited, when ``results`` leaves out
             those whose results are the recorded ones.
+        :param known: the texts ``results`` were compared with, when it
+            holds only the rules that differ from them.
         :param results: dicts ``host_uuid``, ``host_name``, ``rule``,
             ``severity``, ``result``, ``evidence``, ``message``.
         :returns: the changes of result: dicts ``finding``,

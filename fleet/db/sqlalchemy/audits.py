@@ -97,36 +97,6 @@ def _upsert_row(update, profile, now):
     return row
 
 
-def _result_digest(result):
-    return result.get('digest') or audit_rules.digest(
-        result['severity'], result['message'], result['evidence']
-    )
-
-
-def _host_results(results):
-    """``{host_uuid: text}``: a line ``rule result digest`` for each result
-    of the host, in the order of ``results`` (the profile's). Rule names
-    have no spaces (the profile schema), results and digests are words."""
-    lines = {}
-    for r in results:
-        lines.setdefault(r['host_uuid'], []).append(
-            f'{r["rule"]} {r["result"]} {_result_digest(r)}'
-        )
-    return {host_uuid: '\n'.join(text) for host_uuid, text in lines.items()}
-
-
-def _parse_host_results(text):
-    """``{rule: (result, digest)}`` of a :func:`_host_results` text.
-
-    :raises: ValueError if it is not one.
-    """
-    out = {}
-    for line in text.split('\n'):
-        rule, result, digest = line.split(' ')
-        out[rule] = (result, digest)
-    return out
-
-
 def _select_by_hosts(conn, query, column, host_uuids):
     """The rows of ``query`` (its first column the host uuid) for
     ``host_uuids``: IN lists for a few
@@ -277,7 +247,8 @@ class AuditConnection:
 
     def get_audit_host_results(self, profile_uuid, host_uuids=None):
         """``{host_uuid: text}`` of each host's results of a profile as
-        the last audit recorded them (see :func:`_host_results`)."""
+        the last audit recorded them (see
+        :func:`fleet.audits.rules.results_text`)."""
         summaries = models.AuditHostResults.__table__
         query = sa.select(summaries.c.host_uuid, summaries.c.results).where(
             summaries.c.profile_uuid == profile_uuid
@@ -301,6 +272,7 @@ class AuditConnection:
         audited_at=None,
         texts=None,
         checked=None,
+        known=None,
     ):
         """Record one audit of ``profile`` on some hosts, in one
         transaction.
@@ -324,10 +296,19 @@ class AuditConnection:
             facts did not change since the last whole audit.
         :param audited_at: with ``whole``, when the audit read the facts
             (the next audit re-checks what was gathered after it).
-        :param texts: ``{host_uuid: text}`` of ``results`` as
-            :func:`_host_results` makes it, if the caller has it already
-            (:func:`fleet.audits.auditor.evaluate` builds it cheaply); it
-            may hold hosts ``results`` leaves out.
+        :param texts: ``{host_uuid: text}``, each host's whole results
+            as :func:`fleet.audits.rules.results_text` makes it, if the
+            caller has them (:func:`fleet.audits.auditor.evaluate` builds
+            them cheaply): the rows of results written. Every host of
+            ``results`` must be in it; a host in it and not in
+            ``results`` had its text change and no result (a rule
+            removed).
+        :param known: ``{host_uuid: text}`` the caller compared its
+            results with, when ``results`` holds only the rules whose
+            line differs from it (with ``texts``). A host whose row is
+            no longer that text (another audit wrote it meanwhile) is
+            compared with its findings instead, and its row is deleted,
+            not written: the next audit compares it whole.
         :param checked: the hosts audited, if ``results`` leaves out some
             (those whose results are the recorded ones): without
             ``whole``, their findings are stamped as checked too.
@@ -338,11 +319,9 @@ class AuditConnection:
         now = timeutils.utcnow()
         table = models.AuditFinding.__table__
         summaries = models.AuditHostResults.__table__
-        host_uuids = sorted({r['host_uuid'] for r in results})
         if texts is None:
-            texts = _host_results(results)
-        else:
-            texts = {h: texts[h] for h in host_uuids}
+            texts = audit_rules.results_text(results)
+        host_uuids = sorted(set(texts) | {r['host_uuid'] for r in results})
         stamped = host_uuids if checked is None else sorted(set(checked))
         changes = []
         # Only what tells whether a finding changed: no id, no uuid (two
@@ -361,19 +340,34 @@ class AuditConnection:
             # findings table is read only for hosts without such a row.
             existing = {}
             same = set()
-            for host_uuid, text in _select_by_hosts(
-                conn,
-                sa.select(summaries.c.host_uuid, summaries.c.results).where(
-                    summaries.c.profile_uuid == profile['uuid']
-                ),
-                summaries.c.host_uuid,
-                host_uuids,
-            ):
+            # Hosts whose row changed since the caller read it: their
+            # results may be partial; compared with their findings.
+            moved = set()
+            rows = dict(
+                _select_by_hosts(
+                    conn,
+                    sa.select(
+                        summaries.c.host_uuid, summaries.c.results
+                    ).where(summaries.c.profile_uuid == profile['uuid']),
+                    summaries.c.host_uuid,
+                    host_uuids,
+                )
+            )
+            for host_uuid in host_uuids:
+                text = rows.get(host_uuid)
+                if known is not None and known.get(host_uuid) not in (
+                    None,
+                    text,
+                ):
+                    moved.add(host_uuid)
+                    continue
+                if text is None:
+                    continue
                 if texts.get(host_uuid) == text:
                     same.add(host_uuid)
                     continue
                 try:
-                    existing[host_uuid] = _parse_host_results(text)
+                    existing[host_uuid] = audit_rules.parse_results_text(text)
                 except ValueError:
                     LOG.warning(
                         'Audit results of host %s (profile %s) cannot be '
@@ -549,17 +543,25 @@ class AuditConnection:
                         summaries.c.host_uuid.in_(chunk),
                     )
                 )
-                conn.execute(
-                    sa.insert(summaries),
-                    [
-                        {
-                            'profile_uuid': profile['uuid'],
-                            'host_uuid': host_uuid,
-                            'results': texts[host_uuid],
-                            'created_at': now,
-                        }
-                        for host_uuid in chunk
-                    ],
+                written = [
+                    {
+                        'profile_uuid': profile['uuid'],
+                        'host_uuid': host_uuid,
+                        'results': texts[host_uuid],
+                        'created_at': now,
+                    }
+                    for host_uuid in chunk
+                    if host_uuid not in moved
+                ]
+                if written:
+                    conn.execute(sa.insert(summaries), written)
+            if moved:
+                LOG.info(
+                    'Audit of profile %s: the results of %d host(s) were '
+                    'recorded by another audit meanwhile; compared with '
+                    'their findings, and compared whole next time.',
+                    profile['name'],
+                    len(moved),
                 )
             dialect = conn.dialect.name
             for group in _group_updates(updates):

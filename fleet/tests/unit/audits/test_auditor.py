@@ -4,6 +4,7 @@ from fleet.audits import auditor
 from fleet.audits import exception as audit_exc
 from fleet.audits import facts as audit_facts
 from fleet.audits import profiles
+from fleet.audits import rules as audit_rules
 from fleet.common import exception
 from fleet.db.sqlalchemy import audits as db_audits
 from fleet.db.sqlalchemy import base as db_base
@@ -694,7 +695,7 @@ class TestHostResults(AuditTestCase):
         stored = self.dbapi.list_host_facts([h['uuid'] for h in hosts])
         texts = {}
         results = auditor.evaluate(profile, hosts, stored, texts)
-        self.assertEqual(db_audits._host_results(results), texts)
+        self.assertEqual(audit_rules.results_text(results), texts)
         self.assertEqual(
             {
                 h['uuid']: {
@@ -705,7 +706,7 @@ class TestHostResults(AuditTestCase):
                 for h in hosts
             },
             {
-                uuid: db_audits._parse_host_results(text)
+                uuid: audit_rules.parse_results_text(text)
                 for uuid, text in texts.items()
             },
         )
@@ -759,3 +760,54 @@ class TestHostResults(AuditTestCase):
         )
         self.assertNotIn(self.h2['uuid'], self.summaries())
         self.assertIn(('cmp-1', 'kernel-patch-level'), self.findings())
+
+    def test_only_the_rules_that_differ_are_compared_and_written(self):
+        self.gather(self.h1, self.h2)
+        auditor.audit(self.dbapi, act=False)
+        known = self.dbapi.get_audit_host_results(self.profile['uuid'])
+        self.cloud.update_facts('cmp-1', {'kernel': '5.14.0-430.el9.x86_64'})
+        self.gather(self.h1)
+        profile = profiles.compile_profile(self.dbapi.get_audit_profile('el9'))
+        hosts = self.dbapi.list_hosts()
+        stored = self.dbapi.list_host_facts([h['uuid'] for h in hosts])
+        texts = {}
+        results = auditor.evaluate(profile, hosts, stored, texts, known)
+        # cmp-1's kernel line only: its service line and the other hosts
+        # are what the last audit recorded.
+        self.assertEqual(
+            [('cmp-1', 'kernel-patch-level')],
+            [(r['host_name'], r['rule']) for r in results],
+        )
+        self.assertNotEqual(known[self.h1['uuid']], texts[self.h1['uuid']])
+        self.assertEqual(known[self.h2['uuid']], texts[self.h2['uuid']])
+
+    def test_a_row_another_audit_wrote_meanwhile_is_not_trusted(self):
+        self.gather(self.h1)
+        auditor.audit(self.dbapi, act=False)
+        profile = self.dbapi.get_audit_profile('el9')
+        known = self.dbapi.get_audit_host_results(profile['uuid'])
+        # Another audit records cmp-1 between this one's read and write.
+        with db_base.writer() as session:
+            session.query(models.AuditHostResults).filter_by(
+                host_uuid=self.h1['uuid']
+            ).update({'results': known[self.h1['uuid']] + '\nx pass 0'})
+        self.cloud.update_facts('cmp-1', {'kernel': '5.14.0-503.el9'})
+        self.gather(self.h1)
+        compiled = profiles.compile_profile(profile)
+        stored = self.dbapi.list_host_facts([self.h1['uuid']])
+        texts = {}
+        results = auditor.evaluate(compiled, [self.h1], stored, texts, known)
+        self.assertEqual(['kernel-patch-level'], [r['rule'] for r in results])
+        changes = self.dbapi.record_audit_results(
+            profile, results, texts=texts, known=known
+        )
+        # Compared with its finding (a change fail -> pass), and its row
+        # dropped: the next audit compares it whole.
+        self.assertEqual(
+            [('fail', 'pass')],
+            [(c['old_result'], c['new_result']) for c in changes],
+        )
+        self.assertNotIn(self.h1['uuid'], self.summaries())
+        self.assertEqual(
+            'pass', self.findings()[('cmp-1', 'kernel-patch-level')]['result']
+        )
