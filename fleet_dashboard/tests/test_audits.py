@@ -73,6 +73,9 @@ class ProfilesTests(base.FleetAdminTestCase):
         self.assertEqual(200, res.status_code)
         get.assert_called_once_with(mock.ANY, 'el9-baseline')
         compliance.assert_called_once_with(mock.ANY, 'el9-baseline')
+        # Each table under its title.
+        self.assertContains(res, 'id="fleet-audit-by-rule"')
+        self.assertContains(res, 'Compliance by Availability Zone')
         rules = res.context['rules_table'].data
         self.assertEqual(
             ['kernel-patch-level', 'nova-compute-running'],
