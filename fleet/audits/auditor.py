@@ -270,14 +270,13 @@ def audit(
         todo = _changed_hosts(row, hosts, stored) if whole else hosts
         # What the last audit recorded: the hosts that give the same
         # again need no result dicts and nothing written.
-        if not todo:
-            known = {}
-        elif whole and len(todo) == len(hosts):
-            known = dbapi.get_audit_host_results(row['uuid'])
-        else:
-            known = dbapi.get_audit_host_results(
+        known = (
+            dbapi.get_audit_host_results(
                 row['uuid'], [h['uuid'] for h in todo]
             )
+            if todo
+            else {}
+        )
         texts = {}
         counts = dict.fromkeys(audit_rules.RESULTS, 0)
         results = evaluate(profile, todo, stored, texts, known, counts)

@@ -12,9 +12,6 @@ from oslo_log import log
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects import sqlite
 
 from fleet.audits import exception as audit_exc
 from fleet.audits import rules as audit_rules
@@ -31,10 +28,10 @@ FINDING_FILTERS = (
     'result',
     'severity',
 )
-#: Rows per statement of a bulk write: under every backend's limit of
-#: bound parameters.
 LOG = log.getLogger(__name__)
 
+#: Rows per statement of a bulk write: under every backend's limit of
+#: bound parameters.
 _CHUNK = 500
 
 
@@ -60,37 +57,29 @@ def _chunks(items):
         yield items[i : i + _CHUNK]
 
 
-_UPSERT_DIALECTS = ('mysql', 'mariadb', 'postgresql', 'sqlite')
-
-
 def _findings_upsert(dialect, update):
     """An INSERT of findings that, on their unique key (host, profile,
     rule), sets only the columns of ``update`` (one of
     ``record_audit_results``' updates) instead: the update of many
     findings in one statement. A finding that is missing after all is
     inserted whole rather than silently not updated."""
-    table = models.AuditFinding.__table__
-    columns = [k for k in update if k not in ('_host', '_rule')]
+    # The key columns identify the finding; the others are updated.
+    columns = [k for k in update if k not in ('host_uuid', 'rule')]
+    stmt, new = base.upsert(dialect, models.AuditFinding.__table__)
     if dialect in ('mysql', 'mariadb'):
-        stmt = mysql.insert(table)
-        return stmt.on_duplicate_key_update(
-            {c: stmt.inserted[c] for c in columns}
-        )
-    stmt = (postgresql if dialect == 'postgresql' else sqlite).insert(table)
+        return stmt.on_duplicate_key_update({c: new[c] for c in columns})
     return stmt.on_conflict_do_update(
         index_elements=['host_uuid', 'profile_uuid', 'rule'],
-        set_={c: stmt.excluded[c] for c in columns},
+        set_={c: new[c] for c in columns},
     )
 
 
 def _upsert_row(update, profile, now):
     """The whole row of an update, for :func:`_findings_upsert`."""
-    row = {k: v for k, v in update.items() if k not in ('_host', '_rule')}
-    row.update(
+    row = dict(
+        update,
         uuid=uuidutils.generate_uuid(),
-        host_uuid=update['_host'],
         profile_uuid=profile['uuid'],
-        rule=update['_rule'],
         created_at=now,
     )
     row.setdefault('changed_at', now)
@@ -99,9 +88,8 @@ def _upsert_row(update, profile, now):
 
 def _select_by_hosts(conn, query, column, host_uuids):
     """The rows of ``query`` (its first column the host uuid) for
-    ``host_uuids``: IN lists for a few
-    hosts, one scan (filtered here) for a large part of the fleet, which
-    beats thousands of IN lists."""
+    ``host_uuids``: IN lists for a few hosts, one scan (filtered here) for
+    a large part of the fleet, which beats thousands of IN lists."""
     if len(host_uuids) <= 4 * _CHUNK:
         for chunk in _chunks(host_uuids):
             yield from conn.execute(query.where(column.in_(chunk)))
@@ -433,8 +421,8 @@ class AuditConnection:
                     continue
                 update = dict(
                     values,
-                    _host=r['host_uuid'],
-                    _rule=r['rule'],
+                    host_uuid=r['host_uuid'],
+                    rule=r['rule'],
                     profile_name=profile['name'],
                     updated_at=now,
                 )
@@ -563,33 +551,14 @@ class AuditConnection:
                     profile['name'],
                     len(moved),
                 )
-            dialect = conn.dialect.name
+            # One multi-row upsert a chunk, by the unique key (host,
+            # profile, rule), not one UPDATE a finding (10,000 round trips
+            # on MariaDB).
             for group in _group_updates(updates):
-                if dialect in _UPSERT_DIALECTS:
-                    # One multi-row statement a chunk, not one UPDATE a
-                    # finding (10,000 round trips on MariaDB).
-                    conn.execute(
-                        _findings_upsert(dialect, group[0]),
-                        [_upsert_row(u, profile, now) for u in group],
-                    )
-                    continue
-                # By the unique key (host, profile, rule): no id to read.
-                stmt = (
-                    sa.update(table)
-                    .where(
-                        table.c.profile_uuid == profile['uuid'],
-                        table.c.host_uuid == sa.bindparam('_host'),
-                        table.c.rule == sa.bindparam('_rule'),
-                    )
-                    .values(
-                        {
-                            k: sa.bindparam(k)
-                            for k in group[0]
-                            if k not in ('_host', '_rule')
-                        }
-                    )
+                conn.execute(
+                    _findings_upsert(conn.dialect.name, group[0]),
+                    [_upsert_row(u, profile, now) for u in group],
                 )
-                conn.execute(stmt, group)
             if whole:
                 conn.execute(
                     sa.update(models.AuditProfile.__table__)

@@ -25,6 +25,9 @@ from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
 from oslo_utils import uuidutils
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
 
 from fleet.common import exception
 from fleet.db.sqlalchemy import models
@@ -227,3 +230,22 @@ def lock_row(session, name):
         except db_exc.DBDuplicateEntry:
             pass
         session.execute(query).scalar_one()
+
+
+def upsert(dialect, table):
+    """``(INSERT of table in dialect's own form, the proposed row)``: the
+    statement takes ``.on_duplicate_key_update`` (MariaDB/MySQL, where the
+    proposed row is ``stmt.inserted``) or ``.on_conflict_do_update``
+    (PostgreSQL, SQLite: ``stmt.excluded``), for bulk upserts.
+
+    :raises: NotImplementedError for another dialect.
+    """
+    if dialect in ('mysql', 'mariadb'):
+        stmt = mysql.insert(table)
+        return stmt, stmt.inserted
+    if dialect in ('postgresql', 'sqlite'):
+        stmt = (postgresql if dialect == 'postgresql' else sqlite).insert(
+            table
+        )
+        return stmt, stmt.excluded
+    raise NotImplementedError(f'No bulk upsert for {dialect}.')

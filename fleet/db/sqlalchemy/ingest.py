@@ -17,9 +17,6 @@ from oslo_db import exception as db_exc
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects import sqlite
 
 from fleet.db.sqlalchemy import base
 from fleet.db.sqlalchemy import models
@@ -72,17 +69,7 @@ def _upsert_statement(dialect):
 def _build_upsert(dialect):
     table = models.HostInstance.__table__
     columns = [c for c in INSTANCE_COLUMNS if c != 'uuid'] + ['updated_at']
-    if dialect in ('mysql', 'mariadb'):
-        stmt = mysql.insert(table)
-        new = stmt.inserted
-    elif dialect == 'postgresql':
-        stmt = postgresql.insert(table)
-        new = stmt.excluded
-    elif dialect == 'sqlite':
-        stmt = sqlite.insert(table)
-        new = stmt.excluded
-    else:
-        raise NotImplementedError(f'No bulk upsert for {dialect}.')
+    stmt, new = base.upsert(dialect, table)
     newer = sa.or_(
         table.c.notified_at.is_(None),
         new.notified_at.is_(None),
