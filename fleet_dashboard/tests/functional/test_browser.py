@@ -533,8 +533,7 @@ def test_admin_drains_a_real_compute_and_observer_sees_no_buttons(
 
     _wait(browser, counted, f'{SERVERS} instances counted on {host}', 90)
     row = _hosts_row(browser, services, host)
-    errors = browser.find_elements(By.CSS_SELECTOR, '.alert-danger')
-    assert not [e.text for e in errors if e.text], [e.text for e in errors]
+    _no_errors(browser, 'hosts')
     browser.save_screenshot(os.path.join(output_dir, 'hosts.png'))
 
     # The row's primary action opens the form in a modal.
@@ -641,8 +640,7 @@ def test_admin_drains_a_real_compute_and_observer_sees_no_buttons(
             lambda d, t=table_id: d.find_elements(By.ID, t),
             f'the {panel} table',
         )
-        errors = browser.find_elements(By.CSS_SELECTOR, '.alert-danger')
-        assert not [e.text for e in errors if e.text], [e.text for e in errors]
+        _no_errors(browser, panel)
     browser.get(f'{services}/fleet/hosts/{host}/?tab=host_details__history')
     _wait(browser, lambda d: d.find_elements(By.ID, 'history'), 'history')
 
@@ -670,21 +668,7 @@ def test_admin_drains_a_real_compute_and_observer_sees_no_buttons(
             ('/fleet/alerts/', 'alerts'),
             ('/fleet/runbooks/', 'runbooks'),
         ):
-            reader.get(services + path)
-            _wait(
-                reader,
-                lambda d, e=element: d.find_elements(By.ID, e),
-                f'{path} for the observer',
-            )
-            assert _action_buttons(reader) == [], (
-                path,
-                _action_buttons(reader),
-            )
-            errors = reader.find_elements(By.CSS_SELECTOR, '.alert-danger')
-            assert not [e.text for e in errors if e.text], (
-                path,
-                [e.text for e in errors],
-            )
+            _observer_page(reader, services, path, element)
     finally:
         reader.save_screenshot(os.path.join(output_dir, 'observer-last.png'))
         _quit(reader)
@@ -722,6 +706,21 @@ def _no_errors(driver, where):
         where,
         [e.text for e in errors],
     )
+
+
+def _observer_page(reader, services, path, element):
+    """Open ``path`` as the observer, wait for ``element``: no acting
+    button on it, no error message."""
+    from selenium.webdriver.common.by import By
+
+    reader.get(services + path)
+    _wait(
+        reader,
+        lambda d: d.find_elements(By.ID, element),
+        f'{path} for the observer',
+    )
+    assert _action_buttons(reader) == [], (path, _action_buttons(reader))
+    _no_errors(reader, path)
 
 
 def _modal(driver, modal_id, what):
@@ -985,23 +984,13 @@ def test_admin_audits_and_previews_a_plan_observer_sees_no_buttons(
             (f'/fleet/audits/findings/?profile={name}', 'findings'),
             ('/fleet/plans/', 'plans'),
         ):
-            reader.get(services + path)
-            _wait(
-                reader,
-                lambda d, e=element: d.find_elements(By.ID, e),
-                f'{path} for the observer',
-            )
-            assert _action_buttons(reader) == [], (
-                path,
-                _action_buttons(reader),
-            )
+            _observer_page(reader, services, path, element)
             assert not reader.find_elements(
                 By.CSS_SELECTOR,
                 '[id$="__action_run_audit"], [id$="__action_create"]',
             ), path
             for label in ('Run Audit', 'Create Plan'):
                 assert not _buttons_named(reader, label), (path, label)
-            _no_errors(reader, path)
         reader.save_screenshot(os.path.join(output_dir, 'observer-plans.png'))
     finally:
         _quit(reader)
