@@ -296,7 +296,22 @@ class TestListener(base.DbTestCase):
         self.config(monitoring=['nova'], group='drivers')
         self.useFixture(base.RPCFixture())
         self.create_host(name='c1', kind='compute')
-        with mock.patch.object(rpcapi.ConductorAPI, 'start_execution'):
+        # The unit tests' SQLite is one connection: the test reads the
+        # alerts once the listener's thread has written them, never while
+        # it writes (a read then failed its flush with StaleDataError).
+        processed = threading.Event()
+        real_process = monitoring.intake.process
+
+        def process(*args, **kwargs):
+            try:
+                return real_process(*args, **kwargs)
+            finally:
+                processed.set()
+
+        with (
+            mock.patch.object(rpcapi.ConductorAPI, 'start_execution'),
+            mock.patch.object(monitoring.intake, 'process', process),
+        ):
             drivers = monitoring.start()
             self.addCleanup(monitoring.stop, drivers)
             self.assertIsInstance(
@@ -311,12 +326,9 @@ class TestListener(base.DbTestCase):
                 {'binary': 'nova-compute', 'host': 'c1', 'forced_down': True}
             )
             notifier.info({}, 'service.update', payload)
-            for _ in range(600):
-                alerts = self.dbapi.list_alerts()
-                if alerts:
-                    break
-                # The listener runs in its own thread on the fake bus.
-                threading.Event().wait(0.05)
+            # The listener runs in its own thread on the fake bus.
+            self.assertTrue(processed.wait(30))
+            alerts = self.dbapi.list_alerts()
         self.assertEqual(1, len(alerts))
         self.assertEqual('NovaComputeForcedDown', alerts[0]['name'])
         self.assertEqual('c1', alerts[0]['host_name'])
