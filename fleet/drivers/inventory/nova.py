@@ -161,6 +161,11 @@ class NovaInventory(base.InventoryDriver):
         ``page_size`` (its ``[api] max_limit``), so a short page does not
         mean the end.
 
+        A server Nova is still scheduling is listed from its build
+        request, ahead of the cells' instances, then from its cell: paged
+        across that moment it comes twice, the later one the fresher
+        (callers apply pages in order).
+
         A page that fails raises (ComputeError): the caller keeps its
         previous high-water mark and asks again next time.
         """

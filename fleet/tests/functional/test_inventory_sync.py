@@ -90,6 +90,20 @@ def test_changes_since_shows_new_and_deleted_servers(
 
 def test_paging_by_marker_lists_every_server(boot, cloud, driver):
     booted = set(boot(cloud['computes'][0], 2))
+    # While Nova schedules a server it lists it from its build request,
+    # ahead of the cells' instances, and afterwards from its cell: a
+    # listing paged across that moment names it twice (the later entry
+    # is the fresher, and the sync writes pages in order). Page once
+    # they are built.
+    ncd._wait(
+        'the booted servers active',
+        lambda: all(
+            (_listed(driver).get(u) or {}).get('status') == 'ACTIVE'
+            for u in booted
+        ),
+        timeout=ncd.TIMEOUT,
+        interval=1,
+    )
     before = set(_listed(driver, page_size=1000))
     assert booted <= before
     pages = list(driver.list_instances(page_size=1))
