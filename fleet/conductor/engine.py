@@ -269,11 +269,13 @@ class Runner:
     @staticmethod
     def _options(execution):
         # One worker per lane: the lanes bound the migrations in flight.
+        # At least two, for the pre-checks that run side by side (a lane
+        # is a linear flow: more workers never start more migrations).
         workers = int(execution['parameters'].get('max_parallel') or 1)
         return {
             'engine': 'parallel',
             'executor': 'threaded',
-            'max_workers': max(workers, 1),
+            'max_workers': max(workers, 2),
         }
 
     def _backend(self, uuid):

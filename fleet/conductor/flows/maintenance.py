@@ -10,8 +10,8 @@ Kinds:
   (``params['reaudit']`` names the rules that must pass) before it is
   re-enabled.
 
-Before anything moves, ``CheckInstanceStates`` refuses the run if a state
-policy says ``abort`` (see :mod:`fleet.conductor.tasks.instance_states` for
+Before anything moves, ``CheckInstanceStates`` (side by side with the
+capacity check) refuses the run if a state policy says ``abort`` (see :mod:`fleet.conductor.tasks.instance_states` for
 what each instance state gets); its revert records where every instance ended.
 
 Migrations run in ``max_parallel`` lanes: each lane moves its instances
@@ -114,16 +114,20 @@ def get_maintenance_flow(
     flow.add(
         lifecycle.MarkExecutionRunning(),
         compute.CheckHostManaged(),
-        compute.CheckCapacity(provides='capacity'),
     )
+    # The capacity check and the instance states read Nova independently
+    # of each other: side by side (a failure of either reverts both), and
+    # both before the service is disabled, so a run they refuse changes
+    # nothing.
+    checks = unordered_flow.Flow('pre-checks')
+    checks.add(compute.CheckCapacity(provides='capacity'))
     if instance_uuids:
-        # Before the service is disabled: a run its state policies refuse
-        # changes nothing.
-        flow.add(
+        checks.add(
             instance_states.CheckInstanceStates(
                 instance_uuids, provides='instance_plan'
             )
         )
+    flow.add(checks)
     flow.add(compute.DisableComputeService(provides='service_disabled'))
     if instance_uuids:
         flow.add(get_migrate_instances_flow(instance_uuids, params))

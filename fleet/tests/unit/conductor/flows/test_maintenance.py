@@ -1,6 +1,7 @@
 """Shape of the maintenance flows: exact requires / provides, lanes."""
 
 from taskflow.patterns import linear_flow
+from taskflow.patterns import unordered_flow
 
 from fleet.conductor.flows import maintenance
 from fleet.tests import base
@@ -37,9 +38,14 @@ class TestMaintenanceFlow(base.TestCase):
     def test_instance_states_are_checked_before_the_host_is_disabled(self):
         flow = maintenance.get_maintenance_flow('e1', 'drain', UUIDS, PARAMS)
         names = [atom.name for atom, _ in flow.iter_nodes()]
+        self.assertEqual(['CheckHostManaged', 'pre-checks'], names[1:3])
+        self.assertEqual('DisableComputeService', names[3])
+        checks = dict(flow.iter_nodes())
+        checks = next(a for a in checks if a.name == 'pre-checks')
+        self.assertIsInstance(checks, unordered_flow.Flow)
         self.assertEqual(
-            ['CheckCapacity', 'CheckInstanceStates', 'DisableComputeService'],
-            names[2:5],
+            {'CheckCapacity', 'CheckInstanceStates'},
+            {atom.name for atom, _ in checks.iter_nodes()},
         )
 
     def test_drain_patch_reboot_adds_executor_and_verify(self):
