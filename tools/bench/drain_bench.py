@@ -11,7 +11,9 @@ on the host and drains them through fleet (``kind: drain``,
 :func:`drain_nova_baseline.drain`; the order alternates from pair to pair
 (fleet first, then the bare loop first, ...) so neither side always gets
 the warmer cloud. Instances are deleted after each drain. Prints each
-pair, then the median ratio fleet / bare loop, with ``uptime``.
+pair with fleet's run split into start-up (request to first migration
+started), migrations and close (last migration done to the run's end),
+then the median ratio fleet / bare loop, with ``uptime``.
 
 Run it under the minicloud lock (the cloud is shared)::
 
@@ -166,6 +168,23 @@ def timeline(execution):
     return '\n'.join(lines)
 
 
+def phases(execution):
+    """``(start-up, migrations, close)`` seconds of a run from its
+    history: the request to the first migration started, to the last
+    one done, to the run's end. None if the history lacks a mark (or the
+    database keeps whole seconds only: MariaDB's DATETIME)."""
+    events = execution.get('events') or []
+    starts = [e for e in events if e['step'] == 'LiveMigrateInstance']
+    waits = [e for e in events if e['step'] == 'WaitForMigration']
+    if not (events and starts and waits):
+        return None
+    t0 = _parse(execution['created_at'])
+    first = _parse(starts[0]['created_at'])
+    last = _parse(waits[-1]['created_at'])
+    end = _parse(events[-1]['created_at'])
+    return first - t0, last - first, end - last
+
+
 def _parse(value):
     from datetime import datetime
 
@@ -250,6 +269,7 @@ def main():
     proc, url = _start_fleet(cloud, workdir, args)
     booted = []
     ratios = []
+    splits = []
     print(
         f'{args.pairs} pairs: {args.instances} instances off {args.host}, '
         f'{args.parallel} at a time, fake migrations of '
@@ -275,6 +295,14 @@ def main():
                 f'ratio {ratio:.2f}',
                 flush=True,
             )
+            split = phases(execution)
+            if split is not None:
+                splits.append(split)
+                print(
+                    '    fleet: start-up %.2f s, migrations %.2f s, '
+                    'close %.2f s (from its history)' % split,
+                    flush=True,
+                )
             if args.timeline:
                 print(timeline(execution), flush=True)
         print(
@@ -282,6 +310,14 @@ def main():
             f' (min {min(ratios):.2f}, max {max(ratios):.2f}, '
             f'{len(ratios)} pairs); {_uptime()}'
         )
+        if splits:
+            print(
+                'median fleet phases: start-up %.2f s, migrations %.2f s, '
+                'close %.2f s'
+                % tuple(
+                    statistics.median(p[i] for p in splits) for i in (0, 1, 2)
+                )
+            )
     finally:
         baseline.delete_all(cloud, booted)
         proc.send_signal(signal.SIGTERM)

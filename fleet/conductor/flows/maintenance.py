@@ -11,8 +11,9 @@ Kinds:
   re-enabled.
 
 Before anything moves, ``CheckInstanceStates`` (side by side with the
-capacity check) refuses the run if a state policy says ``abort`` (see :mod:`fleet.conductor.tasks.instance_states` for
-what each instance state gets); its revert records where every instance ended.
+capacity check) refuses the run if a state policy says ``abort`` (see
+:mod:`fleet.conductor.tasks.instance_states` for what each instance state
+gets); its revert records where every instance ended.
 
 Migrations run in ``max_parallel`` lanes: each lane moves its instances
 one after the other, the lanes run side by side on a thread pool of the
