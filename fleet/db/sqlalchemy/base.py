@@ -25,6 +25,7 @@ from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
 from oslo_utils import uuidutils
 import sqlalchemy as sa
+from sqlalchemy import pool as sa_pool
 from sqlalchemy.dialects import mysql
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
@@ -45,19 +46,32 @@ _SQLITE_WRITE_LOCK = threading.RLock()
 UNTRACKED = ('id', 'created_at', 'updated_at', 'metrics')
 
 
+def _sqlite_lock(reading):
+    """``_SQLITE_WRITE_LOCK`` where a transaction needs it: every writing
+    one on SQLite; a reading one too where the engine has a single
+    connection for every thread (an in-memory database: oslo.db gives it
+    a StaticPool), on which two threads' transactions would interleave
+    ("cannot start a transaction within a transaction")."""
+    engine = enginefacade.writer.get_engine()
+    if engine.dialect.name != 'sqlite':
+        return contextlib.nullcontext()
+    if reading and not isinstance(engine.pool, sa_pool.StaticPool):
+        return contextlib.nullcontext()
+    return _SQLITE_WRITE_LOCK
+
+
+@contextlib.contextmanager
 def reader():
     """A reading transaction (context manager yielding the session)."""
-    return enginefacade.reader.using(_CONTEXT)
+    with _sqlite_lock(True), enginefacade.reader.using(_CONTEXT) as session:
+        yield session
 
 
 @contextlib.contextmanager
 def writer():
     """A writing transaction (context manager yielding the session);
     serialised within the process on SQLite (see ``_SQLITE_WRITE_LOCK``)."""
-    lock = contextlib.nullcontext()
-    if enginefacade.writer.get_engine().dialect.name == 'sqlite':
-        lock = _SQLITE_WRITE_LOCK
-    with lock, enginefacade.writer.using(_CONTEXT) as session:
+    with _sqlite_lock(False), enginefacade.writer.using(_CONTEXT) as session:
         yield session
 
 
