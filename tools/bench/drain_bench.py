@@ -20,7 +20,8 @@ Run it under the minicloud lock (the cloud is shared)::
     flock /tmp/fleet-minicloud.lock python3 tools/minicloud/minicloud up
     flock /tmp/fleet-minicloud.lock .tox/functional/bin/python \\
         tools/bench/drain_bench.py [--pairs 5] [--instances 8] \\
-        [--parallel 2] [--host fc1] [--no-notifications] [--timeline]
+        [--parallel 2] [--host fc1] [--no-notifications] [--poll 0.1] \\
+        [--connection URL] [--timeline]
 """
 
 import argparse
@@ -173,17 +174,26 @@ def timeline(execution):
 def phases(execution):
     """``(start-up, migrations, close)`` seconds of a run from its
     history: the request to the first migration started, to the last
-    one done, to the run's end. None if the history lacks a mark (or the
-    database keeps whole seconds only: MariaDB's DATETIME)."""
+    one done, to the run's end. None if the history lacks a mark, or if
+    its times are whole seconds (MariaDB's DATETIME keeps no fraction:
+    such a split would say nothing)."""
     events = execution.get('events') or []
     starts = [e for e in events if e['step'] == 'LiveMigrateInstance']
     waits = [e for e in events if e['step'] == 'WaitForMigration']
     if not (events and starts and waits):
         return None
-    t0 = _parse(execution['created_at'])
-    first = _parse(starts[0]['created_at'])
-    last = _parse(waits[-1]['created_at'])
-    end = _parse(events[-1]['created_at'])
+    marks = [
+        _parse(value)
+        for value in (
+            execution['created_at'],
+            starts[0]['created_at'],
+            waits[-1]['created_at'],
+            events[-1]['created_at'],
+        )
+    ]
+    if all(mark % 1 == 0 for mark in marks):
+        return None
+    t0, first, last, end = marks
     return first - t0, last - first, end - last
 
 

@@ -40,8 +40,9 @@ class TestMaintenanceFlow(base.TestCase):
         names = [atom.name for atom, _ in flow.iter_nodes()]
         self.assertEqual(['CheckHostManaged', 'pre-checks'], names[1:3])
         self.assertEqual('DisableComputeService', names[3])
-        checks = dict(flow.iter_nodes())
-        checks = next(a for a in checks if a.name == 'pre-checks')
+        checks = next(
+            a for a, _ in flow.iter_nodes() if a.name == 'pre-checks'
+        )
         self.assertIsInstance(checks, unordered_flow.Flow)
         self.assertEqual(
             {'CheckCapacity', 'CheckInstanceStates'},
